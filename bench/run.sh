@@ -1,0 +1,230 @@
+#!/usr/bin/env bash
+# Load a release Agora server and a bare axum baseline doing the same SQL
+# (examples/bench_baseline.rs), and print the ratios agora / baseline.
+#
+#   bench/run.sh [SECONDS=10] [CONNECTIONS=32]
+#
+# Builds both in release (honours CARGO_TARGET_DIR; SKIP_BUILD=1 reuses the
+# binaries), starts them on free 127.0.0.1 ports over one fresh SQLite file,
+# registers a user, then loads each with wrk, one at a time:
+#   typename  POST {"query":"{ __typename }"}                 (no auth, no SQL)
+#   me        POST {"query":"{ me { id name email } }"}         (Bearer token: JWT
+#             check, 5 s cached session check, one user SELECT)
+# Also records Agora's start-to-ready time (fresh and existing database) and
+# its RSS idle and after load (/proc/PID/status).
+#
+# Environment: WARMUP=2 (seconds of unmeasured load before each measurement),
+# THREADS (wrk threads; default min(2, CONNECTIONS)), CHECK_BODIES=1 (count
+# 2xx bodies with "errors"; costs wrk CPU), BENCH_RUST_LOG=info (the servers'
+# RUST_LOG), KEEP=1 (keep the temporary directory with the database and logs).
+# Needs wrk (Debian package `wrk`; installed when run as root) and curl.
+# Only ever sends traffic to 127.0.0.1.
+set -euo pipefail
+
+die() { echo "bench/run.sh: $*" >&2; exit 1; }
+
+secs=${1:-10}
+conns=${2:-32}
+warmup=${WARMUP:-2}
+[[ $secs =~ ^[0-9]+$ ]] && ((secs >= 1 && secs <= 300)) || die "SECONDS must be 1..300 (got $secs)"
+[[ $conns =~ ^[0-9]+$ ]] && ((conns >= 1 && conns <= 1000)) || die "CONNECTIONS must be 1..1000 (got $conns)"
+[[ $warmup =~ ^[0-9]+$ ]] && ((warmup <= 60)) || die "WARMUP must be 0..60 (got $warmup)"
+threads=${THREADS:-$((conns < 2 ? 1 : 2))}
+[[ $threads =~ ^[0-9]+$ ]] && ((threads >= 1 && threads <= conns)) || die "THREADS must be 1..CONNECTIONS"
+
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+target=${CARGO_TARGET_DIR:-$root/target}
+case $target in /*) ;; *) target=$PWD/$target ;; esac
+export CARGO_TARGET_DIR=$target
+agora_bin=$target/release/agora
+base_bin=$target/release/examples/bench_baseline
+host=127.0.0.1
+
+# --- tools -------------------------------------------------------------------
+command -v curl >/dev/null || die "curl is required (apt-get install -y curl)"
+if ! command -v wrk >/dev/null; then
+    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+        echo "wrk not found: installing the Debian package wrk" >&2
+        export DEBIAN_FRONTEND=noninteractive
+        apt-get install -y -qq wrk >&2 || { apt-get update -qq && apt-get install -y -qq wrk >&2; }
+    else
+        die "wrk is required: sudo apt-get install -y wrk (Debian/Ubuntu), then run again"
+    fi
+fi
+
+# --- build -------------------------------------------------------------------
+if [ "${SKIP_BUILD:-0}" != 1 ]; then
+    echo "== building release binaries into $target" >&2
+    (cd "$root" && cargo build --release --bin agora --example bench_baseline)
+fi
+[ -x "$agora_bin" ] || die "$agora_bin is missing (run without SKIP_BUILD=1)"
+[ -x "$base_bin" ] || die "$base_bin is missing (run without SKIP_BUILD=1)"
+
+# --- processes, cleaned up on any exit ------------------------------------------
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/agora-bench.XXXXXX")
+agora_pid=
+base_pid=
+
+stop() { # PID: SIGTERM, wait up to 5 s, then SIGKILL
+    local pid=$1 i
+    [ -n "$pid" ] || return 0
+    kill -TERM "$pid" 2>/dev/null || return 0
+    for i in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    kill -KILL "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+}
+cleanup() {
+    stop "$agora_pid"
+    stop "$base_pid"
+    if [ "${KEEP:-0}" = 1 ]; then echo "kept $tmp" >&2; else rm -rf "$tmp"; fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+free_port() { # a port nothing answers on at 127.0.0.1, not in $*
+    local p i
+    for i in $(seq 200); do
+        p=$((20000 + RANDOM % 40000))
+        [[ " $* " == *" $p "* ]] && continue
+        if ! (exec 3<>"/dev/tcp/$host/$p") 2>/dev/null; then echo "$p"; return 0; fi
+    done
+    return 1
+}
+agora_port=$(free_port) || die "no free port"
+base_port=$(free_port "$agora_port") || die "no free port"
+
+# One configuration for both: production mode, a random secret, a fresh file.
+db=$tmp/agora-bench.db
+secret=$(head -c 48 /dev/urandom | base64 | tr -d '/+=\n')
+server_env=(env -i PATH="$PATH" HOME="${HOME:-/}" APP_ENV=production JWT_SECRET="$secret"
+    DATABASE_URL="sqlite://$db" HOST=$host LOG_FORMAT=json RUST_LOG="${BENCH_RUST_LOG:-info}")
+
+now_ns() { date +%s%N; }
+
+wait_ready() { # PORT PID LOG: poll /health/ready for up to 30 s
+    local deadline=$(($(now_ns) + 30000000000))
+    until curl -fs -o /dev/null --max-time 1 "http://$host:$1/health/ready"; do
+        kill -0 "$2" 2>/dev/null || { cat "$3" >&2; die "server on port $1 exited during start"; }
+        (($(now_ns) < deadline)) || die "server on port $1 not ready after 30 s"
+        sleep 0.005
+    done
+}
+
+start_agora() { # sets agora_pid and ready_ms (spawn to first 200 from /health/ready)
+    local t0
+    t0=$(now_ns)
+    # cwd is the temp dir so no .env is read; `env -i` and `exec` keep $! the server's PID.
+    (cd "$tmp" && exec "${server_env[@]}" PORT="$agora_port" "$agora_bin" serve) >>"$tmp/agora.log" 2>&1 &
+    agora_pid=$!
+    wait_ready "$agora_port" "$agora_pid" "$tmp/agora.log"
+    ready_ms=$((($(now_ns) - t0) / 1000000))
+}
+
+kib() { awk -v k="$2:" '$1 == k { print $2 }' "/proc/$1/status"; }
+mib() { awk -v k="$1" 'BEGIN { printf "%.1f", k / 1024 }'; }
+inner_ready_ms() { grep -o '"ready_ms":[0-9]*' "$tmp/agora.log" | tail -1 | cut -d: -f2; }
+
+echo "== machine: $(nproc) cores, $(uname -sr); wrk $(wrk -v 2>&1 | head -1 | awk '{print $2}')" >&2
+echo "== agora on $host:$agora_port, baseline on $host:$base_port, database $db" >&2
+
+# Start-to-ready twice: a fresh file (migrations run), then the same file again.
+start_agora
+ready_fresh_ms=$ready_ms
+inner_fresh_ms=$(inner_ready_ms)
+stop "$agora_pid"
+agora_pid=
+start_agora
+ready_ms_existing=$ready_ms
+inner_existing_ms=$(inner_ready_ms)
+[ "$(cat "/proc/$agora_pid/comm")" = agora ] || die "PID $agora_pid is not the agora process"
+sleep 1
+rss_idle=$(kib "$agora_pid" VmRSS)
+
+(cd "$tmp" && exec "${server_env[@]}" PORT="$base_port" "$base_bin") >>"$tmp/baseline.log" 2>&1 &
+base_pid=$!
+wait_ready "$base_port" "$base_pid" "$tmp/baseline.log"
+
+# --- a user and a token ----------------------------------------------------------
+email="bench-$$-$RANDOM@example.com"
+register='{"query":"mutation { register(input: {email: \"'$email'\", password: \"bench-password-1\", name: \"Bench User\", role: CLIENT}) { accessToken } }"}'
+reply=$(curl -fsS --max-time 30 -H 'content-type: application/json' -d "$register" "http://$host:$agora_port/graphql")
+token=$(sed -n 's/.*"accessToken":"\([^"]*\)".*/\1/p' <<<"$reply")
+[ -n "$token" ] || die "register failed: $reply"
+rss_registered=$(kib "$agora_pid" VmRSS)
+
+typename_body='{"query":"{ __typename }"}'
+me_body='{"query":"{ me { id name email } }"}'
+
+post() { # PORT BODY [TOKEN]
+    local auth=()
+    [ -z "${3:-}" ] || auth=(-H "authorization: Bearer $3")
+    curl -fsS --max-time 10 -H 'content-type: application/json' "${auth[@]}" -d "$2" "http://$host:$1/graphql"
+}
+
+# Both must answer alike before any figure means anything.
+for scenario in typename me; do
+    if [ $scenario = typename ]; then body=$typename_body; tok=; else body=$me_body; tok=$token; fi
+    a=$(post "$agora_port" "$body" "$tok") || die "agora refused $scenario"
+    b=$(post "$base_port" "$body" "$tok") || die "baseline refused $scenario"
+    echo "   $scenario: agora    $a" >&2
+    echo "   $scenario: baseline $b" >&2
+    [[ $a == *'"data"'* && $a != *'"errors"'* && $a != *'"me":null'* ]] || die "agora's $scenario answer is wrong"
+    [ "$a" = "$b" ] || echo "   warning: the two $scenario answers differ" >&2
+done
+
+# --- load --------------------------------------------------------------------------
+load() { # PORT BODY TOKEN SECONDS -> RESULT line
+    BODY=$2 TOKEN=$3 timeout $(($4 + 30)) wrk -t"$threads" -c"$conns" -d"$4s" --timeout 10s \
+        -s "$root/bench/post.lua" "http://$host:$1/graphql" | grep '^RESULT'
+}
+field() { sed -n "s/.* $2=\([^ ]*\).*/\1/p" <<<"$1"; }
+
+declare -A result
+for scenario in typename me; do
+    if [ $scenario = typename ]; then body=$typename_body; tok=; else body=$me_body; tok=$token; fi
+    for server in agora baseline; do
+        if [ $server = agora ]; then port=$agora_port; else port=$base_port; fi
+        ((warmup == 0)) || load "$port" "$body" "$tok" "$warmup" >/dev/null
+        echo "== $scenario on $server: ${secs}s, $conns connections, $threads wrk threads" >&2
+        result[$scenario.$server]=$(load "$port" "$body" "$tok" "$secs")
+        echo "   ${result[$scenario.$server]}" >&2
+    done
+done
+rss_loaded=$(kib "$agora_pid" VmRSS)
+rss_peak=$(kib "$agora_pid" VmHWM)
+base_rss=$(kib "$base_pid" VmRSS)
+base_peak=$(kib "$base_pid" VmHWM)
+
+# --- report ------------------------------------------------------------------------
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "n/a" }'; }
+verdict() { awk -v v="$1" -v max="$2" 'BEGIN { print (v != "n/a" && v + 0 <= max + 0) ? "met" : "MISSED" }'; }
+
+echo
+echo "Agora vs bare axum baseline: ${secs}s per scenario, $conns connections, $threads wrk threads, $(nproc) cores, $(date -u +%Y-%m-%dT%H:%MZ)"
+echo
+echo "| scenario | server | req/s | p50 ms | p90 ms | p99 ms | non-2xx | socket errors |"
+echo "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |"
+for scenario in typename me; do
+    for server in agora baseline; do
+        r=${result[$scenario.$server]}
+        echo "| $scenario | $server | $(field "$r" rps) | $(field "$r" p50_ms) | $(field "$r" p90_ms) | $(field "$r" p99_ms) | $(field "$r" non2xx) | $(field "$r" socket_errors) |"
+    done
+done
+echo
+echo "| scenario | throughput agora/bare | bare is N× faster | p50 agora/bare | p99 agora/bare | within 3x |"
+echo "| --- | ---: | ---: | ---: | ---: | --- |"
+for scenario in typename me; do
+    a=${result[$scenario.agora]}
+    b=${result[$scenario.baseline]}
+    slower=$(ratio "$(field "$b" rps)" "$(field "$a" rps)")
+    echo "| $scenario | $(ratio "$(field "$a" rps)" "$(field "$b" rps)") | $slower | $(ratio "$(field "$a" p50_ms)" "$(field "$b" p50_ms)") | $(ratio "$(field "$a" p99_ms)" "$(field "$b" p99_ms)") | $(verdict "$slower" 3) |"
+done
+echo
+echo "| agora | measured | budget | |"
+echo "| --- | ---: | ---: | --- |"
+echo "| start to ready, fresh database (spawn to first 200 on /health/ready) | ${ready_fresh_ms} ms (server's own ready_ms: ${inner_fresh_ms:-?}) | 200 ms | $(verdict "$ready_fresh_ms" 200) |"
+echo "| start to ready, existing database | ${ready_ms_existing} ms (server's own ready_ms: ${inner_existing_ms:-?}) | 200 ms | $(verdict "$ready_ms_existing" 200) |"
+echo "| RSS idle (ready, no request yet) | $(mib "$rss_idle") MiB | 30 MiB | $(verdict "$(mib "$rss_idle")" 30) |"
+echo "| RSS after one register (argon2id hash) | $(mib "$rss_registered") MiB | | |"
+echo "| RSS after load (peak VmHWM) | $(mib "$rss_loaded") MiB ($(mib "$rss_peak") MiB) | 150 MiB | $(verdict "$(mib "$rss_peak")" 150) |"
+echo "| baseline RSS after load (peak) | $(mib "$base_rss") MiB ($(mib "$base_peak") MiB) | | |"

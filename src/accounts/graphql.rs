@@ -1,0 +1,198 @@
+//! The accounts part of the schema: `User`, `AuthPayload`, sign-up and sign-in.
+
+use async_graphql::dataloader::DataLoader;
+use async_graphql::{Context, ID, InputObject, Object};
+use chrono::{DateTime, Utc};
+
+use super::loader::UserLoader;
+use super::model::{Role, UserRow};
+use super::ops::{self, Registration};
+use crate::auth::{Viewer, viewer};
+use crate::db::DbId;
+use crate::graphql::context::{client_info, state};
+use crate::sessions::ops::Tokens;
+
+/// A person with an account. Everyone may read the public profile; `email` and
+/// the other private fields resolve only for the user themself and admins,
+/// and are `null` for everyone else.
+pub struct User {
+    row: UserRow,
+    /// Shown to the user themself regardless of the request's viewer (the
+    /// payload of their own sign-in, which has no viewer yet).
+    own: bool,
+}
+
+impl From<UserRow> for User {
+    fn from(row: UserRow) -> Self {
+        User { row, own: false }
+    }
+}
+
+impl User {
+    fn private_visible(&self, ctx: &Context<'_>) -> bool {
+        self.own || viewer(ctx).is_some_and(|v: Viewer| v.can_see_private_of(self.row.id))
+    }
+}
+
+/// A person with an account.
+#[Object]
+impl User {
+    /// Stable id.
+    async fn id(&self) -> ID {
+        ID(self.row.id.to_string())
+    }
+
+    /// Display name.
+    async fn name(&self) -> &str {
+        &self.row.name
+    }
+
+    /// What the user does on Agora.
+    async fn role(&self) -> async_graphql::Result<Role> {
+        Ok(Role::from_db(&self.row.role)?)
+    }
+
+    /// Has the user confirmed their email address?
+    async fn email_verified(&self) -> bool {
+        self.row.email_verified_at.is_some()
+    }
+
+    /// When the account was created.
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.row.created_at.0
+    }
+
+    /// Login email. Private: `null` unless the viewer is this user or an admin.
+    async fn email(&self, ctx: &Context<'_>) -> Option<&str> {
+        self.private_visible(ctx).then_some(self.row.email.as_str())
+    }
+
+    /// When the account was blocked by an admin. Private: `null` unless the
+    /// viewer is this user or an admin.
+    async fn blocked_at(&self, ctx: &Context<'_>) -> Option<DateTime<Utc>> {
+        self.private_visible(ctx)
+            .then_some(self.row.blocked_at.map(|t| t.0))
+            .flatten()
+    }
+
+    /// When the profile last changed. Private: `null` unless the viewer is this
+    /// user or an admin.
+    async fn updated_at(&self, ctx: &Context<'_>) -> Option<DateTime<Utc>> {
+        self.private_visible(ctx).then_some(self.row.updated_at.0)
+    }
+}
+
+/// Tokens for a signed-in session, and who signed in.
+pub struct AuthPayload {
+    tokens: Tokens,
+    user: UserRow,
+}
+
+impl AuthPayload {
+    /// The payload for `user`'s new tokens.
+    pub fn new(tokens: Tokens, user: UserRow) -> Self {
+        AuthPayload { tokens, user }
+    }
+}
+
+/// Tokens for a signed-in session, and who signed in.
+#[Object]
+impl AuthPayload {
+    /// Send as `Authorization: Bearer <accessToken>`; lives `expiresIn` seconds.
+    async fn access_token(&self) -> &str {
+        &self.tokens.access_token
+    }
+
+    /// Single use: exchange it with `refreshToken` for a new pair before the
+    /// session ends. Presenting a spent one ends the whole session.
+    async fn refresh_token(&self) -> &str {
+        &self.tokens.refresh_token
+    }
+
+    /// Seconds until the access token expires.
+    async fn expires_in(&self) -> u64 {
+        self.tokens.expires_in
+    }
+
+    /// The signed-in user.
+    async fn user(&self) -> User {
+        User {
+            row: self.user.clone(),
+            own: true,
+        }
+    }
+}
+
+/// Sign-up details.
+#[derive(InputObject)]
+pub struct RegisterInput {
+    /// Login email; trimmed and lower-cased.
+    pub email: String,
+    /// 8 to 128 characters.
+    pub password: String,
+    /// Display name, 1 to 100 characters.
+    pub name: String,
+    /// `CLIENT` or `FREELANCER`.
+    pub role: Role,
+}
+
+/// Sign-in details.
+#[derive(InputObject)]
+pub struct LoginInput {
+    /// Login email.
+    pub email: String,
+    /// Password.
+    pub password: String,
+}
+
+/// Account queries.
+#[derive(Default)]
+pub struct AccountsQuery;
+
+#[Object]
+impl AccountsQuery {
+    /// The signed-in user; `null` when anonymous.
+    async fn me(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<User>> {
+        let Some(viewer) = viewer(ctx) else {
+            return Ok(None);
+        };
+        let loader = ctx.data::<DataLoader<UserLoader>>()?;
+        Ok(loader.load_one(viewer.user_id).await?.map(User::from))
+    }
+
+    /// A user's public profile; `null` when there is no such user.
+    async fn user(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Option<User>> {
+        let Some(id) = DbId::parse(&id) else {
+            return Ok(None);
+        };
+        let loader = ctx.data::<DataLoader<UserLoader>>()?;
+        Ok(loader.load_one(id).await?.map(User::from))
+    }
+}
+
+/// Account mutations.
+#[derive(Default)]
+pub struct AccountsMutation;
+
+#[Object]
+impl AccountsMutation {
+    /// Create an account and sign in. Errors: `BAD_USER_INPUT` (field `email`,
+    /// `password`, `name` or `role`), `CONFLICT` (field `email`).
+    async fn register(&self, ctx: &Context<'_>, input: RegisterInput) -> async_graphql::Result<AuthPayload> {
+        let registration = Registration {
+            email: input.email,
+            password: input.password,
+            name: input.name,
+            role: input.role,
+        };
+        let (user, tokens) = ops::register(state(ctx)?, registration, &client_info(ctx)).await?;
+        Ok(AuthPayload::new(tokens, user))
+    }
+
+    /// Sign in with email and password. Errors: `UNAUTHENTICATED` (the same for
+    /// an unknown email and a wrong password).
+    async fn login(&self, ctx: &Context<'_>, input: LoginInput) -> async_graphql::Result<AuthPayload> {
+        let (user, tokens) = ops::login(state(ctx)?, &input.email, input.password, &client_info(ctx)).await?;
+        Ok(AuthPayload::new(tokens, user))
+    }
+}

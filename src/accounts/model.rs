@@ -1,0 +1,190 @@
+//! Users: rows, roles and the validated values an account is made of.
+
+use diesel::prelude::*;
+
+use crate::db::DbId;
+use crate::db::schema::users;
+use crate::db::types::Timestamp;
+use crate::error::{AppError, AppResult};
+
+/// What a user may do. Sign-ups choose `CLIENT` or `FREELANCER`; admin roles
+/// are granted, never chosen.
+#[derive(async_graphql::Enum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Role {
+    /// Posts projects, requests services, pays bills.
+    Client,
+    /// Bids on projects and performs services.
+    Freelancer,
+    /// Runs the back office.
+    Admin,
+    /// An admin who may also grant and revoke `ADMIN`.
+    SuperAdmin,
+}
+
+impl Role {
+    /// The stored text (the GraphQL enum value).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Client => "CLIENT",
+            Role::Freelancer => "FREELANCER",
+            Role::Admin => "ADMIN",
+            Role::SuperAdmin => "SUPER_ADMIN",
+        }
+    }
+
+    /// Read the stored text; the CHECK constraint keeps it one of the four.
+    pub fn from_db(s: &str) -> AppResult<Self> {
+        match s {
+            "CLIENT" => Ok(Role::Client),
+            "FREELANCER" => Ok(Role::Freelancer),
+            "ADMIN" => Ok(Role::Admin),
+            "SUPER_ADMIN" => Ok(Role::SuperAdmin),
+            other => Err(AppError::internal(format!("unknown role {other:?} in database"))),
+        }
+    }
+
+    /// Is this an admin role (`ADMIN` or `SUPER_ADMIN`)?
+    pub fn is_admin(self) -> bool {
+        matches!(self, Role::Admin | Role::SuperAdmin)
+    }
+
+    /// May someone sign up with this role?
+    pub fn can_self_register(self) -> bool {
+        matches!(self, Role::Client | Role::Freelancer)
+    }
+}
+
+/// A `users` row.
+#[derive(Queryable, Selectable, Identifiable, Debug, Clone)]
+#[diesel(table_name = users)]
+pub struct UserRow {
+    /// Id.
+    pub id: DbId,
+    /// Login email, lower-case.
+    pub email: String,
+    /// argon2id PHC string.
+    pub password_hash: String,
+    /// Display name.
+    pub name: String,
+    /// Role text (see [`Role`]).
+    pub role: String,
+    /// When the email was verified.
+    pub email_verified_at: Option<Timestamp>,
+    /// When the account was blocked by an admin.
+    pub blocked_at: Option<Timestamp>,
+    /// Created.
+    pub created_at: Timestamp,
+    /// Last changed.
+    pub updated_at: Timestamp,
+}
+
+/// A new `users` row.
+#[derive(Insertable)]
+#[diesel(table_name = users)]
+pub struct NewUser<'a> {
+    /// Id.
+    pub id: DbId,
+    /// Login email, lower-case.
+    pub email: &'a str,
+    /// argon2id PHC string.
+    pub password_hash: &'a str,
+    /// Display name.
+    pub name: &'a str,
+    /// Role text.
+    pub role: &'a str,
+    /// Created.
+    pub created_at: Timestamp,
+    /// Last changed.
+    pub updated_at: Timestamp,
+}
+
+/// An email address, trimmed and lower-cased.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Email(String);
+
+impl Email {
+    /// Normalise and check an address. Deliberately simple: one `@`, a
+    /// non-empty local part, a dotted domain, no spaces, at most 254 bytes;
+    /// real validation is the verification mail.
+    pub fn parse(raw: &str, field: &'static str) -> AppResult<Self> {
+        let email = raw.trim().to_lowercase();
+        let valid = email.len() <= 254
+            && !email.chars().any(char::is_whitespace)
+            && email.split_once('@').is_some_and(|(local, domain)| {
+                !local.is_empty()
+                    && !domain.contains('@')
+                    && domain.split('.').count() >= 2
+                    && domain.split('.').all(|label| !label.is_empty())
+            });
+        if valid {
+            Ok(Email(email))
+        } else {
+            Err(AppError::bad_input(field, "not a valid email address"))
+        }
+    }
+
+    /// The normalised address.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// A display name: trimmed, 1 to 100 characters.
+pub fn parse_name(raw: &str) -> AppResult<String> {
+    let name = raw.trim();
+    match name.chars().count() {
+        0 => Err(AppError::bad_input("name", "must not be empty")),
+        1..=100 => Ok(name.to_owned()),
+        _ => Err(AppError::bad_input("name", "must be at most 100 characters")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn emails_are_normalised_and_checked() {
+        assert_eq!(
+            Email::parse("  Ann@Example.COM ", "email").ok(),
+            Some(Email("ann@example.com".into()))
+        );
+        for bad in [
+            "",
+            "ann",
+            "@example.com",
+            "ann@",
+            "ann@example",
+            "a b@example.com",
+            "ann@@example.com",
+            "ann@example..com",
+        ] {
+            assert!(Email::parse(bad, "email").is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn only_client_and_freelancer_self_register() {
+        let allowed: Vec<_> = [Role::Client, Role::Freelancer, Role::Admin, Role::SuperAdmin]
+            .into_iter()
+            .filter(|r| r.can_self_register())
+            .collect();
+        assert_eq!(allowed, [Role::Client, Role::Freelancer]);
+        assert!(Role::SuperAdmin.is_admin() && !Role::Client.is_admin());
+    }
+
+    #[test]
+    fn roles_round_trip_through_text() {
+        for role in [Role::Client, Role::Freelancer, Role::Admin, Role::SuperAdmin] {
+            assert_eq!(Role::from_db(role.as_str()).ok(), Some(role));
+        }
+        assert!(Role::from_db("ROOT").is_err());
+    }
+
+    #[test]
+    fn names_are_trimmed_and_bounded() {
+        assert_eq!(parse_name("  Ann  ").ok().as_deref(), Some("Ann"));
+        assert!(parse_name("   ").is_err());
+        assert!(parse_name(&"x".repeat(101)).is_err());
+    }
+}

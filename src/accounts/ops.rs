@@ -1,0 +1,122 @@
+//! Account workflows: sign up, sign in, and the configured super admin.
+
+use super::model::{Email, NewUser, Role, UserRow, parse_name};
+use super::queries;
+use crate::auth::password::{self, Password, Verified};
+use crate::db::{DbId, now};
+use crate::error::{AppError, AppResult};
+use crate::sessions::model::ClientInfo;
+use crate::sessions::ops::{self as sessions, Tokens};
+use crate::state::AppState;
+
+/// What `register` takes.
+pub struct Registration {
+    /// Login email.
+    pub email: String,
+    /// Password, 8 to 128 characters.
+    pub password: String,
+    /// Display name.
+    pub name: String,
+    /// `CLIENT` or `FREELANCER`.
+    pub role: Role,
+}
+
+/// Create an account and sign it in, in one transaction.
+pub async fn register(
+    state: &AppState,
+    input: Registration,
+    client: &ClientInfo,
+) -> AppResult<(UserRow, Tokens)> {
+    let email = Email::parse(&input.email, "email")?;
+    let name = parse_name(&input.name)?;
+    if !input.role.can_self_register() {
+        return Err(AppError::bad_input("role", "sign up as CLIENT or FREELANCER"));
+    }
+    let password = Password::parse(input.password, "password")?;
+    let hash = password::hash(&password).await?;
+    let mut conn = state.pool.get().await?;
+    conn.write_tx(async |conn| {
+        let now = now();
+        let user = queries::insert(
+            conn,
+            &NewUser {
+                id: DbId::new(),
+                email: email.as_str(),
+                password_hash: &hash,
+                name: &name,
+                role: input.role.as_str(),
+                created_at: now,
+                updated_at: now,
+            },
+        )
+        .await?;
+        let tokens = sessions::start(state, conn, user.id, client).await?;
+        Ok((user, tokens))
+    })
+    .await
+}
+
+/// Sign in. An unknown email and a wrong password answer alike, after the same
+/// work; a blocked account cannot sign in.
+pub async fn login(
+    state: &AppState,
+    email: &str,
+    password: String,
+    client: &ClientInfo,
+) -> AppResult<(UserRow, Tokens)> {
+    let refused = || AppError::Unauthenticated("invalid email or password");
+    let mut conn = state.pool.get().await?;
+    let user = match Email::parse(email, "email") {
+        Ok(email) => queries::find_by_email(&mut conn, email.as_str()).await?,
+        Err(_) => None,
+    };
+    let verified = password::verify(password, user.as_ref().map(|u| u.password_hash.clone())).await?;
+    let user = match (user, verified) {
+        (Some(user), Verified::Yes) => user,
+        (Some(user), Verified::YesRehashed(hash)) => {
+            queries::set_password_hash(&mut conn, user.id, &hash).await?;
+            user
+        }
+        _ => return Err(refused()),
+    };
+    if user.blocked_at.is_some() {
+        return Err(AppError::Unauthenticated("this account is blocked"));
+    }
+    let tokens = sessions::start(state, &mut conn, user.id, client).await?;
+    Ok((user, tokens))
+}
+
+/// Did [`ensure_super_admin`] create the account?
+#[derive(Debug, PartialEq, Eq)]
+pub enum AdminOutcome {
+    /// A new super admin exists now.
+    Created,
+    /// An account with that email exists already; nothing changed.
+    AlreadyExists,
+}
+
+/// Create a `SUPER_ADMIN` with this email and password unless the email is taken.
+pub async fn ensure_super_admin(state: &AppState, email: &str, password: String) -> AppResult<AdminOutcome> {
+    let email = Email::parse(email, "email")?;
+    let password = Password::parse(password, "password")?;
+    let mut conn = state.pool.get().await?;
+    if queries::find_by_email(&mut conn, email.as_str()).await?.is_some() {
+        return Ok(AdminOutcome::AlreadyExists);
+    }
+    let hash = password::hash(&password).await?;
+    let now = now();
+    let new = NewUser {
+        id: DbId::new(),
+        email: email.as_str(),
+        password_hash: &hash,
+        name: "Administrator",
+        role: Role::SuperAdmin.as_str(),
+        created_at: now,
+        updated_at: now,
+    };
+    match queries::insert(&mut conn, &new).await {
+        Ok(_) => Ok(AdminOutcome::Created),
+        Err(AppError::Conflict { .. }) => Ok(AdminOutcome::AlreadyExists),
+        Err(e) => Err(e),
+    }
+}

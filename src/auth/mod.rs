@@ -1,0 +1,66 @@
+//! Who is asking: passwords, tokens, the [`Viewer`] of a request and the guards
+//! that check it.
+
+mod guard;
+pub mod password;
+mod session_cache;
+pub mod tokens;
+
+pub use guard::{RoleGuard, require_viewer, viewer};
+pub use session_cache::SessionCache;
+
+use crate::accounts::model::Role;
+use crate::db::DbId;
+use crate::error::{AppError, AppResult};
+use crate::sessions::queries::live_viewer;
+use crate::state::AppState;
+
+/// The signed-in user of a request, resolved once per request (or per
+/// WebSocket connection) from the access token and a live session.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Viewer {
+    /// The user.
+    pub user_id: DbId,
+    /// The session the access token belongs to.
+    pub session_id: DbId,
+    /// The user's role now (not when the token was issued).
+    pub role: Role,
+}
+
+impl Viewer {
+    /// May this viewer read `user_id`'s private fields?
+    pub fn can_see_private_of(&self, user_id: DbId) -> bool {
+        self.user_id == user_id || self.role.is_admin()
+    }
+}
+
+/// Resolve an `Authorization` header value: no header is an anonymous
+/// request; a header that is not a valid bearer token of a live session is
+/// refused (the client should refresh or sign in again).
+pub async fn authenticate(state: &AppState, authorization: Option<&str>) -> AppResult<Option<Viewer>> {
+    let Some(value) = authorization else {
+        return Ok(None);
+    };
+    let token = value
+        .strip_prefix("Bearer ")
+        .or_else(|| value.strip_prefix("bearer "))
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+        .ok_or(AppError::Unauthenticated(
+            "the Authorization header must be `Bearer <accessToken>`",
+        ))?;
+    let claims = state.keys.verify_access(token)?;
+    let viewer = match state.sessions.get(claims.session_id) {
+        Some(cached) => cached,
+        None => {
+            let mut conn = state.pool.get().await?;
+            let live = live_viewer(&mut conn, claims.user_id, claims.session_id).await?;
+            state.sessions.put(claims.session_id, live);
+            live
+        }
+    };
+    match viewer {
+        Some(v) if v.user_id == claims.user_id => Ok(Some(v)),
+        _ => Err(AppError::Unauthenticated("this session has ended; sign in again")),
+    }
+}

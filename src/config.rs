@@ -1,0 +1,349 @@
+//! All configuration, read once at start from the environment (and `.env` in
+//! development). Every variable is documented on its field; a bad value stops
+//! the start with an error naming the variable.
+
+use std::net::IpAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// A fixed secret for development only; production refuses to start without
+/// its own `JWT_SECRET`.
+const DEV_JWT_SECRET: &str = "agora-development-secret-do-not-use-in-production";
+
+/// A value that must never reach a log.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    /// Wrap a secret value.
+    pub fn new(value: impl Into<String>) -> Self {
+        Secret(value.into())
+    }
+
+    /// The secret itself; call only where it is used.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Secret([redacted])")
+    }
+}
+
+/// `APP_ENV`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AppEnv {
+    /// Local work: GraphiQL and introspection on, a fixed JWT secret allowed.
+    Development,
+    /// Real traffic: secrets required, no introspection, no suggestions.
+    Production,
+}
+
+/// `LOG_FORMAT`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogFormat {
+    /// Human-readable lines.
+    Pretty,
+    /// One JSON object per line, for log collectors.
+    Json,
+}
+
+/// Limits applied to every GraphQL operation.
+#[derive(Debug, Clone, Copy)]
+pub struct GraphqlLimits {
+    /// `GRAPHQL_MAX_DEPTH` (12): deepest selection nesting.
+    pub max_depth: usize,
+    /// `GRAPHQL_MAX_COMPLEXITY` (1000): summed field cost, lists counted by page size.
+    pub max_complexity: usize,
+    /// `GRAPHQL_MAX_ALIASES` (30): aliased fields in one document.
+    pub max_aliases: usize,
+    /// `GRAPHQL_MAX_ROOT_FIELDS` (20): fields at the root of the operation.
+    pub max_root_fields: usize,
+    /// `GRAPHQL_BATCH_MAX` (0 = batching off): operations in one batched request.
+    pub batch_max: usize,
+}
+
+/// The server's configuration.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// `DATABASE_URL` (`sqlite://agora.db`): `postgres://…` or a SQLite path.
+    pub database_url: String,
+    /// `DATABASE_POOL_SIZE` (10): connections kept by the pool.
+    pub database_pool_size: usize,
+    /// `HOST` (127.0.0.1): address to listen on.
+    pub host: IpAddr,
+    /// `PORT` (8080): port to listen on.
+    pub port: u16,
+    /// `APP_ENV` (`development`): `development` or `production`.
+    pub app_env: AppEnv,
+    /// `JWT_SECRET`: HMAC key for access tokens, at least 32 bytes; required in production.
+    pub jwt_secret: Secret,
+    /// `ACCESS_TOKEN_TTL` (15m): life of an access token.
+    pub access_token_ttl: Duration,
+    /// `REFRESH_TOKEN_TTL` (30d): life of a session without refresh.
+    pub refresh_token_ttl: Duration,
+    /// `CORS_ALLOWED_ORIGINS` (none): comma-separated origins allowed to call the API from a browser.
+    pub cors_allowed_origins: Vec<String>,
+    /// `ADMIN_EMAIL`: the super admin created at start when absent.
+    pub admin_email: Option<String>,
+    /// `ADMIN_PASSWORD`: that super admin's password.
+    pub admin_password: Option<Secret>,
+    /// `LOG_FORMAT` (`pretty`): `pretty` or `json`.
+    pub log_format: LogFormat,
+    /// `GRAPHIQL` (on in development): serve GraphiQL at `/graphiql`.
+    pub graphiql: bool,
+    /// `GRAPHIQL_ASSETS_DIR` (unset: CDN): serve GraphiQL's scripts from this directory.
+    pub graphiql_assets_dir: Option<PathBuf>,
+    /// `MAX_BODY_BYTES` (2 MiB): largest request body.
+    pub max_body_bytes: usize,
+    /// `REQUEST_TIMEOUT` (30s): longest a request may run.
+    pub request_timeout: Duration,
+    /// GraphQL operation limits.
+    pub limits: GraphqlLimits,
+}
+
+/// A configuration variable with a bad value.
+#[derive(Debug, thiserror::Error)]
+#[error("invalid {name}: {reason}")]
+pub struct ConfigError {
+    /// The variable.
+    pub name: &'static str,
+    /// What is wrong.
+    pub reason: String,
+}
+
+fn invalid(name: &'static str, reason: impl Into<String>) -> ConfigError {
+    ConfigError {
+        name,
+        reason: reason.into(),
+    }
+}
+
+impl Config {
+    /// Read the process environment.
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Self::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    /// Read configuration through `get` (the environment, or a map in tests).
+    pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let var = |name: &str| get(name).map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
+        let parse = |name: &'static str, default: &str| -> Result<String, ConfigError> {
+            Ok(var(name).unwrap_or_else(|| default.to_owned()))
+        };
+        let number = |name: &'static str, default: usize| -> Result<usize, ConfigError> {
+            var(name).map_or(Ok(default), |v| {
+                v.parse()
+                    .map_err(|_| invalid(name, format!("{v:?} is not a whole number")))
+            })
+        };
+        let duration = |name: &'static str, default: &str| -> Result<Duration, ConfigError> {
+            parse_duration(&parse(name, default)?).map_err(|reason| invalid(name, reason))
+        };
+
+        let app_env = match parse("APP_ENV", "development")?.as_str() {
+            "development" => AppEnv::Development,
+            "production" => AppEnv::Production,
+            other => {
+                return Err(invalid(
+                    "APP_ENV",
+                    format!("{other:?}: use development or production"),
+                ));
+            }
+        };
+        let jwt_secret = match (var("JWT_SECRET"), app_env) {
+            (Some(s), _) if s.len() >= 32 => Secret::new(s),
+            (Some(_), _) => return Err(invalid("JWT_SECRET", "must be at least 32 bytes")),
+            (None, AppEnv::Development) => Secret::new(DEV_JWT_SECRET),
+            (None, AppEnv::Production) => return Err(invalid("JWT_SECRET", "required in production")),
+        };
+        if app_env == AppEnv::Production && jwt_secret.expose() == DEV_JWT_SECRET {
+            return Err(invalid(
+                "JWT_SECRET",
+                "the development secret cannot be used in production",
+            ));
+        }
+        let log_format = match parse("LOG_FORMAT", "pretty")?.as_str() {
+            "pretty" => LogFormat::Pretty,
+            "json" => LogFormat::Json,
+            other => return Err(invalid("LOG_FORMAT", format!("{other:?}: use pretty or json"))),
+        };
+        let graphiql = match var("GRAPHIQL") {
+            None => app_env == AppEnv::Development,
+            Some(v) => parse_bool(&v).ok_or_else(|| invalid("GRAPHIQL", "use true or false"))?,
+        };
+        let admin_email = var("ADMIN_EMAIL").map(|e| e.to_lowercase());
+        let admin_password = var("ADMIN_PASSWORD").map(Secret::new);
+        if admin_email.is_some() != admin_password.is_some() {
+            let name = if admin_email.is_some() {
+                "ADMIN_PASSWORD"
+            } else {
+                "ADMIN_EMAIL"
+            };
+            return Err(invalid(name, "ADMIN_EMAIL and ADMIN_PASSWORD go together"));
+        }
+        let cors_allowed_origins = parse("CORS_ALLOWED_ORIGINS", "")?
+            .split(',')
+            .map(str::trim)
+            .filter(|o| !o.is_empty())
+            .map(|o| {
+                http::HeaderValue::from_str(o)
+                    .ok()
+                    .filter(|_| o.starts_with("http://") || o.starts_with("https://"))
+                    .map(|_| o.trim_end_matches('/').to_owned())
+                    .ok_or_else(|| invalid("CORS_ALLOWED_ORIGINS", format!("{o:?} is not an http(s) origin")))
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        let host = parse("HOST", "127.0.0.1")?;
+        let port = parse("PORT", "8080")?;
+
+        let config = Config {
+            database_url: parse("DATABASE_URL", "sqlite://agora.db")?,
+            database_pool_size: number("DATABASE_POOL_SIZE", 10)?.max(1),
+            host: host
+                .parse()
+                .map_err(|_| invalid("HOST", format!("{host:?} is not an IP address")))?,
+            port: port
+                .parse()
+                .map_err(|_| invalid("PORT", format!("{port:?} is not a port")))?,
+            app_env,
+            jwt_secret,
+            access_token_ttl: duration("ACCESS_TOKEN_TTL", "15m")?,
+            refresh_token_ttl: duration("REFRESH_TOKEN_TTL", "30d")?,
+            cors_allowed_origins,
+            admin_email,
+            admin_password,
+            log_format,
+            graphiql,
+            graphiql_assets_dir: var("GRAPHIQL_ASSETS_DIR").map(PathBuf::from),
+            max_body_bytes: number("MAX_BODY_BYTES", 2 * 1024 * 1024)?,
+            request_timeout: duration("REQUEST_TIMEOUT", "30s")?,
+            limits: GraphqlLimits {
+                max_depth: number("GRAPHQL_MAX_DEPTH", 12)?,
+                max_complexity: number("GRAPHQL_MAX_COMPLEXITY", 1000)?,
+                max_aliases: number("GRAPHQL_MAX_ALIASES", 30)?,
+                max_root_fields: number("GRAPHQL_MAX_ROOT_FIELDS", 20)?,
+                batch_max: number("GRAPHQL_BATCH_MAX", 0)?,
+            },
+        };
+        if config.access_token_ttl.is_zero() || config.access_token_ttl >= config.refresh_token_ttl {
+            return Err(invalid(
+                "ACCESS_TOKEN_TTL",
+                "must be positive and shorter than REFRESH_TOKEN_TTL",
+            ));
+        }
+        if let Some(dir) = &config.graphiql_assets_dir
+            && !dir.is_dir()
+        {
+            return Err(invalid(
+                "GRAPHIQL_ASSETS_DIR",
+                format!("{} is not a directory", dir.display()),
+            ));
+        }
+        Ok(config)
+    }
+
+    /// Is this a production deployment?
+    pub fn is_production(&self) -> bool {
+        self.app_env == AppEnv::Production
+    }
+
+    /// Is the JWT secret the built-in development one?
+    pub fn uses_dev_secret(&self) -> bool {
+        self.jwt_secret.expose() == DEV_JWT_SECRET
+    }
+}
+
+fn parse_bool(v: &str) -> Option<bool> {
+    match v.to_ascii_lowercase().as_str() {
+        "1" | "true" | "yes" | "on" => Some(true),
+        "0" | "false" | "no" | "off" => Some(false),
+        _ => None,
+    }
+}
+
+/// `"90s"`, `"15m"`, `"12h"`, `"30d"`, or plain seconds.
+fn parse_duration(v: &str) -> Result<Duration, String> {
+    let (digits, unit) = v.split_at(v.find(|c: char| !c.is_ascii_digit()).unwrap_or(v.len()));
+    let n: u64 = digits
+        .parse()
+        .map_err(|_| format!("{v:?} is not a duration like 15m or 30d"))?;
+    let secs = match unit {
+        "" | "s" => n,
+        "m" => n.saturating_mul(60),
+        "h" => n.saturating_mul(3600),
+        "d" => n.saturating_mul(86_400),
+        _ => return Err(format!("{v:?}: unit must be s, m, h or d")),
+    };
+    Ok(Duration::from_secs(secs))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn config(vars: &[(&str, &str)]) -> Result<Config, ConfigError> {
+        let map: HashMap<String, String> = vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        Config::from_lookup(|k| map.get(k).cloned())
+    }
+
+    #[test]
+    fn defaults_serve_sqlite_locally() {
+        let c = config(&[]).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(c.database_url, "sqlite://agora.db");
+        assert_eq!(c.port, 8080);
+        assert_eq!(c.access_token_ttl, Duration::from_secs(900));
+        assert_eq!(c.refresh_token_ttl, Duration::from_secs(30 * 86_400));
+        assert!(c.graphiql && c.uses_dev_secret() && !c.is_production());
+    }
+
+    #[test]
+    fn production_requires_a_long_secret() {
+        let err = config(&[("APP_ENV", "production")]).err().map(|e| e.name);
+        assert_eq!(err, Some("JWT_SECRET"));
+        let err = config(&[("APP_ENV", "production"), ("JWT_SECRET", "short")])
+            .err()
+            .map(|e| e.name);
+        assert_eq!(err, Some("JWT_SECRET"));
+        let ok = config(&[("APP_ENV", "production"), ("JWT_SECRET", &"k".repeat(32))]);
+        assert!(ok.is_ok_and(|c| !c.graphiql));
+    }
+
+    #[test]
+    fn bad_values_name_their_variable() {
+        for (name, value) in [
+            ("PORT", "eighty"),
+            ("HOST", "localhost:1"),
+            ("APP_ENV", "staging"),
+            ("LOG_FORMAT", "xml"),
+            ("ACCESS_TOKEN_TTL", "15 minutes"),
+            ("CORS_ALLOWED_ORIGINS", "example.com"),
+            ("GRAPHQL_MAX_DEPTH", "-1"),
+            ("ADMIN_EMAIL", "root@example.com"),
+        ] {
+            let got = config(&[(name, value)]).err().map(|e| e.name);
+            let expected = if name == "ADMIN_EMAIL" {
+                "ADMIN_PASSWORD"
+            } else {
+                name
+            };
+            assert_eq!(got, Some(expected), "{name}={value}");
+        }
+    }
+
+    #[test]
+    fn durations() {
+        assert_eq!(parse_duration("90"), Ok(Duration::from_secs(90)));
+        assert_eq!(parse_duration("2h"), Ok(Duration::from_secs(7200)));
+        assert!(parse_duration("2w").is_err());
+        assert!(parse_duration("m").is_err());
+    }
+
+    #[test]
+    fn secrets_do_not_print() {
+        assert_eq!(format!("{:?}", Secret::new("hunter2")), "Secret([redacted])");
+    }
+}

@@ -1,0 +1,164 @@
+//! The connection pool: PostgreSQL through `AsyncPgConnection`, SQLite through
+//! `SyncConnectionWrapper<SqliteConnection>`, both pooled by deadpool.
+
+use std::time::Duration;
+
+use diesel::SqliteConnection;
+use diesel_async::pooled_connection::deadpool::{Object, Pool as Deadpool};
+use diesel_async::pooled_connection::{AsyncDieselConnectionManager, ManagerConfig};
+use diesel_async::sync_connection_wrapper::SyncConnectionWrapper;
+use diesel_async::{AsyncConnection, AsyncPgConnection, SimpleAsyncConnection};
+use futures_util::FutureExt;
+
+/// A SQLite connection driven from async code (queries run on blocking threads).
+pub type SqliteConn = SyncConnectionWrapper<SqliteConnection>;
+
+/// Applied to every new SQLite connection. `busy_timeout` is per connection;
+/// WAL is persistent in the file; foreign keys are off unless asked for.
+const SQLITE_PRAGMAS: &str = "PRAGMA busy_timeout = 5000;\
+     PRAGMA journal_mode = WAL;\
+     PRAGMA synchronous = NORMAL;\
+     PRAGMA foreign_keys = ON;";
+
+/// How long a request waits for a free connection before it is answered
+/// `SERVICE_UNAVAILABLE`.
+const CHECKOUT_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Which database a `DATABASE_URL` selects.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Backend {
+    /// A PostgreSQL URL (`postgres://…` or `postgresql://…`).
+    Postgres(String),
+    /// A SQLite file path (`sqlite://path`, `sqlite:path` or a bare path).
+    Sqlite(String),
+}
+
+impl Backend {
+    /// Read a `DATABASE_URL`.
+    pub fn from_url(url: &str) -> Self {
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            return Backend::Postgres(url.to_owned());
+        }
+        let path = url
+            .strip_prefix("sqlite://")
+            .or_else(|| url.strip_prefix("sqlite:"))
+            .unwrap_or(url);
+        Backend::Sqlite(path.to_owned())
+    }
+
+    /// `"postgres"` or `"sqlite"`, for logs.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Backend::Postgres(_) => "postgres",
+            Backend::Sqlite(_) => "sqlite",
+        }
+    }
+}
+
+/// A failure to get a connection.
+#[derive(Debug, thiserror::Error)]
+pub enum PoolError {
+    /// The pool could not be built or the database could not be reached.
+    #[error("database unavailable: {0}")]
+    Unavailable(String),
+    /// Applying migrations failed.
+    #[error("migration failed: {0}")]
+    Migration(String),
+}
+
+/// The pool of database connections; cheap to clone.
+#[derive(Clone)]
+pub enum Pool {
+    /// PostgreSQL.
+    Pg(Deadpool<AsyncPgConnection>),
+    /// SQLite.
+    Sqlite(Deadpool<SqliteConn>),
+}
+
+/// One pooled connection, returned to the pool on drop.
+pub enum Conn {
+    /// PostgreSQL.
+    Pg(Object<AsyncPgConnection>),
+    /// SQLite.
+    Sqlite(Object<SqliteConn>),
+}
+
+impl Pool {
+    /// Build a pool for `backend` with at most `max_size` connections. No
+    /// connection is opened yet; call [`crate::db::run_migrations`] next.
+    pub fn new(backend: &Backend, max_size: usize) -> Result<Self, PoolError> {
+        let timeouts = deadpool::managed::Timeouts {
+            wait: Some(CHECKOUT_TIMEOUT),
+            create: Some(CHECKOUT_TIMEOUT),
+            recycle: Some(CHECKOUT_TIMEOUT),
+        };
+        match backend {
+            Backend::Postgres(url) => {
+                let manager = AsyncDieselConnectionManager::<AsyncPgConnection>::new(url.clone());
+                Deadpool::builder(manager)
+                    .max_size(max_size)
+                    .timeouts(timeouts)
+                    .runtime(deadpool::Runtime::Tokio1)
+                    .build()
+                    .map(Pool::Pg)
+                    .map_err(|e| PoolError::Unavailable(e.to_string()))
+            }
+            Backend::Sqlite(path) => {
+                // An in-memory database exists once per connection.
+                let max_size = if path == ":memory:" { 1 } else { max_size };
+                let mut config = ManagerConfig::<SqliteConn>::default();
+                config.custom_setup = Box::new(|url: &str| {
+                    let url = url.to_owned();
+                    async move {
+                        let mut conn = SqliteConn::establish(&url).await?;
+                        conn.batch_execute(SQLITE_PRAGMAS)
+                            .await
+                            .map_err(diesel::ConnectionError::CouldntSetupConfiguration)?;
+                        Ok(conn)
+                    }
+                    .boxed()
+                });
+                let manager = AsyncDieselConnectionManager::<SqliteConn>::new_with_config(path, config);
+                Deadpool::builder(manager)
+                    .max_size(max_size)
+                    .timeouts(timeouts)
+                    .runtime(deadpool::Runtime::Tokio1)
+                    .build()
+                    .map(Pool::Sqlite)
+                    .map_err(|e| PoolError::Unavailable(e.to_string()))
+            }
+        }
+    }
+
+    /// Check a connection out of the pool.
+    pub async fn get(&self) -> Result<Conn, PoolError> {
+        match self {
+            Pool::Pg(p) => p.get().await.map(Conn::Pg),
+            Pool::Sqlite(p) => p.get().await.map(Conn::Sqlite),
+        }
+        .map_err(|e| PoolError::Unavailable(e.to_string()))
+    }
+
+    /// `"postgres"` or `"sqlite"`.
+    pub fn backend_name(&self) -> &'static str {
+        match self {
+            Pool::Pg(_) => "postgres",
+            Pool::Sqlite(_) => "sqlite",
+        }
+    }
+
+    /// Close the pool: connections are dropped as they come back.
+    pub fn close(&self) {
+        match self {
+            Pool::Pg(p) => p.close(),
+            Pool::Sqlite(p) => p.close(),
+        }
+    }
+}
+
+impl Conn {
+    /// Run `SELECT 1`: is the database answering?
+    pub async fn ping(&mut self) -> Result<(), diesel::result::Error> {
+        crate::with_conn!(self, |c| c.batch_execute("SELECT 1").await)
+    }
+}

@@ -1,0 +1,148 @@
+//! Portable column types: the same Rust value on PostgreSQL and SQLite.
+//!
+//! - [`DbId`]: a UUIDv7, native `uuid` on PostgreSQL, hyphenated text on SQLite.
+//! - [`Timestamp`]: UTC, `timestamptz` on PostgreSQL, fixed-width RFC 3339 text
+//!   on SQLite (so text comparison orders like time), microsecond precision on
+//!   both (PostgreSQL keeps microseconds, so the app truncates to them).
+
+use chrono::{DateTime, SubsecRound, Utc};
+use diesel::deserialize::{self, FromSql, FromSqlRow};
+use diesel::expression::AsExpression;
+use diesel::pg::{Pg, PgValue};
+use diesel::serialize::{self, IsNull, Output, ToSql};
+use diesel::sql_types::Text;
+use diesel::sqlite::{Sqlite, SqliteValue};
+
+use super::schema::sql_types::{PortableTimestamp, PortableUuid};
+
+/// A row id: UUIDv7, so ids sort by creation time and index well.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, AsExpression, FromSqlRow)]
+#[diesel(sql_type = PortableUuid)]
+pub struct DbId(pub uuid::Uuid);
+
+impl DbId {
+    /// A fresh time-ordered id.
+    pub fn new() -> Self {
+        DbId(uuid::Uuid::now_v7())
+    }
+
+    /// Parse the text form a client sent; `None` when it is not a UUID.
+    pub fn parse(s: &str) -> Option<Self> {
+        uuid::Uuid::parse_str(s).ok().map(DbId)
+    }
+}
+
+impl Default for DbId {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl std::fmt::Display for DbId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.hyphenated().fmt(f)
+    }
+}
+
+impl ToSql<PortableUuid, Pg> for DbId {
+    fn to_sql<'b>(&'b self, out: &mut Output<'b, '_, Pg>) -> serialize::Result {
+        <uuid::Uuid as ToSql<diesel::sql_types::Uuid, Pg>>::to_sql(&self.0, out)
+    }
+}
+
+impl FromSql<PortableUuid, Pg> for DbId {
+    fn from_sql(bytes: PgValue<'_>) -> deserialize::Result<Self> {
+        <uuid::Uuid as FromSql<diesel::sql_types::Uuid, Pg>>::from_sql(bytes).map(DbId)
+    }
+}
+
+impl ToSql<PortableUuid, Sqlite> for DbId {
+    fn to_sql<'b>(&'b self, out: &mut Output<'b, '_, Sqlite>) -> serialize::Result {
+        out.set_value(self.to_string());
+        Ok(IsNull::No)
+    }
+}
+
+impl FromSql<PortableUuid, Sqlite> for DbId {
+    fn from_sql(value: SqliteValue<'_, '_, '_>) -> deserialize::Result<Self> {
+        let s = <String as FromSql<Text, Sqlite>>::from_sql(value)?;
+        Ok(DbId(uuid::Uuid::parse_str(&s)?))
+    }
+}
+
+/// A point in time, UTC, microsecond precision.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, AsExpression, FromSqlRow)]
+#[diesel(sql_type = PortableTimestamp)]
+pub struct Timestamp(pub DateTime<Utc>);
+
+/// Now, truncated to the precision both databases keep.
+pub fn now() -> Timestamp {
+    Timestamp(Utc::now().trunc_subsecs(6))
+}
+
+impl Timestamp {
+    /// This time plus `d` (saturating at the end of chrono's range).
+    pub fn plus(self, d: std::time::Duration) -> Timestamp {
+        let d = chrono::Duration::from_std(d).unwrap_or(chrono::Duration::MAX);
+        Timestamp(self.0.checked_add_signed(d).unwrap_or(DateTime::<Utc>::MAX_UTC))
+    }
+}
+
+/// The SQLite text form: fixed width, so string order is time order.
+const SQLITE_FORMAT: &str = "%Y-%m-%dT%H:%M:%S%.6fZ";
+
+impl ToSql<PortableTimestamp, Pg> for Timestamp {
+    fn to_sql<'b>(&'b self, out: &mut Output<'b, '_, Pg>) -> serialize::Result {
+        <DateTime<Utc> as ToSql<diesel::sql_types::Timestamptz, Pg>>::to_sql(&self.0, out)
+    }
+}
+
+impl FromSql<PortableTimestamp, Pg> for Timestamp {
+    fn from_sql(bytes: PgValue<'_>) -> deserialize::Result<Self> {
+        <DateTime<Utc> as FromSql<diesel::sql_types::Timestamptz, Pg>>::from_sql(bytes).map(Timestamp)
+    }
+}
+
+impl ToSql<PortableTimestamp, Sqlite> for Timestamp {
+    fn to_sql<'b>(&'b self, out: &mut Output<'b, '_, Sqlite>) -> serialize::Result {
+        out.set_value(self.0.format(SQLITE_FORMAT).to_string());
+        Ok(IsNull::No)
+    }
+}
+
+impl FromSql<PortableTimestamp, Sqlite> for Timestamp {
+    fn from_sql(value: SqliteValue<'_, '_, '_>) -> deserialize::Result<Self> {
+        let s = <String as FromSql<Text, Sqlite>>::from_sql(value)?;
+        Ok(Timestamp(DateTime::parse_from_rfc3339(&s)?.with_timezone(&Utc)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sqlite_text_orders_like_time() {
+        let a = Timestamp(DateTime::from_timestamp(1_700_000_000, 500_000_000).unwrap_or_default());
+        let b = Timestamp(DateTime::from_timestamp(1_700_000_000, 123_000).unwrap_or_default());
+        let (ta, tb) = (
+            a.0.format(SQLITE_FORMAT).to_string(),
+            b.0.format(SQLITE_FORMAT).to_string(),
+        );
+        assert_eq!(ta.len(), tb.len());
+        assert!(tb < ta);
+        assert_eq!(
+            DateTime::parse_from_rfc3339(&ta)
+                .map(|d| d.with_timezone(&Utc))
+                .ok(),
+            Some(a.0)
+        );
+    }
+
+    #[test]
+    fn ids_round_trip_through_text() {
+        let id = DbId::new();
+        assert_eq!(DbId::parse(&id.to_string()), Some(id));
+        assert_eq!(DbId::parse("not-a-uuid"), None);
+    }
+}

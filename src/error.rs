@@ -1,0 +1,234 @@
+//! One error type for the whole API, turned into a GraphQL error whose
+//! `extensions.code` clients branch on (DESIGN §5).
+//!
+//! Database and unknown errors are logged with their detail and answered with a
+//! generic message; user errors say what is wrong and, where it applies, which
+//! input `field`.
+
+use std::sync::Arc;
+
+use async_graphql::ErrorExtensions;
+use diesel::result::{DatabaseErrorKind, Error as DieselError};
+
+use crate::db::PoolError;
+
+/// Everything an operation can fail with.
+///
+/// Deliberately not `Display`: async-graphql converts any `Display` error into
+/// a GraphQL error without a code, so `?` in a resolver must go through the
+/// `From` below instead. [`AppError::message`] is the client-facing text.
+#[derive(Debug)]
+pub enum AppError {
+    /// No valid credentials were presented, or they are no longer valid.
+    Unauthenticated(&'static str),
+    /// The viewer is known but may not do this.
+    Forbidden {
+        /// What was refused.
+        message: String,
+        /// A machine-readable reason, when there is one (`EMAIL_NOT_VERIFIED`).
+        reason: Option<&'static str>,
+    },
+    /// No such object, or one the viewer may not see.
+    NotFound(&'static str),
+    /// The input is invalid; `field` names the offending input field.
+    BadInput {
+        /// The input field (camelCase, as the client sent it).
+        field: &'static str,
+        /// What is wrong with it.
+        message: String,
+    },
+    /// The change clashes with existing data (a taken email, a duplicate).
+    Conflict {
+        /// The input field that clashes.
+        field: &'static str,
+        /// What clashes.
+        message: String,
+    },
+    /// The object's current status forbids this transition.
+    InvalidState(String),
+    /// Too many attempts; try again after `retry_after` seconds.
+    RateLimited {
+        /// Seconds until a new attempt may succeed.
+        retry_after: u64,
+    },
+    /// The database or another dependency is unavailable.
+    Unavailable(String),
+    /// A bug or an unexpected failure; the detail is only logged.
+    Internal(String),
+}
+
+/// The result of a domain operation.
+pub type AppResult<T> = Result<T, AppError>;
+
+impl AppError {
+    /// A `BAD_USER_INPUT` error on `field`.
+    pub fn bad_input(field: &'static str, message: impl Into<String>) -> Self {
+        AppError::BadInput {
+            field,
+            message: message.into(),
+        }
+    }
+
+    /// A `FORBIDDEN` error without a reason code.
+    pub fn forbidden(message: impl Into<String>) -> Self {
+        AppError::Forbidden {
+            message: message.into(),
+            reason: None,
+        }
+    }
+
+    /// An internal error from anything displayable (logged, never shown).
+    pub fn internal(err: impl std::fmt::Display) -> Self {
+        AppError::Internal(err.to_string())
+    }
+
+    /// The message a client sees; internal detail stays in the log.
+    pub fn message(&self) -> String {
+        match self {
+            AppError::Unauthenticated(m) => (*m).to_owned(),
+            AppError::Forbidden { message, .. }
+            | AppError::BadInput { message, .. }
+            | AppError::Conflict { message, .. }
+            | AppError::InvalidState(message) => message.clone(),
+            AppError::NotFound(what) => format!("{what} not found"),
+            AppError::RateLimited { .. } => "too many attempts, try again later".to_owned(),
+            AppError::Unavailable(_) => "service unavailable".to_owned(),
+            AppError::Internal(_) => "internal error".to_owned(),
+        }
+    }
+
+    /// The `extensions.code` of this error.
+    pub fn code(&self) -> &'static str {
+        match self {
+            AppError::Unauthenticated(_) => "UNAUTHENTICATED",
+            AppError::Forbidden { .. } => "FORBIDDEN",
+            AppError::NotFound(_) => "NOT_FOUND",
+            AppError::BadInput { .. } => "BAD_USER_INPUT",
+            AppError::Conflict { .. } => "CONFLICT",
+            AppError::InvalidState(_) => "INVALID_STATE",
+            AppError::RateLimited { .. } => "RATE_LIMITED",
+            AppError::Unavailable(_) => "SERVICE_UNAVAILABLE",
+            AppError::Internal(_) => "INTERNAL_SERVER_ERROR",
+        }
+    }
+}
+
+/// Unique constraints that clients can violate, with the input field each
+/// one is about. PostgreSQL names the constraint; SQLite names the columns.
+const UNIQUE_FIELDS: &[(&str, &str, &str)] = &[("users_email_key", "users.email", "email")];
+
+fn unique_violation_field(info: &dyn diesel::result::DatabaseErrorInformation) -> Option<&'static str> {
+    let constraint = info.constraint_name();
+    let message = info.message();
+    UNIQUE_FIELDS.iter().find_map(|(name, columns, field)| {
+        let hit =
+            constraint == Some(*name) || message.strip_prefix("UNIQUE constraint failed: ") == Some(*columns);
+        hit.then_some(*field)
+    })
+}
+
+impl From<DieselError> for AppError {
+    fn from(err: DieselError) -> Self {
+        match &err {
+            DieselError::NotFound => AppError::NotFound("object"),
+            DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, info) => {
+                match unique_violation_field(info.as_ref()) {
+                    Some(field) => AppError::Conflict {
+                        field,
+                        message: format!("this {field} is already in use"),
+                    },
+                    None => AppError::Internal(err.to_string()),
+                }
+            }
+            DieselError::DatabaseError(DatabaseErrorKind::ClosedConnection, _) => {
+                AppError::Unavailable(err.to_string())
+            }
+            _ => AppError::Internal(err.to_string()),
+        }
+    }
+}
+
+impl From<PoolError> for AppError {
+    fn from(err: PoolError) -> Self {
+        AppError::Unavailable(err.to_string())
+    }
+}
+
+/// An error shared by every field waiting on one DataLoader batch.
+#[derive(Debug, Clone)]
+pub struct SharedError(pub Arc<AppError>);
+
+impl From<AppError> for SharedError {
+    fn from(err: AppError) -> Self {
+        SharedError(Arc::new(err))
+    }
+}
+
+impl From<SharedError> for async_graphql::Error {
+    fn from(err: SharedError) -> Self {
+        to_graphql(&err.0)
+    }
+}
+
+impl From<AppError> for async_graphql::Error {
+    fn from(err: AppError) -> Self {
+        to_graphql(&err)
+    }
+}
+
+fn to_graphql(err: &AppError) -> async_graphql::Error {
+    match err {
+        AppError::Internal(detail) => tracing::error!(%detail, "internal error"),
+        AppError::Unavailable(detail) => tracing::warn!(%detail, "dependency unavailable"),
+        _ => {}
+    }
+    async_graphql::Error::new(err.message()).extend_with(|_, ext| {
+        ext.set("code", err.code());
+        match err {
+            AppError::BadInput { field, .. } | AppError::Conflict { field, .. } => ext.set("field", *field),
+            AppError::Forbidden {
+                reason: Some(reason), ..
+            } => ext.set("reason", *reason),
+            AppError::RateLimited { retry_after } => ext.set("retryAfter", *retry_after),
+            _ => {}
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_error_has_a_code_from_the_design() {
+        let codes = [
+            AppError::Unauthenticated("x").code(),
+            AppError::forbidden("x").code(),
+            AppError::NotFound("user").code(),
+            AppError::bad_input("email", "x").code(),
+            AppError::InvalidState("x".into()).code(),
+            AppError::RateLimited { retry_after: 1 }.code(),
+            AppError::Unavailable("x".into()).code(),
+            AppError::internal("x").code(),
+        ];
+        assert_eq!(
+            codes,
+            [
+                "UNAUTHENTICATED",
+                "FORBIDDEN",
+                "NOT_FOUND",
+                "BAD_USER_INPUT",
+                "INVALID_STATE",
+                "RATE_LIMITED",
+                "SERVICE_UNAVAILABLE",
+                "INTERNAL_SERVER_ERROR"
+            ]
+        );
+    }
+
+    #[test]
+    fn internal_detail_is_not_shown() {
+        let gql: async_graphql::Error = AppError::internal("password column missing").into();
+        assert_eq!(gql.message, "internal error");
+    }
+}

@@ -1,0 +1,81 @@
+//! The GraphQL schema: per-area roots merged into one, with limits on.
+
+pub mod context;
+pub mod execution;
+mod limits;
+
+use async_graphql::dataloader::DataLoader;
+use async_graphql::{Data, MergedObject, MergedSubscription, SDLExportOptions, Schema};
+
+use crate::accounts::graphql::{AccountsMutation, AccountsQuery};
+use crate::accounts::loader::UserLoader;
+use crate::auth::Viewer;
+use crate::sessions::graphql::{SessionsMutation, SessionsQuery, SessionsSubscription};
+use crate::sessions::model::ClientInfo;
+use crate::state::AppState;
+
+/// Every query.
+#[derive(MergedObject, Default)]
+#[graphql(name = "Query")]
+pub struct QueryRoot(AccountsQuery, SessionsQuery);
+
+/// Every mutation.
+#[derive(MergedObject, Default)]
+#[graphql(name = "Mutation")]
+pub struct MutationRoot(AccountsMutation, SessionsMutation);
+
+/// Every subscription.
+#[derive(MergedSubscription, Default)]
+#[graphql(name = "Subscription")]
+pub struct SubscriptionRoot(SessionsSubscription);
+
+/// The executable schema.
+pub type AppSchema = Schema<QueryRoot, MutationRoot, SubscriptionRoot>;
+
+/// Build the schema over `state`, with the configured limits. Production
+/// turns off introspection and field suggestions.
+pub fn build_schema(state: AppState) -> AppSchema {
+    let limits = state.config.limits;
+    let mut builder = Schema::build(
+        QueryRoot::default(),
+        MutationRoot::default(),
+        SubscriptionRoot::default(),
+    )
+    .limit_depth(limits.max_depth)
+    .limit_complexity(limits.max_complexity)
+    .limit_recursive_depth(limits.max_depth.max(32))
+    .limit_directives(8)
+    .extension(execution::MarkExecution)
+    .extension(limits::DocumentLimits {
+        max_aliases: limits.max_aliases,
+        max_root_fields: limits.max_root_fields,
+    });
+    if state.config.is_production() {
+        builder = builder.disable_introspection().disable_suggestions();
+    }
+    builder.data(state).finish()
+}
+
+/// The schema without any state, for printing the SDL.
+pub fn sdl() -> String {
+    Schema::build(
+        QueryRoot::default(),
+        MutationRoot::default(),
+        SubscriptionRoot::default(),
+    )
+    .finish()
+    .sdl_with_options(
+        SDLExportOptions::new()
+            .sorted_fields()
+            .sorted_arguments()
+            .sorted_enum_items(),
+    )
+}
+
+/// Per-request data: who is asking, from where, and fresh DataLoaders (a
+/// loader shared across requests would leak one viewer's data to another).
+pub fn install_request_data(data: &mut Data, state: &AppState, viewer: Option<Viewer>, client: ClientInfo) {
+    data.insert(viewer);
+    data.insert(client);
+    data.insert(DataLoader::new(UserLoader(state.pool.clone()), tokio::spawn));
+}

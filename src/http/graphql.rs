@@ -1,0 +1,325 @@
+//! `POST /graphql` and `GET /graphql` by the GraphQL-over-HTTP spec: GET runs
+//! queries only, `application/graphql-response+json` is honoured (with 4xx for
+//! documents that fail to parse or validate), batching only when configured.
+
+use std::net::SocketAddr;
+
+use async_graphql::parser::types::OperationType;
+use async_graphql::{BatchRequest, BatchResponse, ErrorExtensions, ParseRequestError, ServerError};
+use async_graphql_axum::GraphQLBatchRequest;
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{ConnectInfo, FromRequestParts, Query, State};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+
+use super::Http;
+use crate::auth::authenticate;
+use crate::error::AppError;
+use crate::graphql::execution::ExecutionStarted;
+use crate::graphql::install_request_data;
+use crate::sessions::model::ClientInfo;
+
+const GRAPHQL_RESPONSE_JSON: &str = "application/graphql-response+json";
+const JSON: &str = "application/json";
+
+/// The media type the client asked for.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum MediaType {
+    GraphqlResponseJson,
+    Json,
+}
+
+impl MediaType {
+    fn as_str(self) -> &'static str {
+        match self {
+            MediaType::GraphqlResponseJson => GRAPHQL_RESPONSE_JSON,
+            MediaType::Json => JSON,
+        }
+    }
+
+    /// Pick from `Accept`; `None` when nothing acceptable is offered.
+    fn negotiate(headers: &HeaderMap) -> Option<Self> {
+        let Some(accept) = headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()) else {
+            return Some(MediaType::Json);
+        };
+        let types: Vec<&str> = accept
+            .split(',')
+            .map(|t| t.split(';').next().unwrap_or("").trim())
+            .collect();
+        if types.contains(&GRAPHQL_RESPONSE_JSON) {
+            Some(MediaType::GraphqlResponseJson)
+        } else if types.iter().any(|t| matches!(*t, JSON | "application/*" | "*/*")) {
+            Some(MediaType::Json)
+        } else {
+            None
+        }
+    }
+}
+
+/// A GraphQL-shaped error response outside execution.
+fn error_response(status: StatusCode, media: MediaType, message: &str, code: &str) -> Response {
+    let error = ServerError::new(message, None).extend_with(|_, e| e.set("code", code));
+    let body = serde_json::json!({ "errors": [error] });
+    let mut response = (status, body.to_string()).into_response();
+    response
+        .headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static(media.as_str()));
+    response
+}
+
+/// A request body or query string that could not be read as a GraphQL request.
+pub struct Rejection(ParseRequestError);
+
+impl From<ParseRequestError> for Rejection {
+    fn from(err: ParseRequestError) -> Self {
+        Rejection(err)
+    }
+}
+
+impl IntoResponse for Rejection {
+    fn into_response(self) -> Response {
+        match self.0 {
+            ParseRequestError::PayloadTooLarge => error_response(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                MediaType::Json,
+                "request body too large",
+                "PAYLOAD_TOO_LARGE",
+            ),
+            // The body-limit layer fails the read; the extractor keeps only its text.
+            ParseRequestError::Io(err) if err.to_string().contains("length limit exceeded") => {
+                error_response(
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    MediaType::Json,
+                    "request body too large",
+                    "PAYLOAD_TOO_LARGE",
+                )
+            }
+            err => error_response(
+                StatusCode::BAD_REQUEST,
+                MediaType::Json,
+                &format!("malformed request: {err}"),
+                "BAD_REQUEST",
+            ),
+        }
+    }
+}
+
+/// The peer address, when the server was started with connect info (tests
+/// driving the router directly have none).
+pub struct PeerAddr(pub Option<SocketAddr>);
+
+impl<S: Send + Sync> FromRequestParts<S> for PeerAddr {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(PeerAddr(
+            parts
+                .extensions
+                .get::<ConnectInfo<SocketAddr>>()
+                .map(|ConnectInfo(addr)| *addr),
+        ))
+    }
+}
+
+/// Who is calling, from the headers and the connection.
+pub fn client_info(headers: &HeaderMap, peer: Option<SocketAddr>) -> ClientInfo {
+    ClientInfo {
+        ip: peer.map(|addr| addr.ip().to_string()),
+        user_agent: headers
+            .get(header::USER_AGENT)
+            .and_then(|v| v.to_str().ok())
+            .map(|ua| ua.chars().take(512).collect()),
+    }
+}
+
+/// Is the POST body declared as something this endpoint reads?
+fn readable_content_type(headers: &HeaderMap) -> bool {
+    let Some(ct) = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()) else {
+        return false;
+    };
+    let essence = ct.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+    essence == JSON || essence == "multipart/form-data"
+}
+
+/// The query-string parameters of `GET /graphql`.
+#[derive(Deserialize)]
+pub struct GetParams {
+    query: Option<String>,
+    #[serde(rename = "operationName")]
+    operation_name: Option<String>,
+    variables: Option<String>,
+}
+
+impl GetParams {
+    fn into_request(self) -> Result<async_graphql::Request, String> {
+        let query = self
+            .query
+            .filter(|q| !q.trim().is_empty())
+            .ok_or("the `query` parameter is required")?;
+        let mut request = async_graphql::Request::new(query);
+        request.operation_name = self.operation_name.filter(|n| !n.is_empty());
+        if let Some(variables) = self.variables.filter(|v| !v.is_empty()) {
+            request.variables = serde_json::from_str(&variables)
+                .map_err(|e| format!("`variables` is not a JSON object: {e}"))?;
+        }
+        Ok(request)
+    }
+}
+
+/// `GET /graphql`: queries only, from the query string.
+pub async fn get(
+    State(http): State<Http>,
+    headers: HeaderMap,
+    PeerAddr(peer): PeerAddr,
+    params: Result<Query<GetParams>, QueryRejection>,
+) -> Response {
+    let request = params
+        .map_err(|e| e.body_text())
+        .and_then(|Query(p)| p.into_request());
+    match request {
+        Ok(request) => execute(http, Method::GET, headers, peer, BatchRequest::Single(request)).await,
+        Err(message) => error_response(StatusCode::BAD_REQUEST, MediaType::Json, &message, "BAD_REQUEST"),
+    }
+}
+
+/// `POST /graphql`: a JSON body (or a multipart request).
+pub async fn post(
+    State(http): State<Http>,
+    headers: HeaderMap,
+    PeerAddr(peer): PeerAddr,
+    request: Result<GraphQLBatchRequest<Rejection>, Rejection>,
+) -> Response {
+    if !readable_content_type(&headers) {
+        return error_response(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            MediaType::Json,
+            "send Content-Type: application/json",
+            "UNSUPPORTED_MEDIA_TYPE",
+        );
+    }
+    match request {
+        Ok(request) => execute(http, Method::POST, headers, peer, request.into_inner()).await,
+        Err(rejection) => rejection.into_response(),
+    }
+}
+
+async fn execute(
+    http: Http,
+    method: Method,
+    headers: HeaderMap,
+    peer: Option<SocketAddr>,
+    mut batch: BatchRequest,
+) -> Response {
+    let Some(media) = MediaType::negotiate(&headers) else {
+        return error_response(
+            StatusCode::NOT_ACCEPTABLE,
+            MediaType::Json,
+            "only application/graphql-response+json and application/json are served",
+            "NOT_ACCEPTABLE",
+        );
+    };
+    let batch_max = http.state.config.limits.batch_max;
+    match &batch {
+        BatchRequest::Batch(_) if batch_max == 0 => {
+            return error_response(
+                StatusCode::BAD_REQUEST,
+                media,
+                "batched requests are disabled",
+                "BAD_REQUEST",
+            );
+        }
+        BatchRequest::Batch(items) if items.len() > batch_max || items.is_empty() => {
+            return error_response(
+                StatusCode::BAD_REQUEST,
+                media,
+                &format!("a batch holds 1 to {batch_max} operations"),
+                "BAD_REQUEST",
+            );
+        }
+        _ => {}
+    }
+
+    for request in batch.iter_mut() {
+        // Parse once here (the schema reuses the parsed document) to refuse a
+        // mutation over GET and to name the operation in the request's span.
+        let wanted = request.operation_name.clone();
+        let Ok(doc) = request.parsed_query() else { continue };
+        let operation = match &wanted {
+            Some(name) => doc
+                .operations
+                .iter()
+                .find(|(n, _)| n.map(|n| n.as_str()) == Some(name.as_str())),
+            None => doc.operations.iter().next(),
+        };
+        if let Some((name, op)) = operation {
+            if method == Method::GET && op.node.ty != OperationType::Query {
+                let mut response = error_response(
+                    StatusCode::METHOD_NOT_ALLOWED,
+                    media,
+                    "GET runs queries only; send mutations with POST",
+                    "METHOD_NOT_ALLOWED",
+                );
+                response
+                    .headers_mut()
+                    .insert(header::ALLOW, HeaderValue::from_static("POST"));
+                return response;
+            }
+            if let Some(name) = name {
+                tracing::Span::current().record("operation", name.as_str());
+            }
+        }
+    }
+
+    let authorization = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok());
+    let viewer = match authenticate(&http.state, authorization).await {
+        Ok(viewer) => viewer,
+        Err(err) => return unauthenticated(media, err),
+    };
+    let client = client_info(&headers, peer);
+    let flag = ExecutionStarted::new();
+    for request in batch.iter_mut() {
+        install_request_data(&mut request.data, &http.state, viewer, client.clone());
+        request.data.insert(flag.clone());
+    }
+    let response = http.schema.execute_batch(batch).await;
+    respond(response, media, flag.started())
+}
+
+fn unauthenticated(media: MediaType, err: AppError) -> Response {
+    let mut response = error_response(StatusCode::UNAUTHORIZED, media, &err.message(), err.code());
+    response.headers_mut().insert(
+        header::WWW_AUTHENTICATE,
+        HeaderValue::from_static("Bearer error=\"invalid_token\""),
+    );
+    response
+}
+
+fn respond(mut response: BatchResponse, media: MediaType, executed: bool) -> Response {
+    if !executed && let BatchResponse::Single(r) = &mut response {
+        // The document did not parse or validate: the client sent bad input.
+        for error in &mut r.errors {
+            let extensions = error.extensions.get_or_insert_with(Default::default);
+            if extensions.get("code").is_none() {
+                extensions.set("code", "BAD_USER_INPUT");
+            }
+        }
+    }
+    let status = if media == MediaType::GraphqlResponseJson && !executed {
+        StatusCode::BAD_REQUEST
+    } else {
+        StatusCode::OK
+    };
+    let body = match &response {
+        BatchResponse::Single(r) if !executed => serde_json::json!({ "errors": r.errors }).to_string(),
+        other => serde_json::to_string(other)
+            .unwrap_or_else(|_| r#"{"errors":[{"message":"internal error"}]}"#.into()),
+    };
+    let mut http_response = (status, body).into_response();
+    http_response
+        .headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static(media.as_str()));
+    http_response.headers_mut().extend(response.http_headers());
+    http_response
+}

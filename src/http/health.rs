@@ -1,0 +1,45 @@
+//! Liveness and readiness probes.
+
+use std::time::Duration;
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::StatusCode;
+use serde_json::{Value, json};
+
+use super::Http;
+
+/// How long readiness waits for the database.
+const READY_TIMEOUT: Duration = Duration::from_secs(2);
+
+/// `GET /health/live`: the process serves requests.
+pub async fn live() -> Json<Value> {
+    Json(json!({ "status": "ok" }))
+}
+
+/// `GET /health/ready`: the database answers; 503 when it does not.
+pub async fn ready(State(http): State<Http>) -> (StatusCode, Json<Value>) {
+    let pool = &http.state.pool;
+    let check = async {
+        let mut conn = pool.get().await.map_err(|e| e.to_string())?;
+        conn.ping().await.map_err(|e| e.to_string())
+    };
+    let backend = pool.backend_name();
+    match tokio::time::timeout(READY_TIMEOUT, check).await {
+        Ok(Ok(())) => (
+            StatusCode::OK,
+            Json(json!({ "status": "ok", "database": backend })),
+        ),
+        Ok(Err(error)) => {
+            tracing::warn!(%error, "readiness: database unavailable");
+            (
+                StatusCode::SERVICE_UNAVAILABLE,
+                Json(json!({ "status": "unavailable", "database": backend })),
+            )
+        }
+        Err(_) => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            Json(json!({ "status": "timeout", "database": backend })),
+        ),
+    }
+}

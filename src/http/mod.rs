@@ -1,0 +1,136 @@
+//! The HTTP surface: routes and the tower layers every request passes.
+
+mod graphiql;
+pub mod graphql;
+mod health;
+mod ws;
+
+use axum::Router;
+use axum::extract::Request;
+use axum::http::{HeaderName, HeaderValue, Method, StatusCode, header};
+use axum::middleware;
+use axum::response::Response;
+use axum::routing::get;
+use tower_http::compression::CompressionLayer;
+use tower_http::cors::{AllowOrigin, CorsLayer};
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::services::ServeDir;
+use tower_http::timeout::TimeoutLayer;
+use tower_http::trace::TraceLayer;
+
+use crate::graphql::{AppSchema, build_schema};
+use crate::state::AppState;
+
+/// What handlers share: the state and the schema built over it.
+#[derive(Clone)]
+pub struct Http {
+    /// Application state.
+    pub state: AppState,
+    /// The GraphQL schema.
+    pub schema: AppSchema,
+}
+
+/// The whole application: every route with every layer. Tests drive the same router.
+pub fn app(state: AppState) -> Router {
+    let config = state.config.clone();
+    let schema = build_schema(state.clone());
+    let http = Http { state, schema };
+
+    let mut router = Router::new()
+        .route("/graphql", get(graphql::get).post(graphql::post))
+        .route("/graphql/ws", get(ws::handle))
+        .route("/health/live", get(health::live))
+        .route("/health/ready", get(health::ready));
+    if config.graphiql {
+        let assets = if config.graphiql_assets_dir.is_some() {
+            graphiql::Assets::Local
+        } else {
+            graphiql::Assets::Cdn
+        };
+        router = router
+            .route("/graphiql", get(move || async move { graphiql::page(assets) }))
+            .route("/graphiql/app.js", get(graphiql::app_js));
+        if let Some(dir) = &config.graphiql_assets_dir {
+            router = router.nest_service("/graphiql/assets", ServeDir::new(dir));
+        }
+    }
+
+    let production = config.is_production();
+    router
+        .with_state(http)
+        .layer(CompressionLayer::new())
+        .layer(middleware::map_response(move |response| {
+            security_headers(response, production)
+        }))
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::SERVICE_UNAVAILABLE,
+            config.request_timeout,
+        ))
+        .layer(RequestBodyLimitLayer::new(config.max_body_bytes))
+        .layer(cors(&config.cors_allowed_origins))
+        .layer(TraceLayer::new_for_http().make_span_with(|request: &Request| {
+            let request_id = request
+                .headers()
+                .get("x-request-id")
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or_default();
+            tracing::info_span!(
+                "request",
+                method = %request.method(),
+                path = %request.uri().path(),
+                request_id,
+                operation = tracing::field::Empty,
+            )
+        }))
+        .layer(PropagateRequestIdLayer::x_request_id())
+        .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
+}
+
+/// CORS from the allow-list; no list, no cross-origin browser access.
+fn cors(origins: &[String]) -> CorsLayer {
+    let origins: Vec<HeaderValue> = origins
+        .iter()
+        .filter_map(|o| HeaderValue::from_str(o).ok())
+        .collect();
+    CorsLayer::new()
+        .allow_origin(AllowOrigin::list(origins))
+        .allow_methods([Method::GET, Method::POST, Method::OPTIONS])
+        .allow_headers([
+            header::AUTHORIZATION,
+            header::CONTENT_TYPE,
+            header::ACCEPT,
+            HeaderName::from_static("apollo-require-preflight"),
+            HeaderName::from_static("x-requested-with"),
+        ])
+        .expose_headers([HeaderName::from_static("x-request-id")])
+        .max_age(std::time::Duration::from_secs(3600))
+}
+
+/// Headers every response carries unless a route set its own.
+async fn security_headers(mut response: Response, production: bool) -> Response {
+    let headers = response.headers_mut();
+    let mut set = |name: HeaderName, value: &'static str| {
+        if !headers.contains_key(&name) {
+            headers.insert(name, HeaderValue::from_static(value));
+        }
+    };
+    set(header::X_CONTENT_TYPE_OPTIONS, "nosniff");
+    set(header::X_FRAME_OPTIONS, "DENY");
+    set(header::REFERRER_POLICY, "no-referrer");
+    set(
+        header::CONTENT_SECURITY_POLICY,
+        "default-src 'none'; frame-ancestors 'none'",
+    );
+    set(
+        HeaderName::from_static("cross-origin-opener-policy"),
+        "same-origin",
+    );
+    if production {
+        set(
+            header::STRICT_TRANSPORT_SECURITY,
+            "max-age=31536000; includeSubDomains",
+        );
+    }
+    response
+}

@@ -1,0 +1,18 @@
+//! Agora: a GraphQL API server for a services marketplace.
+//!
+//! [`http::app`] is the whole application as an axum router; [`server`]
+//! starts it from a [`config::Config`].
+
+pub mod accounts;
+pub mod auth;
+pub mod config;
+pub mod db;
+pub mod error;
+pub mod events;
+pub mod graphql;
+pub mod http;
+pub mod server;
+pub mod sessions;
+pub mod state;
+
+pub use http::app;

@@ -1,0 +1,102 @@
+//! The `agora` command: serve (default), migrate, schema, create-admin.
+
+use std::io::BufRead;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+use agora::accounts::ops::{AdminOutcome, ensure_super_admin};
+use agora::config::Config;
+use agora::state::AppState;
+use agora::{graphql, server};
+
+/// Agora: a GraphQL API server for a services marketplace.
+#[derive(Parser)]
+#[command(version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the API (the default).
+    Serve,
+    /// Apply pending database migrations and exit.
+    Migrate,
+    /// Print the GraphQL schema (SDL).
+    Schema,
+    /// Create a SUPER_ADMIN. The password is read from stdin, or from the
+    /// environment variable named by --password-env; never from the command line.
+    CreateAdmin {
+        /// The admin's login email.
+        #[arg(long)]
+        email: String,
+        /// Read the password from this environment variable instead of stdin.
+        #[arg(long, value_name = "VAR")]
+        password_env: Option<String>,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    if let Some(Command::Schema) = cli.command {
+        print!("{}", graphql::sdl());
+        return ExitCode::SUCCESS;
+    }
+    // Development defaults; variables already set win over the file.
+    let _ = dotenvy::dotenv();
+    let config = match Config::from_env() {
+        Ok(config) => config,
+        Err(err) => {
+            eprintln!("agora: configuration error: {err}");
+            return ExitCode::from(2);
+        }
+    };
+    server::init_logging(config.log_format);
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(runtime) => runtime,
+        Err(err) => {
+            eprintln!("agora: cannot start the runtime: {err}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let result = runtime.block_on(run(cli.command.unwrap_or(Command::Serve), config));
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            tracing::error!("{err:#}");
+            eprintln!("agora: {err:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(command: Command, config: Config) -> anyhow::Result<()> {
+    match command {
+        Command::Serve => server::serve(config).await,
+        Command::Schema => Ok(()),
+        Command::Migrate => server::connect(&config).await.map(|pool| pool.close()),
+        Command::CreateAdmin { email, password_env } => {
+            let password = match password_env {
+                Some(var) => std::env::var(&var).map_err(|_| anyhow::anyhow!("{var} is not set"))?,
+                None => {
+                    eprint!("Password for {email}: ");
+                    let mut line = String::new();
+                    std::io::stdin().lock().read_line(&mut line)?;
+                    line.trim_end_matches(['\r', '\n']).to_owned()
+                }
+            };
+            let pool = server::connect(&config).await?;
+            let state = AppState::new(pool, config);
+            match ensure_super_admin(&state, &email, password)
+                .await
+                .map_err(|e| anyhow::anyhow!(e.message()))?
+            {
+                AdminOutcome::Created => println!("created SUPER_ADMIN {email}"),
+                AdminOutcome::AlreadyExists => anyhow::bail!("an account with email {email} already exists"),
+            }
+            Ok(())
+        }
+    }
+}

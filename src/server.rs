@@ -1,0 +1,100 @@
+//! Start-up and shutdown: logging, the pool, migrations, the configured super
+//! admin, and serving until SIGTERM or Ctrl-C.
+
+use std::net::SocketAddr;
+use std::time::Instant;
+
+use anyhow::Context as _;
+use tracing_subscriber::EnvFilter;
+
+use crate::accounts::ops::{AdminOutcome, ensure_super_admin};
+use crate::config::{Config, LogFormat};
+use crate::db::{Backend, Pool, run_migrations};
+use crate::state::AppState;
+
+/// Install the log subscriber (`RUST_LOG`, default `info`; `LOG_FORMAT`).
+pub fn init_logging(format: LogFormat) {
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter);
+    // A second init (tests) keeps the first subscriber.
+    let _ = match format {
+        LogFormat::Pretty => builder.try_init(),
+        LogFormat::Json => builder.json().flatten_event(true).try_init(),
+    };
+}
+
+/// Open the pool and apply pending migrations.
+pub async fn connect(config: &Config) -> anyhow::Result<Pool> {
+    let backend = Backend::from_url(&config.database_url);
+    let pool = Pool::new(&backend, config.database_pool_size)?;
+    let applied = run_migrations(&pool)
+        .await
+        .with_context(|| format!("migrating the {} database", backend.name()))?;
+    tracing::info!(database = backend.name(), applied, "database ready");
+    Ok(pool)
+}
+
+/// Serve until SIGTERM or Ctrl-C, then finish in-flight requests.
+pub async fn serve(config: Config) -> anyhow::Result<()> {
+    let started = Instant::now();
+    if config.uses_dev_secret() {
+        tracing::warn!("JWT_SECRET is not set: using the fixed development secret (never in production)");
+    }
+    let pool = connect(&config).await?;
+    let state = AppState::new(pool.clone(), config.clone());
+    if let (Some(email), Some(password)) = (&config.admin_email, &config.admin_password) {
+        match ensure_super_admin(&state, email, password.expose().to_owned()).await {
+            Ok(AdminOutcome::Created) => tracing::info!(%email, "super admin created"),
+            Ok(AdminOutcome::AlreadyExists) => tracing::debug!(%email, "super admin present"),
+            Err(err) => anyhow::bail!("ADMIN_EMAIL/ADMIN_PASSWORD: {}", err.message()),
+        }
+    }
+    let addr = SocketAddr::new(config.host, config.port);
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .with_context(|| format!("binding {addr}"))?;
+    tracing::info!(
+        %addr,
+        env = ?config.app_env,
+        graphiql = config.graphiql,
+        ready_ms = started.elapsed().as_millis() as u64,
+        "serving GraphQL at http://{addr}/graphql"
+    );
+    axum::serve(
+        listener,
+        crate::app(state).into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown_signal())
+    .await?;
+    pool.close();
+    tracing::info!("stopped");
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        if let Err(err) = tokio::signal::ctrl_c().await {
+            tracing::error!(%err, "cannot listen for Ctrl-C");
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(err) => {
+                tracing::error!(%err, "cannot listen for SIGTERM");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutting down: finishing in-flight requests");
+}

@@ -1,0 +1,170 @@
+//! The sessions part of the schema: refresh, logout, listing and revoking
+//! sessions, and a subscription that tells a client its session ended.
+
+use async_graphql::dataloader::DataLoader;
+use async_graphql::{Context, ID, Object, SimpleObject, Subscription};
+use chrono::{DateTime, Utc};
+use futures_util::{Stream, StreamExt};
+
+use super::model::SessionRow;
+use super::{ops, queries};
+use crate::accounts::graphql::AuthPayload;
+use crate::accounts::loader::UserLoader;
+use crate::auth::{RoleGuard, require_viewer};
+use crate::error::AppError;
+use crate::events::Event;
+use crate::graphql::context::{require_id, state};
+
+/// A signed-in session (one per sign-in, on one device or browser).
+pub struct Session {
+    row: SessionRow,
+    current: bool,
+}
+
+/// A signed-in session (one per sign-in, on one device or browser).
+#[Object]
+impl Session {
+    /// Session id.
+    async fn id(&self) -> ID {
+        ID(self.row.id.to_string())
+    }
+
+    /// When the user signed in.
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.row.created_at.0
+    }
+
+    /// Last sign-in, refresh or request (precise to about a minute).
+    async fn last_used_at(&self) -> DateTime<Utc> {
+        self.row.last_used_at.0
+    }
+
+    /// When the session ends unless refreshed before.
+    async fn expires_at(&self) -> DateTime<Utc> {
+        self.row.expires_at.0
+    }
+
+    /// The browser or app that signed in (`User-Agent`), when known.
+    async fn user_agent(&self) -> Option<&str> {
+        self.row.user_agent.as_deref()
+    }
+
+    /// The address that signed in, when known.
+    async fn ip(&self) -> Option<&str> {
+        self.row.ip.as_deref()
+    }
+
+    /// Is this the session making the request?
+    async fn current(&self) -> bool {
+        self.current
+    }
+}
+
+/// Session queries.
+#[derive(Default)]
+pub struct SessionsQuery;
+
+#[Object]
+impl SessionsQuery {
+    /// The signed-in user's live sessions, most recently used first.
+    #[graphql(guard = "RoleGuard::signed_in()")]
+    async fn my_sessions(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Session>> {
+        let viewer = require_viewer(ctx)?;
+        let mut conn = state(ctx)?.pool.get().await.map_err(AppError::from)?;
+        let rows = queries::list_live(&mut conn, viewer.user_id).await?;
+        Ok(rows
+            .into_iter()
+            .map(|row| Session {
+                current: row.id == viewer.session_id,
+                row,
+            })
+            .collect())
+    }
+}
+
+/// Session mutations.
+#[derive(Default)]
+pub struct SessionsMutation;
+
+#[Object]
+impl SessionsMutation {
+    /// Exchange a refresh token for a new access and refresh token. The token
+    /// presented is spent; presenting it again ends the whole session.
+    /// Errors: `UNAUTHENTICATED`.
+    async fn refresh_token(
+        &self,
+        ctx: &Context<'_>,
+        refresh_token: String,
+    ) -> async_graphql::Result<AuthPayload> {
+        let tokens = ops::refresh(state(ctx)?, &refresh_token).await?;
+        let user = ctx
+            .data::<DataLoader<UserLoader>>()?
+            .load_one(tokens.user_id)
+            .await?
+            .ok_or(AppError::Unauthenticated("invalid refresh token"))?;
+        Ok(AuthPayload::new(tokens, user))
+    }
+
+    /// End this session (or, with `allSessions`, every session of the user):
+    /// its access tokens stop working and its refresh token is dead.
+    #[graphql(guard = "RoleGuard::signed_in()")]
+    async fn logout(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(default = false)] all_sessions: bool,
+    ) -> async_graphql::Result<bool> {
+        ops::logout(state(ctx)?, require_viewer(ctx)?, all_sessions).await?;
+        Ok(true)
+    }
+
+    /// End one of your sessions. Errors: `NOT_FOUND` (no such live session of yours).
+    #[graphql(guard = "RoleGuard::signed_in()")]
+    async fn revoke_session(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Session> {
+        let viewer = require_viewer(ctx)?;
+        let row = ops::revoke(state(ctx)?, viewer, require_id(&id, "session")?).await?;
+        Ok(Session {
+            current: row.id == viewer.session_id,
+            row,
+        })
+    }
+}
+
+/// The end of a session.
+#[derive(SimpleObject)]
+pub struct SessionEnded {
+    /// The session that ended.
+    pub session_id: ID,
+}
+
+/// Session subscriptions.
+#[derive(Default)]
+pub struct SessionsSubscription;
+
+#[Subscription]
+impl SessionsSubscription {
+    /// Emits once when the session of this connection ends (logout elsewhere,
+    /// revocation, refresh-token reuse), then completes: the client should
+    /// sign in again.
+    #[graphql(guard = "RoleGuard::signed_in()")]
+    async fn session_ended(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<impl Stream<Item = SessionEnded> + use<>> {
+        let viewer = require_viewer(ctx)?;
+        let stream = state(ctx)?
+            .events
+            .subscribe()
+            .filter(move |event| {
+                let Event::SessionEnded { session_id, .. } = event;
+                std::future::ready(*session_id == viewer.session_id)
+            })
+            .take(1)
+            .map(|event| {
+                let Event::SessionEnded { session_id, .. } = event;
+                SessionEnded {
+                    session_id: ID(session_id.to_string()),
+                }
+            });
+        Ok(stream)
+    }
+}

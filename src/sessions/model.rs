@@ -1,0 +1,70 @@
+//! Sessions (one per sign-in) and the refresh tokens that keep them alive.
+
+use diesel::prelude::*;
+
+use crate::db::DbId;
+use crate::db::schema::{refresh_tokens, sessions};
+use crate::db::types::Timestamp;
+
+/// A `sessions` row.
+#[derive(Queryable, Selectable, Identifiable, Debug, Clone)]
+#[diesel(table_name = sessions)]
+pub struct SessionRow {
+    /// Id (the `sid` claim of its access tokens).
+    pub id: DbId,
+    /// Whose session.
+    pub user_id: DbId,
+    /// Signed in at.
+    pub created_at: Timestamp,
+    /// Last sign-in, refresh or authenticated request (updated at most once a minute).
+    pub last_used_at: Timestamp,
+    /// Ends unless refreshed before.
+    pub expires_at: Timestamp,
+    /// Ended by logout, revocation or refresh-token reuse.
+    pub revoked_at: Option<Timestamp>,
+    /// The `User-Agent` at sign-in.
+    pub user_agent: Option<String>,
+    /// The client address at sign-in.
+    pub ip: Option<String>,
+}
+
+/// A new `sessions` row.
+#[derive(Insertable)]
+#[diesel(table_name = sessions)]
+pub struct NewSession<'a> {
+    /// Id.
+    pub id: DbId,
+    /// Whose session.
+    pub user_id: DbId,
+    /// Now.
+    pub created_at: Timestamp,
+    /// Now.
+    pub last_used_at: Timestamp,
+    /// Now plus the refresh-token life.
+    pub expires_at: Timestamp,
+    /// `User-Agent`.
+    pub user_agent: Option<&'a str>,
+    /// Client address.
+    pub ip: Option<&'a str>,
+}
+
+/// A new `refresh_tokens` row.
+#[derive(Insertable)]
+#[diesel(table_name = refresh_tokens)]
+pub struct NewRefreshToken<'a> {
+    /// SHA-256 of the token.
+    pub token_hash: &'a str,
+    /// The session it renews.
+    pub session_id: DbId,
+    /// Now.
+    pub created_at: Timestamp,
+}
+
+/// Who is asking and from where, as recorded on a new session.
+#[derive(Debug, Clone, Default)]
+pub struct ClientInfo {
+    /// The peer address.
+    pub ip: Option<String>,
+    /// The `User-Agent` header, cut to 512 characters.
+    pub user_agent: Option<String>,
+}

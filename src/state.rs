@@ -1,0 +1,47 @@
+//! What every request shares: the pool, configuration, keys, the session
+//! cache and the event bus.
+
+use std::sync::Arc;
+
+use crate::auth::SessionCache;
+use crate::auth::tokens::TokenKeys;
+use crate::config::Config;
+use crate::db::{DbId, Pool};
+use crate::events::{Event, Events};
+
+/// Shared application state; cheap to clone.
+#[derive(Clone)]
+pub struct AppState {
+    /// Database connections.
+    pub pool: Pool,
+    /// Configuration read at start.
+    pub config: Arc<Config>,
+    /// Access-token keys.
+    pub keys: Arc<TokenKeys>,
+    /// Recent session checks.
+    pub sessions: Arc<SessionCache>,
+    /// Fan-out of domain events to subscriptions.
+    pub events: Events,
+}
+
+impl AppState {
+    /// State over a migrated pool.
+    pub fn new(pool: Pool, config: Config) -> Self {
+        AppState {
+            pool,
+            keys: Arc::new(TokenKeys::new(&config)),
+            config: Arc::new(config),
+            sessions: Arc::new(SessionCache::default()),
+            events: Events::default(),
+        }
+    }
+
+    /// Sessions were ended (after their transaction committed): stop trusting
+    /// them here and tell their subscribers.
+    pub fn sessions_ended(&self, session_ids: &[DbId]) {
+        self.sessions.forget(session_ids);
+        for &session_id in session_ids {
+            self.events.publish(Event::SessionEnded { session_id });
+        }
+    }
+}

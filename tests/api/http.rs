@@ -1,0 +1,246 @@
+//! GraphQL over HTTP: methods, media types, status codes, limits, headers, health.
+
+use axum::body::Body;
+use axum::http::{Method, Request};
+use serde_json::json;
+
+use crate::common::TestApp;
+
+fn get(uri: &str, accept: Option<&str>) -> Request<Body> {
+    let mut request = Request::get(uri);
+    if let Some(accept) = accept {
+        request = request.header("accept", accept);
+    }
+    request.body(Body::empty()).unwrap()
+}
+
+fn post(body: &str, accept: &str) -> Request<Body> {
+    Request::post("/graphql")
+        .header("content-type", "application/json")
+        .header("accept", accept)
+        .body(Body::from(body.to_owned()))
+        .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn get_runs_queries_and_refuses_mutations() {
+    let app = TestApp::new().await;
+    let reply = app.send(get("/graphql?query=%7B__typename%7D", None)).await;
+    assert_eq!(reply.status, 200);
+    assert_eq!(reply.data()["__typename"], "Query");
+
+    let mutation = "/graphql?query=mutation%7Blogout%7D";
+    let reply = app
+        .send(get(mutation, Some("application/graphql-response+json")))
+        .await;
+    assert_eq!(reply.status, 405);
+    assert_eq!(reply.headers["allow"], "POST");
+
+    let named = "/graphql?query=query%20A%7B__typename%7D%20mutation%20B%7Blogout%7D&operationName=B";
+    assert_eq!(app.send(get(named, None)).await.status, 405);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn status_codes_follow_the_accepted_media_type() {
+    let app = TestApp::new().await;
+    let modern = "application/graphql-response+json";
+    let reply = app.send(post(r#"{"query":"{ me { id "}"#, modern)).await;
+    assert_eq!(reply.status, 400);
+    assert_eq!(reply.headers["content-type"], modern);
+    assert!(
+        reply.body.get("data").is_none(),
+        "a request error has no data: {}",
+        reply.body
+    );
+    assert_eq!(reply.code(), "BAD_USER_INPUT");
+
+    let reply = app.send(post(r#"{"query":"{ nope }"}"#, modern)).await;
+    assert_eq!(reply.status, 400);
+
+    let reply = app
+        .send(post(r#"{"query":"{ nope }"}"#, "application/json"))
+        .await;
+    assert_eq!(reply.status, 200);
+    assert_eq!(reply.headers["content-type"], "application/json");
+    assert_eq!(reply.code(), "BAD_USER_INPUT");
+
+    let reply = app.send(post(r#"{"query":"{ __typename }"}"#, modern)).await;
+    assert_eq!(reply.status, 200);
+
+    let reply = app.send(post("not json", "application/json")).await;
+    assert_eq!(reply.status, 400);
+
+    assert_eq!(
+        app.send(post(r#"{"query":"{ __typename }"}"#, "text/html"))
+            .await
+            .status,
+        406
+    );
+    let form = Request::post("/graphql")
+        .header("content-type", "text/plain")
+        .body(Body::from(r#"{"query":"{ __typename }"}"#))
+        .unwrap();
+    assert_eq!(app.send(form).await.status, 415);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn batching_is_off_unless_configured() {
+    let app = TestApp::new().await;
+    let batch = r#"[{"query":"{ __typename }"},{"query":"{ __typename }"}]"#;
+    let reply = app.send(post(batch, "application/json")).await;
+    assert_eq!(reply.status, 400);
+
+    let app = TestApp::with_env(&[("GRAPHQL_BATCH_MAX", "2")]).await;
+    let reply = app.send(post(batch, "application/json")).await;
+    assert_eq!(reply.status, 200);
+    assert_eq!(reply.body[1]["data"]["__typename"], "Query");
+    let three = r#"[{"query":"{ __typename }"},{"query":"{ __typename }"},{"query":"{ __typename }"}]"#;
+    assert_eq!(app.send(post(three, "application/json")).await.status, 400);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn depth_alias_and_root_field_limits_hold() {
+    let app = TestApp::with_env(&[("GRAPHQL_MAX_DEPTH", "2")]).await;
+    app.gql("{ me { id } }", json!({}), None).await.data();
+    let deep = r#"mutation { login(input: {email: "a@example.com", password: "x"}) { user { id } } }"#;
+    let reply = app.gql(deep, json!({}), None).await;
+    let message = reply.body["errors"][0]["message"].as_str().unwrap();
+    assert!(message.contains("nested too deep"), "{}", reply.body);
+    assert_eq!(reply.code(), "BAD_USER_INPUT");
+
+    let app = TestApp::new().await;
+    let aliases: String = (0..31).map(|i| format!("a{i}: __typename ")).collect();
+    let reply = app.gql(&format!("{{ {aliases} }}"), json!({}), None).await;
+    assert!(
+        reply.body["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("aliases"),
+        "{}",
+        reply.body
+    );
+    let roots: String = (0..21).map(|_| "__typename ".to_owned()).collect();
+    let reply = app.gql(&format!("{{ {roots} }}"), json!({}), None).await;
+    assert!(
+        reply.body["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("root fields"),
+        "{}",
+        reply.body
+    );
+    let fine: String = (0..20).map(|i| format!("a{i}: __typename ")).collect();
+    app.gql(&format!("{{ {fine} }}"), json!({}), None).await.data();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn production_hides_the_schema_and_graphiql() {
+    let secret = "production-secret-production-secret-!";
+    let app = TestApp::with_env(&[("APP_ENV", "production"), ("JWT_SECRET", secret)]).await;
+    let reply = app.gql("{ __schema { types { name } } }", json!({}), None).await;
+    assert!(
+        reply.body["data"]["__schema"].is_null(),
+        "introspection is off: {}",
+        reply.body
+    );
+    assert_eq!(app.send(get("/graphiql", None)).await.status, 404);
+    let reply = app.send(get("/health/live", None)).await;
+    assert!(
+        reply.headers["strict-transport-security"]
+            .to_str()
+            .unwrap()
+            .contains("max-age")
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn development_serves_graphiql_with_its_own_policy() {
+    let app = TestApp::new().await;
+    let reply = app.send(get("/graphiql", None)).await;
+    assert_eq!(reply.status, 200);
+    assert!(reply.body.as_str().unwrap().contains("/graphiql/app.js"));
+    let csp = reply.headers["content-security-policy"].to_str().unwrap();
+    assert!(
+        csp.contains("script-src 'self' https://unpkg.com")
+            && !csp.contains("script-src 'self' https://unpkg.com 'unsafe-inline'")
+    );
+    assert_eq!(app.send(get("/graphiql/app.js", None)).await.status, 200);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn graphiql_assets_can_be_served_locally() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("graphiql.min.js"), "/* graphiql */").unwrap();
+    let app = TestApp::with_env(&[("GRAPHIQL_ASSETS_DIR", dir.path().to_str().unwrap())]).await;
+    let page = app.send(get("/graphiql", None)).await;
+    assert!(
+        page.body
+            .as_str()
+            .unwrap()
+            .contains("/graphiql/assets/graphiql.min.js")
+    );
+    assert!(!page.body.as_str().unwrap().contains("unpkg"));
+    let asset = app.send(get("/graphiql/assets/graphiql.min.js", None)).await;
+    assert_eq!(asset.status, 200);
+    assert_eq!(asset.body, "/* graphiql */");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn health_probes_answer() {
+    let app = TestApp::new().await;
+    let live = app.send(get("/health/live", None)).await;
+    assert_eq!(live.body["status"], "ok");
+    let ready = app.send(get("/health/ready", None)).await;
+    assert_eq!(ready.status, 200);
+    assert_eq!(ready.body["database"], app.backend());
+    app.state.pool.close();
+    let down = app.send(get("/health/ready", None)).await;
+    assert_eq!(down.status, 503);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn every_response_carries_security_headers_and_a_request_id() {
+    let app = TestApp::new().await;
+    let reply = app
+        .send(post(r#"{"query":"{ __typename }"}"#, "application/json"))
+        .await;
+    assert_eq!(reply.headers["x-content-type-options"], "nosniff");
+    assert_eq!(reply.headers["x-frame-options"], "DENY");
+    assert!(
+        reply.headers["content-security-policy"]
+            .to_str()
+            .unwrap()
+            .contains("default-src 'none'")
+    );
+    assert_eq!(reply.headers["x-request-id"].to_str().unwrap().len(), 36);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn cors_admits_only_the_allow_list() {
+    let app = TestApp::with_env(&[("CORS_ALLOWED_ORIGINS", "https://app.example.com")]).await;
+    let preflight = |origin: &str| {
+        Request::builder()
+            .method(Method::OPTIONS)
+            .uri("/graphql")
+            .header("origin", origin)
+            .header("access-control-request-method", "POST")
+            .header("access-control-request-headers", "authorization,content-type")
+            .body(Body::empty())
+            .unwrap()
+    };
+    let allowed = app.send(preflight("https://app.example.com")).await;
+    assert_eq!(
+        allowed.headers["access-control-allow-origin"],
+        "https://app.example.com"
+    );
+    let refused = app.send(preflight("https://evil.example.com")).await;
+    assert!(refused.headers.get("access-control-allow-origin").is_none());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn oversized_bodies_are_refused() {
+    let app = TestApp::with_env(&[("MAX_BODY_BYTES", "1024")]).await;
+    let big = json!({ "query": format!("{{ __typename }} #{}", "x".repeat(2048)) }).to_string();
+    let reply = app.send(post(&big, "application/json")).await;
+    assert_eq!(reply.status, 413);
+}

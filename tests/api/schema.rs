@@ -1,0 +1,161 @@
+//! The published SDL and the migrated databases agree with the code.
+
+use std::collections::BTreeMap;
+
+use diesel::QueryableByName;
+use diesel_async::RunQueryDsl;
+
+use crate::common::TestApp;
+
+#[test]
+fn schema_graphql_is_up_to_date() {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/schema.graphql");
+    let committed = std::fs::read_to_string(path).unwrap_or_default();
+    let current = agora::graphql::sdl();
+    assert!(
+        committed == current,
+        "schema.graphql is out of date: run `cargo run -- schema > schema.graphql` and commit it"
+    );
+}
+
+#[test]
+fn every_type_and_field_is_documented() {
+    let sdl = agora::graphql::sdl();
+    let mut in_description = false;
+    let mut documented = false;
+    for line in sdl.lines() {
+        let trimmed = line.trim();
+        if trimmed.starts_with("\"\"\"") {
+            let one_line = trimmed.len() > 3 && trimmed.ends_with("\"\"\"");
+            if !one_line {
+                in_description = !in_description;
+            }
+            documented = true;
+            continue;
+        }
+        if in_description || trimmed.is_empty() {
+            continue;
+        }
+        let is_type = ["type ", "input ", "enum ", "scalar ", "interface ", "union "]
+            .iter()
+            .any(|k| trimmed.starts_with(k));
+        let is_member = line.starts_with('\t') && !line.starts_with("\t\t") && trimmed != "}";
+        if (is_type || is_member) && !in_schema_block(trimmed) {
+            assert!(documented, "undocumented: {trimmed}");
+        }
+        documented = false;
+    }
+}
+
+/// The `schema { query: Query … }` block has no descriptions in SDL.
+fn in_schema_block(line: &str) -> bool {
+    line.starts_with("schema")
+        || ["query: ", "mutation: ", "subscription: "]
+            .iter()
+            .any(|p| line.starts_with(p))
+}
+
+/// `table -> [(column, type, nullable)]` read from `src/db/schema.rs`.
+fn declared_tables() -> BTreeMap<String, Vec<(String, String, bool)>> {
+    let source = include_str!("../../src/db/schema.rs");
+    let mut tables = BTreeMap::new();
+    let mut current: Option<String> = None;
+    for line in source.lines().map(str::trim) {
+        if let Some(name) = line
+            .strip_suffix(") {")
+            .and_then(|l| l.split_once(" ("))
+            .map(|(n, _)| n.to_owned())
+        {
+            current = Some(name);
+            continue;
+        }
+        if line == "}" {
+            current = None;
+            continue;
+        }
+        let (Some(table), Some((column, ty))) = (&current, line.trim_end_matches(',').split_once(" -> "))
+        else {
+            continue;
+        };
+        let (ty, nullable) = match ty.strip_prefix("Nullable<").and_then(|t| t.strip_suffix('>')) {
+            Some(inner) => (inner, true),
+            None => (ty, false),
+        };
+        tables.entry(table.clone()).or_insert_with(Vec::new).push((
+            column.to_owned(),
+            ty.to_owned(),
+            nullable,
+        ));
+    }
+    tables
+}
+
+/// The catalog type each diesel type must have, per backend.
+fn expected_type(diesel_type: &str, backend: &str) -> &'static str {
+    match (diesel_type, backend) {
+        ("PortableUuid", "postgres") => "uuid",
+        ("PortableTimestamp", "postgres") => "timestamptz",
+        ("Text", "postgres") => "text",
+        ("BigInt", "postgres") => "int8",
+        ("Integer", "postgres") => "int4",
+        ("Bool", "postgres") => "bool",
+        ("BigInt", _) => "bigint",
+        ("Integer", _) => "integer",
+        ("Bool", _) => "boolean",
+        (_, _) => "text",
+    }
+}
+
+#[derive(QueryableByName, Debug, PartialEq, Eq, PartialOrd, Ord)]
+struct CatalogColumn {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    table_name: String,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    column_name: String,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    data_type: String,
+    #[diesel(sql_type = diesel::sql_types::Bool)]
+    nullable: bool,
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn migrated_database_matches_schema_rs() {
+    let app = TestApp::new().await;
+    let backend = app.backend();
+    let catalog_sql = match backend {
+        "postgres" => {
+            "SELECT table_name::text AS table_name, column_name::text AS column_name, udt_name::text AS data_type, \
+                       (is_nullable = 'YES') AS nullable FROM information_schema.columns \
+                       WHERE table_schema = 'public' AND table_name NOT LIKE '\\_\\_diesel%'"
+        }
+        _ => {
+            "SELECT m.name AS table_name, p.name AS column_name, lower(p.type) AS data_type, \
+              (p.\"notnull\" = 0 AND p.pk = 0) AS nullable \
+              FROM sqlite_master m JOIN pragma_table_info(m.name) p \
+              WHERE m.type = 'table' AND m.name NOT LIKE '\\_\\_diesel%' ESCAPE '\\' AND m.name NOT LIKE 'sqlite%'"
+        }
+    };
+    let mut conn = app.state.pool.get().await.unwrap();
+    let mut actual: Vec<CatalogColumn> =
+        agora::with_conn!(&mut conn, |c| diesel::sql_query(catalog_sql).load(c).await).unwrap();
+    actual.sort();
+    let mut expected: Vec<CatalogColumn> = declared_tables()
+        .into_iter()
+        .flat_map(|(table, columns)| {
+            columns
+                .into_iter()
+                .map(move |(column, ty, nullable)| CatalogColumn {
+                    table_name: table.clone(),
+                    column_name: column,
+                    data_type: expected_type(&ty, backend).to_owned(),
+                    nullable,
+                })
+        })
+        .collect();
+    expected.sort();
+    assert!(!expected.is_empty());
+    assert_eq!(
+        actual, expected,
+        "{backend} migrations and src/db/schema.rs disagree"
+    );
+}
