@@ -53,7 +53,7 @@ pub enum LogFormat {
 /// Limits applied to every GraphQL operation.
 #[derive(Debug, Clone, Copy)]
 pub struct GraphqlLimits {
-    /// `GRAPHQL_MAX_DEPTH` (12): deepest selection nesting.
+    /// `GRAPHQL_MAX_DEPTH` (15): deepest selection nesting (15 admits the standard introspection query).
     pub max_depth: usize,
     /// `GRAPHQL_MAX_COMPLEXITY` (1000): summed field cost, lists counted by page size.
     pub max_complexity: usize,
@@ -221,7 +221,7 @@ impl Config {
             max_body_bytes: number("MAX_BODY_BYTES", 2 * 1024 * 1024)?,
             request_timeout: duration("REQUEST_TIMEOUT", "30s")?,
             limits: GraphqlLimits {
-                max_depth: number("GRAPHQL_MAX_DEPTH", 12)?,
+                max_depth: number("GRAPHQL_MAX_DEPTH", 15)?,
                 max_complexity: number("GRAPHQL_MAX_COMPLEXITY", 1000)?,
                 max_aliases: number("GRAPHQL_MAX_ALIASES", 30)?,
                 max_root_fields: number("GRAPHQL_MAX_ROOT_FIELDS", 20)?,

@@ -76,6 +76,10 @@ pub enum Pool {
 }
 
 /// One pooled connection, returned to the pool on drop.
+#[expect(
+    clippy::large_enum_variant,
+    reason = "a checked-out connection lives once per request; boxing would add an allocation per checkout"
+)]
 pub enum Conn {
     /// PostgreSQL.
     Pg(Object<AsyncPgConnection>),

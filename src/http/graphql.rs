@@ -220,6 +220,14 @@ async fn execute(
             "NOT_ACCEPTABLE",
         );
     };
+    if batch.iter().any(|r| r.query.trim().is_empty()) {
+        return error_response(
+            StatusCode::BAD_REQUEST,
+            media,
+            "the `query` parameter is required",
+            "BAD_REQUEST",
+        );
+    }
     let batch_max = http.state.config.limits.batch_max;
     match &batch {
         BatchRequest::Batch(_) if batch_max == 0 => {

@@ -134,6 +134,15 @@ async fn depth_alias_and_root_field_limits_hold() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn default_limits_admit_the_standard_introspection_query() {
+    let app = TestApp::new().await;
+    // As deep as graphql-js's getIntrospectionQuery (GraphiQL, client codegen) goes.
+    let type_ref = (0..9).fold("name".to_owned(), |inner, _| format!("ofType {{ {inner} }}"));
+    let query = format!("{{ __schema {{ types {{ fields {{ args {{ type {{ {type_ref} }} }} }} }} }} }}");
+    app.gql(&query, json!({}), None).await.data();
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn production_hides_the_schema_and_graphiql() {
     let secret = "production-secret-production-secret-!";
     let app = TestApp::with_env(&[("APP_ENV", "production"), ("JWT_SECRET", secret)]).await;
