@@ -6,17 +6,23 @@
 #
 # Builds both in release (honours CARGO_TARGET_DIR; SKIP_BUILD=1 reuses the
 # binaries), starts them on free 127.0.0.1 ports over one fresh SQLite file,
-# registers a user, then loads each with wrk, one at a time:
-#   typename  POST {"query":"{ __typename }"}                 (no auth, no SQL)
-#   me        POST {"query":"{ me { id name email } }"}         (Bearer token: JWT
-#             check, 5 s cached session check, one user SELECT)
-# Also records Agora's start-to-ready time (fresh and existing database) and
-# its RSS idle and after load (/proc/PID/status).
+# registers a user, then loads each with wrk, one server at a time:
+#   typename  POST {"query":"{ __typename }"}             (no auth, no SQL)
+#   me        POST {"query":"{ me { id name email } }"}   (Bearer token: JWT check,
+#             session check cached 5 s, one user SELECT)
+# and reports requests/s, p50/p90/p99 latency and CPU time per request.
+# Also records Agora's start-to-ready time (fresh database, then the median of
+# three starts over the existing one) and its RSS idle, during and after load.
 #
-# Environment: WARMUP=2 (seconds of unmeasured load before each measurement),
-# THREADS (wrk threads; default min(2, CONNECTIONS)), CHECK_BODIES=1 (count
-# 2xx bodies with "errors"; costs wrk CPU), BENCH_RUST_LOG=info (the servers'
-# RUST_LOG), KEEP=1 (keep the temporary directory with the database and logs).
+# Environment:
+#   WARMUP=2        seconds of unmeasured load before each measurement
+#   THREADS         wrk threads (default min(2, CONNECTIONS))
+#   LOGIN=1         also load Agora's `login` mutation (argon2id) for
+#                   min(SECONDS, 5) s and report its RSS; off by default
+#   CHECK_BODIES=1  count 2xx bodies with "errors" (costs wrk CPU)
+#   BENCH_RUST_LOG  the servers' RUST_LOG (default info, as in production)
+#   SKIP_BUILD=1    use the binaries already in $CARGO_TARGET_DIR/release
+#   KEEP=1          keep the temporary directory (database, logs, RSS samples)
 # Needs wrk (Debian package `wrk`; installed when run as root) and curl.
 # Only ever sends traffic to 127.0.0.1.
 set -euo pipefail
@@ -60,10 +66,11 @@ fi
 [ -x "$agora_bin" ] || die "$agora_bin is missing (run without SKIP_BUILD=1)"
 [ -x "$base_bin" ] || die "$base_bin is missing (run without SKIP_BUILD=1)"
 
-# --- processes, cleaned up on any exit ------------------------------------------
+# --- processes, stopped on any exit ------------------------------------------------
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/agora-bench.XXXXXX")
 agora_pid=
 base_pid=
+sampler_pid=
 
 stop() { # PID: SIGTERM, wait up to 5 s, then SIGKILL
     local pid=$1 i
@@ -73,7 +80,19 @@ stop() { # PID: SIGTERM, wait up to 5 s, then SIGKILL
     kill -KILL "$pid" 2>/dev/null || true
     wait "$pid" 2>/dev/null || true
 }
+start_sampler() { # VmRSS of the agora server every 100 ms, appended to $1
+    (while awk '$1 == "VmRSS:" { print $2 }' "/proc/$agora_pid/status" 2>/dev/null; do sleep 0.1; done) \
+        >>"$1" &
+    sampler_pid=$!
+}
+stop_sampler() {
+    [ -n "$sampler_pid" ] || return 0
+    kill "$sampler_pid" 2>/dev/null || true
+    wait "$sampler_pid" 2>/dev/null || true
+    sampler_pid=
+}
 cleanup() {
+    stop_sampler
     stop "$agora_pid"
     stop "$base_pid"
     if [ "${KEEP:-0}" = 1 ]; then echo "kept $tmp" >&2; else rm -rf "$tmp"; fi
@@ -94,59 +113,80 @@ agora_port=$(free_port) || die "no free port"
 base_port=$(free_port "$agora_port") || die "no free port"
 
 # One configuration for both: production mode, a random secret, a fresh file.
+# `env -i -C` runs the server in the temp dir (no .env is read) and keeps $!
+# the server's own PID (env execs it).
 db=$tmp/agora-bench.db
 secret=$(head -c 48 /dev/urandom | base64 | tr -d '/+=\n')
-server_env=(env -i PATH="$PATH" HOME="${HOME:-/}" APP_ENV=production JWT_SECRET="$secret"
+server_env=(env -i -C "$tmp" PATH="$PATH" HOME="${HOME:-/}" APP_ENV=production JWT_SECRET="$secret"
     DATABASE_URL="sqlite://$db" HOST=$host LOG_FORMAT=json RUST_LOG="${BENCH_RUST_LOG:-info}")
 
-now_ns() { date +%s%N; }
+now_us() { echo "${EPOCHREALTIME/./}"; }
+
+probe_ready() { # PORT: GET /health/ready from bash itself (a curl per poll costs ~20 ms)
+    local line=
+    { exec 3<>"/dev/tcp/$host/$1"; } 2>/dev/null || return 1
+    printf 'GET /health/ready HTTP/1.1\r\nHost: %s\r\nConnection: close\r\n\r\n' "$host" >&3 2>/dev/null || true
+    IFS= read -r -t 2 line <&3 || true
+    exec 3>&-
+    [[ $line == "HTTP/1.1 200"* ]]
+}
 
 wait_ready() { # PORT PID LOG: poll /health/ready for up to 30 s
-    local deadline=$(($(now_ns) + 30000000000))
-    until curl -fs -o /dev/null --max-time 1 "http://$host:$1/health/ready"; do
+    local deadline=$(($(now_us) + 30000000))
+    until probe_ready "$1"; do
         kill -0 "$2" 2>/dev/null || { cat "$3" >&2; die "server on port $1 exited during start"; }
-        (($(now_ns) < deadline)) || die "server on port $1 not ready after 30 s"
-        sleep 0.005
+        (($(now_us) < deadline)) || die "server on port $1 not ready after 30 s"
+        sleep 0.002
     done
 }
 
-start_agora() { # sets agora_pid and ready_ms (spawn to first 200 from /health/ready)
+start_agora() { # sets agora_pid and ready_ms (spawn to the first 200 from /health/ready)
     local t0
-    t0=$(now_ns)
-    # cwd is the temp dir so no .env is read; `env -i` and `exec` keep $! the server's PID.
-    (cd "$tmp" && exec "${server_env[@]}" PORT="$agora_port" "$agora_bin" serve) >>"$tmp/agora.log" 2>&1 &
+    t0=$(now_us)
+    "${server_env[@]}" PORT="$agora_port" "$agora_bin" serve >>"$tmp/agora.log" 2>&1 &
     agora_pid=$!
     wait_ready "$agora_port" "$agora_pid" "$tmp/agora.log"
-    ready_ms=$((($(now_ns) - t0) / 1000000))
+    ready_ms=$((($(now_us) - t0) / 1000))
+    [ "$(cat "/proc/$agora_pid/comm")" = agora ] || die "PID $agora_pid is not the agora server"
 }
 
 kib() { awk -v k="$2:" '$1 == k { print $2 }' "/proc/$1/status"; }
 mib() { awk -v k="$1" 'BEGIN { printf "%.1f", k / 1024 }'; }
+cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; } # utime + stime
 inner_ready_ms() { grep -o '"ready_ms":[0-9]*' "$tmp/agora.log" | tail -1 | cut -d: -f2; }
+median3() { printf '%s\n' "$@" | sort -n | sed -n 2p; }
+clk_tck=$(getconf CLK_TCK)
 
 echo "== machine: $(nproc) cores, $(uname -sr); wrk $(wrk -v 2>&1 | head -1 | awk '{print $2}')" >&2
 echo "== agora on $host:$agora_port, baseline on $host:$base_port, database $db" >&2
 
-# Start-to-ready twice: a fresh file (migrations run), then the same file again.
+# Start-to-ready: a fresh file (migrations run), then three starts over it.
 start_agora
 ready_fresh_ms=$ready_ms
 inner_fresh_ms=$(inner_ready_ms)
-stop "$agora_pid"
-agora_pid=
-start_agora
-ready_ms_existing=$ready_ms
-inner_existing_ms=$(inner_ready_ms)
-[ "$(cat "/proc/$agora_pid/comm")" = agora ] || die "PID $agora_pid is not the agora process"
+existing=()
+inner_existing=()
+for i in 1 2 3; do
+    stop "$agora_pid"
+    agora_pid=
+    start_agora
+    existing+=("$ready_ms")
+    inner_existing+=("$(inner_ready_ms)")
+done
+ready_existing_ms=$(median3 "${existing[@]}")
+inner_existing_ms=$(median3 "${inner_existing[@]}")
 sleep 1
 rss_idle=$(kib "$agora_pid" VmRSS)
 
-(cd "$tmp" && exec "${server_env[@]}" PORT="$base_port" "$base_bin") >>"$tmp/baseline.log" 2>&1 &
+"${server_env[@]}" PORT="$base_port" "$base_bin" >>"$tmp/baseline.log" 2>&1 &
 base_pid=$!
 wait_ready "$base_port" "$base_pid" "$tmp/baseline.log"
+[ "$(cat "/proc/$base_pid/comm")" = bench_baseline ] || die "PID $base_pid is not the baseline"
 
 # --- a user and a token ----------------------------------------------------------
 email="bench-$$-$RANDOM@example.com"
-register='{"query":"mutation { register(input: {email: \"'$email'\", password: \"bench-password-1\", name: \"Bench User\", role: CLIENT}) { accessToken } }"}'
+password=bench-password-1
+register='{"query":"mutation { register(input: {email: \"'$email'\", password: \"'$password'\", name: \"Bench User\", role: CLIENT}) { accessToken } }"}'
 reply=$(curl -fsS --max-time 30 -H 'content-type: application/json' -d "$register" "http://$host:$agora_port/graphql")
 token=$(sed -n 's/.*"accessToken":"\([^"]*\)".*/\1/p' <<<"$reply")
 [ -n "$token" ] || die "register failed: $reply"
@@ -154,6 +194,7 @@ rss_registered=$(kib "$agora_pid" VmRSS)
 
 typename_body='{"query":"{ __typename }"}'
 me_body='{"query":"{ me { id name email } }"}'
+login_body='{"query":"mutation { login(input: {email: \"'$email'\", password: \"'$password'\"}) { accessToken } }"}'
 
 post() { # PORT BODY [TOKEN]
     local auth=()
@@ -179,52 +220,82 @@ load() { # PORT BODY TOKEN SECONDS -> RESULT line
 }
 field() { sed -n "s/.* $2=\([^ ]*\).*/\1/p" <<<"$1"; }
 
-declare -A result
+declare -A result cpu_us
 for scenario in typename me; do
     if [ $scenario = typename ]; then body=$typename_body; tok=; else body=$me_body; tok=$token; fi
     for server in agora baseline; do
-        if [ $server = agora ]; then port=$agora_port; else port=$base_port; fi
+        if [ $server = agora ]; then port=$agora_port pid=$agora_pid; else port=$base_port pid=$base_pid; fi
         ((warmup == 0)) || load "$port" "$body" "$tok" "$warmup" >/dev/null
         echo "== $scenario on $server: ${secs}s, $conns connections, $threads wrk threads" >&2
-        result[$scenario.$server]=$(load "$port" "$body" "$tok" "$secs")
-        echo "   ${result[$scenario.$server]}" >&2
+        [ $server = baseline ] || start_sampler "$tmp/rss.samples"
+        ticks=$(cpu_ticks "$pid")
+        r=$(load "$port" "$body" "$tok" "$secs")
+        ticks=$(($(cpu_ticks "$pid") - ticks))
+        stop_sampler
+        result[$scenario.$server]=$r
+        cpu_us[$scenario.$server]=$(awk -v t="$ticks" -v hz="$clk_tck" -v n="$(field "$r" requests)" \
+            'BEGIN { if (n > 0) printf "%.1f", t * 1e6 / hz / n; else print "n/a" }')
+        echo "   $r cpu_us_per_req=${cpu_us[$scenario.$server]}" >&2
     done
 done
+rss_under_load=$(sort -n "$tmp/rss.samples" | tail -1)
 rss_loaded=$(kib "$agora_pid" VmRSS)
-rss_peak=$(kib "$agora_pid" VmHWM)
 base_rss=$(kib "$base_pid" VmRSS)
-base_peak=$(kib "$base_pid" VmHWM)
+
+if [ "${LOGIN:-0}" = 1 ]; then
+    login_secs=$((secs < 5 ? secs : 5))
+    echo "== login on agora: ${login_secs}s, $conns connections" >&2
+    start_sampler "$tmp/rss.login"
+    login_result=$(load "$agora_port" "$login_body" "" "$login_secs")
+    stop_sampler
+    echo "   $login_result" >&2
+    rss_login_max=$(sort -n "$tmp/rss.login" | tail -1)
+    rss_after_login=$(kib "$agora_pid" VmRSS)
+fi
 
 # --- report ------------------------------------------------------------------------
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "n/a" }'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a != "n/a" && b > 0) printf "%.2f", a / b; else print "n/a" }'; }
 verdict() { awk -v v="$1" -v max="$2" 'BEGIN { print (v != "n/a" && v + 0 <= max + 0) ? "met" : "MISSED" }'; }
 
 echo
-echo "Agora vs bare axum baseline: ${secs}s per scenario, $conns connections, $threads wrk threads, $(nproc) cores, $(date -u +%Y-%m-%dT%H:%MZ)"
+echo "Agora vs bare axum baseline: ${secs}s per scenario, $conns connections, $threads wrk threads," \
+    "$(nproc) cores, $(date -u +%Y-%m-%dT%H:%MZ)"
 echo
-echo "| scenario | server | req/s | p50 ms | p90 ms | p99 ms | non-2xx | socket errors |"
-echo "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |"
+echo "| scenario | server | req/s | p50 ms | p90 ms | p99 ms | CPU µs/req | non-2xx | socket errors |"
+echo "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
 for scenario in typename me; do
     for server in agora baseline; do
         r=${result[$scenario.$server]}
-        echo "| $scenario | $server | $(field "$r" rps) | $(field "$r" p50_ms) | $(field "$r" p90_ms) | $(field "$r" p99_ms) | $(field "$r" non2xx) | $(field "$r" socket_errors) |"
+        echo "| $scenario | $server | $(field "$r" rps) | $(field "$r" p50_ms) | $(field "$r" p90_ms)" \
+            "| $(field "$r" p99_ms) | ${cpu_us[$scenario.$server]} | $(field "$r" non2xx) | $(field "$r" socket_errors) |"
     done
 done
 echo
-echo "| scenario | throughput agora/bare | bare is N× faster | p50 agora/bare | p99 agora/bare | within 3x |"
-echo "| --- | ---: | ---: | ---: | ---: | --- |"
+echo "| scenario | req/s agora/bare | bare is N× faster | p50 agora/bare | p99 agora/bare | CPU/req agora/bare | within 3x |"
+echo "| --- | ---: | ---: | ---: | ---: | ---: | --- |"
 for scenario in typename me; do
     a=${result[$scenario.agora]}
     b=${result[$scenario.baseline]}
     slower=$(ratio "$(field "$b" rps)" "$(field "$a" rps)")
-    echo "| $scenario | $(ratio "$(field "$a" rps)" "$(field "$b" rps)") | $slower | $(ratio "$(field "$a" p50_ms)" "$(field "$b" p50_ms)") | $(ratio "$(field "$a" p99_ms)" "$(field "$b" p99_ms)") | $(verdict "$slower" 3) |"
+    echo "| $scenario | $(ratio "$(field "$a" rps)" "$(field "$b" rps)") | $slower" \
+        "| $(ratio "$(field "$a" p50_ms)" "$(field "$b" p50_ms)") | $(ratio "$(field "$a" p99_ms)" "$(field "$b" p99_ms)")" \
+        "| $(ratio "${cpu_us[$scenario.agora]}" "${cpu_us[$scenario.baseline]}") | $(verdict "$slower" 3) |"
 done
 echo
 echo "| agora | measured | budget | |"
 echo "| --- | ---: | ---: | --- |"
-echo "| start to ready, fresh database (spawn to first 200 on /health/ready) | ${ready_fresh_ms} ms (server's own ready_ms: ${inner_fresh_ms:-?}) | 200 ms | $(verdict "$ready_fresh_ms" 200) |"
-echo "| start to ready, existing database | ${ready_ms_existing} ms (server's own ready_ms: ${inner_existing_ms:-?}) | 200 ms | $(verdict "$ready_ms_existing" 200) |"
+echo "| start to ready, fresh database (spawn to first 200 on /health/ready) | ${ready_fresh_ms} ms" \
+    "(in-process ready_ms ${inner_fresh_ms:-?}) | 200 ms | $(verdict "$ready_fresh_ms" 200) |"
+echo "| start to ready, existing database (median of 3: ${existing[*]}) | ${ready_existing_ms} ms" \
+    "(in-process ready_ms ${inner_existing_ms:-?}) | 200 ms | $(verdict "$ready_existing_ms" 200) |"
 echo "| RSS idle (ready, no request yet) | $(mib "$rss_idle") MiB | 30 MiB | $(verdict "$(mib "$rss_idle")" 30) |"
 echo "| RSS after one register (argon2id hash) | $(mib "$rss_registered") MiB | | |"
-echo "| RSS after load (peak VmHWM) | $(mib "$rss_loaded") MiB ($(mib "$rss_peak") MiB) | 150 MiB | $(verdict "$(mib "$rss_peak")" 150) |"
-echo "| baseline RSS after load (peak) | $(mib "$base_rss") MiB ($(mib "$base_peak") MiB) | | |"
+echo "| RSS under load (max of 100 ms samples, typename and me) | $(mib "$rss_under_load") MiB | 150 MiB" \
+    "| $(verdict "$(mib "$rss_under_load")" 150) |"
+echo "| RSS after load | $(mib "$rss_loaded") MiB | | |"
+echo "| baseline RSS after load | $(mib "$base_rss") MiB | | |"
+if [ "${LOGIN:-0}" = 1 ]; then
+    echo "| login load: $(field "$login_result" rps) req/s, p50 $(field "$login_result" p50_ms) ms;" \
+        "RSS max during | $(mib "$rss_login_max") MiB | 150 MiB | $(verdict "$(mib "$rss_login_max")" 150) |"
+    echo "| RSS after login load | $(mib "$rss_after_login") MiB | | |"
+fi

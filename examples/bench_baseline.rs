@@ -4,8 +4,8 @@
 //! security headers). See `docs/BENCHMARKS.md` and `bench/run.sh`.
 //!
 //! `POST /graphql` with a JSON body `{"query": "..."}`:
-//! - a query containing `__typename` is answered `{"data":{"__typename":"QueryRoot"}}`
-//!   (the name Agora's query root has);
+//! - a query containing `__typename` is answered `{"data":{"__typename":"Query"}}`
+//!   (what Agora answers: its query root is named `Query`);
 //! - a query containing `me` runs the same `agora::auth::authenticate` as the
 //!   server (JWT verification, then the session check cached 5 s), then the
 //!   same user `SELECT` (`agora::accounts::queries::find_by_ids`), and answers
@@ -120,9 +120,7 @@ async fn graphql(State(state): State<AppState>, headers: HeaderMap, body: Bytes)
         return json_response(
             StatusCode::OK,
             &Data {
-                data: Typename {
-                    typename: "QueryRoot",
-                },
+                data: Typename { typename: "Query" },
             },
         );
     }

@@ -115,7 +115,27 @@ impl AppError {
 
 /// Unique constraints that clients can violate, with the input field each
 /// one is about. PostgreSQL names the constraint; SQLite names the columns.
-const UNIQUE_FIELDS: &[(&str, &str, &str)] = &[("users_email_key", "users.email", "email")];
+const UNIQUE_FIELDS: &[(&str, &str, &str)] = &[
+    ("users_email_key", "users.email", "email"),
+    (
+        "proposals_project_freelancer_key",
+        "proposals.project_id, proposals.freelancer_id",
+        "projectId",
+    ),
+    (
+        "reviews_contract_reviewer_key",
+        "reviews.contract_id, reviews.reviewer_id",
+        "id",
+    ),
+];
+
+fn conflict_message(field: &str) -> &'static str {
+    match field {
+        "email" => "this email is already in use",
+        "projectId" => "you already submitted a proposal on this project",
+        _ => "you already did this",
+    }
+}
 
 fn unique_violation_field(info: &dyn diesel::result::DatabaseErrorInformation) -> Option<&'static str> {
     let constraint = info.constraint_name();
@@ -135,7 +155,7 @@ impl From<DieselError> for AppError {
                 match unique_violation_field(info.as_ref()) {
                     Some(field) => AppError::Conflict {
                         field,
-                        message: format!("this {field} is already in use"),
+                        message: conflict_message(field).to_owned(),
                     },
                     None => AppError::Internal(err.to_string()),
                 }

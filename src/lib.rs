@@ -6,11 +6,17 @@
 pub mod accounts;
 pub mod auth;
 pub mod config;
+pub mod contracts;
 pub mod db;
 pub mod error;
 pub mod events;
 pub mod graphql;
 pub mod http;
+pub mod money;
+pub mod portfolio;
+pub mod projects;
+pub mod proposals;
+pub mod reviews;
 pub mod server;
 pub mod sessions;
 pub mod state;

@@ -1,6 +1,6 @@
 //! The accounts part of the schema: `User`, `AuthPayload`, sign-up and sign-in.
 
-use async_graphql::dataloader::DataLoader;
+use crate::graphql::RequestLoader;
 use async_graphql::{Context, ID, InputObject, Object};
 use chrono::{DateTime, Utc};
 
@@ -10,6 +10,8 @@ use super::ops::{self, Registration};
 use crate::auth::{Viewer, viewer};
 use crate::db::DbId;
 use crate::graphql::context::{client_info, state};
+use crate::graphql::pagination::Page;
+use crate::reviews::graphql::{Rating, Review, rating_of, reviews_of};
 use crate::sessions::ops::Tokens;
 
 /// A person with an account. Everyone may read the public profile; `email` and
@@ -60,6 +62,21 @@ impl User {
     /// When the account was created.
     async fn created_at(&self) -> DateTime<Utc> {
         self.row.created_at.0
+    }
+
+    /// Average rating and number of reviews received.
+    async fn rating(&self, ctx: &Context<'_>) -> async_graphql::Result<Rating> {
+        rating_of(ctx, self.row.id).await
+    }
+
+    /// Reviews received, newest first.
+    async fn reviews(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Page size, 0 to 100 (default 20).")] first: Option<i32>,
+        #[graphql(desc = "Cursor of the last review seen.")] after: Option<String>,
+    ) -> async_graphql::Result<Page<Review>> {
+        reviews_of(ctx, self.row.id, first, after).await
     }
 
     /// Login email. Private: `null` unless the viewer is this user or an admin.
@@ -156,7 +173,7 @@ impl AccountsQuery {
         let Some(viewer) = viewer(ctx) else {
             return Ok(None);
         };
-        let loader = ctx.data::<DataLoader<UserLoader>>()?;
+        let loader = ctx.data::<RequestLoader<UserLoader>>()?;
         Ok(loader.load_one(viewer.user_id).await?.map(User::from))
     }
 
@@ -165,7 +182,7 @@ impl AccountsQuery {
         let Some(id) = DbId::parse(&id) else {
             return Ok(None);
         };
-        let loader = ctx.data::<DataLoader<UserLoader>>()?;
+        let loader = ctx.data::<RequestLoader<UserLoader>>()?;
         Ok(loader.load_one(id).await?.map(User::from))
     }
 }

@@ -7,42 +7,22 @@ use crate::db::schema::users;
 use crate::db::types::Timestamp;
 use crate::error::{AppError, AppResult};
 
-/// What a user may do. Sign-ups choose `CLIENT` or `FREELANCER`; admin roles
-/// are granted, never chosen.
-#[derive(async_graphql::Enum, Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Role {
-    /// Posts projects, requests services, pays bills.
-    Client,
-    /// Bids on projects and performs services.
-    Freelancer,
-    /// Runs the back office.
-    Admin,
-    /// An admin who may also grant and revoke `ADMIN`.
-    SuperAdmin,
+crate::text_enum! {
+    /// What a user may do. Sign-ups choose `CLIENT` or `FREELANCER`; admin roles
+    /// are granted, never chosen.
+    pub enum Role {
+        /// Posts projects, requests services, pays bills.
+        Client = "CLIENT",
+        /// Bids on projects and performs services.
+        Freelancer = "FREELANCER",
+        /// Runs the back office.
+        Admin = "ADMIN",
+        /// An admin who may also grant and revoke `ADMIN`.
+        SuperAdmin = "SUPER_ADMIN",
+    }
 }
 
 impl Role {
-    /// The stored text (the GraphQL enum value).
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Role::Client => "CLIENT",
-            Role::Freelancer => "FREELANCER",
-            Role::Admin => "ADMIN",
-            Role::SuperAdmin => "SUPER_ADMIN",
-        }
-    }
-
-    /// Read the stored text; the CHECK constraint keeps it one of the four.
-    pub fn from_db(s: &str) -> AppResult<Self> {
-        match s {
-            "CLIENT" => Ok(Role::Client),
-            "FREELANCER" => Ok(Role::Freelancer),
-            "ADMIN" => Ok(Role::Admin),
-            "SUPER_ADMIN" => Ok(Role::SuperAdmin),
-            other => Err(AppError::internal(format!("unknown role {other:?} in database"))),
-        }
-    }
-
     /// Is this an admin role (`ADMIN` or `SUPER_ADMIN`)?
     pub fn is_admin(self) -> bool {
         matches!(self, Role::Admin | Role::SuperAdmin)

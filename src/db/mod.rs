@@ -10,12 +10,34 @@
 mod migrate;
 mod pool;
 pub mod schema;
+mod text_enum;
 mod transaction;
 pub mod types;
 
 pub use migrate::run_migrations;
 pub use pool::{Backend, Conn, Pool, PoolError, SqliteConn};
 pub use types::{DbId, now};
+
+diesel::define_sql_function! {
+    /// `lower(text)`: case-insensitive matching on both backends (SQLite's
+    /// `LIKE` ignores ASCII case, PostgreSQL's does not).
+    fn lower(x: diesel::sql_types::Text) -> diesel::sql_types::Text;
+}
+
+/// A `LIKE` pattern matching `term` anywhere, lower-cased, with `%`, `_` and
+/// `\` escaped (use with `.escape('\\')`).
+pub fn contains_pattern(term: &str) -> String {
+    let mut pattern = String::with_capacity(term.len() + 2);
+    pattern.push('%');
+    for c in term.to_lowercase().chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            pattern.push('\\');
+        }
+        pattern.push(c);
+    }
+    pattern.push('%');
+    pattern
+}
 
 /// Expand the same diesel-async body once per backend.
 ///

@@ -1,11 +1,15 @@
 //! The connection pool: PostgreSQL through `AsyncPgConnection`, SQLite through
 //! `SyncConnectionWrapper<SqliteConnection>`, both pooled by deadpool.
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
+
+use diesel::connection::{Instrumentation, InstrumentationEvent};
 
 use diesel::SqliteConnection;
 use diesel_async::pooled_connection::deadpool::{Object, Pool as Deadpool};
-use diesel_async::pooled_connection::{AsyncDieselConnectionManager, ManagerConfig};
+use diesel_async::pooled_connection::{AsyncDieselConnectionManager, ManagerConfig, RecyclingMethod};
 use diesel_async::sync_connection_wrapper::SyncConnectionWrapper;
 use diesel_async::{AsyncConnection, AsyncPgConnection, SimpleAsyncConnection};
 use futures_util::FutureExt;
@@ -68,11 +72,26 @@ pub enum PoolError {
 
 /// The pool of database connections; cheap to clone.
 #[derive(Clone)]
-pub enum Pool {
-    /// PostgreSQL.
+pub struct Pool {
+    backend: Backends,
+    statements: Arc<AtomicU64>,
+}
+
+#[derive(Clone)]
+enum Backends {
     Pg(Deadpool<AsyncPgConnection>),
-    /// SQLite.
     Sqlite(Deadpool<SqliteConn>),
+}
+
+/// Counts every statement a connection starts (for tests and benchmarks
+/// that check a request's statement count stays flat).
+fn counting(statements: &Arc<AtomicU64>) -> impl Instrumentation + use<> {
+    let statements = statements.clone();
+    move |event: InstrumentationEvent<'_>| {
+        if matches!(event, InstrumentationEvent::StartQuery { .. }) {
+            statements.fetch_add(1, Ordering::Relaxed);
+        }
+    }
 }
 
 /// One pooled connection, returned to the pool on drop.
@@ -90,7 +109,12 @@ pub enum Conn {
 impl Pool {
     /// Build a pool for `backend` with at most `max_size` connections. No
     /// connection is opened yet; call [`crate::db::run_migrations`] next.
+    ///
+    /// Connections are recycled without a test query (`RecyclingMethod::Fast`):
+    /// a ping per checkout doubled the statements of a request. A connection
+    /// the server dropped fails its next query once and is then discarded.
     pub fn new(backend: &Backend, max_size: usize) -> Result<Self, PoolError> {
+        let statements = Arc::new(AtomicU64::new(0));
         let timeouts = deadpool::managed::Timeouts {
             wait: Some(CHECKOUT_TIMEOUT),
             create: Some(CHECKOUT_TIMEOUT),
@@ -98,26 +122,45 @@ impl Pool {
         };
         match backend {
             Backend::Postgres(url) => {
-                let manager = AsyncDieselConnectionManager::<AsyncPgConnection>::new(url.clone());
+                let mut config = ManagerConfig::<AsyncPgConnection>::default();
+                config.recycling_method = RecyclingMethod::Fast;
+                let counter = statements.clone();
+                config.custom_setup = Box::new(move |url: &str| {
+                    let (url, counter) = (url.to_owned(), counter.clone());
+                    async move {
+                        let mut conn = AsyncPgConnection::establish(&url).await?;
+                        conn.set_instrumentation(counting(&counter));
+                        Ok(conn)
+                    }
+                    .boxed()
+                });
+                let manager =
+                    AsyncDieselConnectionManager::<AsyncPgConnection>::new_with_config(url.clone(), config);
                 Deadpool::builder(manager)
                     .max_size(max_size)
                     .timeouts(timeouts)
                     .runtime(deadpool::Runtime::Tokio1)
                     .build()
-                    .map(Pool::Pg)
+                    .map(|p| Pool {
+                        backend: Backends::Pg(p),
+                        statements,
+                    })
                     .map_err(|e| PoolError::Unavailable(e.to_string()))
             }
             Backend::Sqlite(path) => {
                 // An in-memory database exists once per connection.
                 let max_size = if path == ":memory:" { 1 } else { max_size };
                 let mut config = ManagerConfig::<SqliteConn>::default();
-                config.custom_setup = Box::new(|url: &str| {
-                    let url = url.to_owned();
+                config.recycling_method = RecyclingMethod::Fast;
+                let counter = statements.clone();
+                config.custom_setup = Box::new(move |url: &str| {
+                    let (url, counter) = (url.to_owned(), counter.clone());
                     async move {
                         let mut conn = SqliteConn::establish(&url).await?;
                         conn.batch_execute(SQLITE_PRAGMAS)
                             .await
                             .map_err(diesel::ConnectionError::CouldntSetupConfiguration)?;
+                        conn.set_instrumentation(counting(&counter));
                         Ok(conn)
                     }
                     .boxed()
@@ -128,7 +171,10 @@ impl Pool {
                     .timeouts(timeouts)
                     .runtime(deadpool::Runtime::Tokio1)
                     .build()
-                    .map(Pool::Sqlite)
+                    .map(|p| Pool {
+                        backend: Backends::Sqlite(p),
+                        statements,
+                    })
                     .map_err(|e| PoolError::Unavailable(e.to_string()))
             }
         }
@@ -136,27 +182,32 @@ impl Pool {
 
     /// Check a connection out of the pool.
     pub async fn get(&self) -> Result<Conn, PoolError> {
-        match self {
-            Pool::Pg(p) => p.get().await.map(Conn::Pg),
-            Pool::Sqlite(p) => p.get().await.map(Conn::Sqlite),
+        match &self.backend {
+            Backends::Pg(p) => p.get().await.map(Conn::Pg),
+            Backends::Sqlite(p) => p.get().await.map(Conn::Sqlite),
         }
         .map_err(|e| PoolError::Unavailable(e.to_string()))
     }
 
     /// `"postgres"` or `"sqlite"`.
     pub fn backend_name(&self) -> &'static str {
-        match self {
-            Pool::Pg(_) => "postgres",
-            Pool::Sqlite(_) => "sqlite",
+        match self.backend {
+            Backends::Pg(_) => "postgres",
+            Backends::Sqlite(_) => "sqlite",
         }
     }
 
     /// Close the pool: connections are dropped as they come back.
     pub fn close(&self) {
-        match self {
-            Pool::Pg(p) => p.close(),
-            Pool::Sqlite(p) => p.close(),
+        match &self.backend {
+            Backends::Pg(p) => p.close(),
+            Backends::Sqlite(p) => p.close(),
         }
+    }
+
+    /// Statements started on this pool's connections so far.
+    pub fn statements(&self) -> u64 {
+        self.statements.load(Ordering::Relaxed)
     }
 }
 

@@ -65,4 +65,126 @@ diesel::table! {
 
 diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(refresh_tokens -> sessions (session_id));
-diesel::allow_tables_to_appear_in_same_query!(users, sessions, refresh_tokens);
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use super::sql_types::{PortableTimestamp, PortableUuid};
+
+    projects (id) {
+        id -> PortableUuid,
+        client_id -> PortableUuid,
+        title -> Text,
+        description -> Text,
+        category -> Text,
+        budget_type -> Text,
+        budget_min_minor -> BigInt,
+        budget_max_minor -> BigInt,
+        currency -> Text,
+        experience_level -> Text,
+        deadline -> PortableTimestamp,
+        status -> Text,
+        created_at -> PortableTimestamp,
+        updated_at -> PortableTimestamp,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use super::sql_types::PortableUuid;
+
+    project_skills (project_id, skill) {
+        project_id -> PortableUuid,
+        skill -> Text,
+        position -> Integer,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use super::sql_types::{PortableTimestamp, PortableUuid};
+
+    proposals (id) {
+        id -> PortableUuid,
+        project_id -> PortableUuid,
+        freelancer_id -> PortableUuid,
+        cover_letter -> Text,
+        bid_minor -> BigInt,
+        currency -> Text,
+        estimated_hours -> Nullable<Integer>,
+        availability -> Text,
+        status -> Text,
+        created_at -> PortableTimestamp,
+        updated_at -> PortableTimestamp,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use super::sql_types::{PortableTimestamp, PortableUuid};
+
+    contracts (id) {
+        id -> PortableUuid,
+        project_id -> PortableUuid,
+        proposal_id -> PortableUuid,
+        client_id -> PortableUuid,
+        freelancer_id -> PortableUuid,
+        amount_minor -> BigInt,
+        currency -> Text,
+        contract_type -> Text,
+        status -> Text,
+        terms -> Text,
+        started_at -> PortableTimestamp,
+        completed_at -> Nullable<PortableTimestamp>,
+        cancelled_at -> Nullable<PortableTimestamp>,
+        cancellation_reason -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use super::sql_types::{PortableTimestamp, PortableUuid};
+
+    reviews (id) {
+        id -> PortableUuid,
+        contract_id -> PortableUuid,
+        reviewer_id -> PortableUuid,
+        reviewee_id -> PortableUuid,
+        rating -> Integer,
+        comment -> Text,
+        created_at -> PortableTimestamp,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use super::sql_types::{PortableTimestamp, PortableUuid};
+
+    portfolio_items (id) {
+        id -> PortableUuid,
+        freelancer_id -> PortableUuid,
+        title -> Text,
+        description -> Text,
+        url -> Nullable<Text>,
+        skills -> Text,
+        completed_at -> Nullable<PortableTimestamp>,
+        created_at -> PortableTimestamp,
+        updated_at -> PortableTimestamp,
+    }
+}
+
+diesel::joinable!(projects -> users (client_id));
+diesel::joinable!(project_skills -> projects (project_id));
+diesel::joinable!(proposals -> projects (project_id));
+diesel::joinable!(portfolio_items -> users (freelancer_id));
+diesel::joinable!(reviews -> contracts (contract_id));
+diesel::allow_tables_to_appear_in_same_query!(
+    users,
+    sessions,
+    refresh_tokens,
+    projects,
+    project_skills,
+    proposals,
+    contracts,
+    reviews,
+    portfolio_items,
+);

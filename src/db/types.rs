@@ -81,6 +81,16 @@ pub fn now() -> Timestamp {
 }
 
 impl Timestamp {
+    /// Microseconds since the Unix epoch (the precision both databases keep).
+    pub fn micros(self) -> i64 {
+        self.0.timestamp_micros()
+    }
+
+    /// The inverse of [`Timestamp::micros`]; `None` out of chrono's range.
+    pub fn from_micros(micros: i64) -> Option<Timestamp> {
+        DateTime::from_timestamp_micros(micros).map(Timestamp)
+    }
+
     /// This time plus `d` (saturating at the end of chrono's range).
     pub fn plus(self, d: std::time::Duration) -> Timestamp {
         let d = chrono::Duration::from_std(d).unwrap_or(chrono::Duration::MAX);

@@ -3,13 +3,21 @@
 pub mod context;
 pub mod execution;
 mod limits;
+pub mod pagination;
 
-use async_graphql::dataloader::DataLoader;
+use async_graphql::dataloader::{DataLoader, HashMapCache};
 use async_graphql::{Data, MergedObject, MergedSubscription, SDLExportOptions, Schema};
 
 use crate::accounts::graphql::{AccountsMutation, AccountsQuery};
 use crate::accounts::loader::UserLoader;
 use crate::auth::Viewer;
+use crate::contracts::graphql::{ContractsMutation, ContractsQuery};
+use crate::contracts::loader::{ProjectContractsLoader, ProposalLoader};
+use crate::portfolio::graphql::{PortfolioMutation, PortfolioQuery};
+use crate::projects::graphql::{ProjectsMutation, ProjectsQuery};
+use crate::projects::loader::{ProjectLoader, ProjectProposalsLoader, ProposalCountLoader, SkillsLoader};
+use crate::proposals::graphql::{ProposalsMutation, ProposalsQuery};
+use crate::reviews::graphql::RatingLoader;
 use crate::sessions::graphql::{SessionsMutation, SessionsQuery, SessionsSubscription};
 use crate::sessions::model::ClientInfo;
 use crate::state::AppState;
@@ -17,12 +25,26 @@ use crate::state::AppState;
 /// Every query.
 #[derive(MergedObject, Default)]
 #[graphql(name = "Query")]
-pub struct QueryRoot(AccountsQuery, SessionsQuery);
+pub struct QueryRoot(
+    AccountsQuery,
+    SessionsQuery,
+    ProjectsQuery,
+    ProposalsQuery,
+    ContractsQuery,
+    PortfolioQuery,
+);
 
 /// Every mutation.
 #[derive(MergedObject, Default)]
 #[graphql(name = "Mutation")]
-pub struct MutationRoot(AccountsMutation, SessionsMutation);
+pub struct MutationRoot(
+    AccountsMutation,
+    SessionsMutation,
+    ProjectsMutation,
+    ProposalsMutation,
+    ContractsMutation,
+    PortfolioMutation,
+);
 
 /// Every subscription.
 #[derive(MergedSubscription, Default)]
@@ -72,10 +94,30 @@ pub fn sdl() -> String {
     )
 }
 
+/// A DataLoader as resolvers find it in the request data: created per
+/// request, caching what it loaded for the rest of that request (so a list
+/// can prefetch what its items will ask for).
+pub type RequestLoader<T> = DataLoader<T, HashMapCache>;
+
 /// Per-request data: who is asking, from where, and fresh DataLoaders (a
 /// loader shared across requests would leak one viewer's data to another).
 pub fn install_request_data(data: &mut Data, state: &AppState, viewer: Option<Viewer>, client: ClientInfo) {
+    let pool = &state.pool;
     data.insert(viewer);
     data.insert(client);
-    data.insert(DataLoader::new(UserLoader(state.pool.clone()), tokio::spawn));
+    data.insert(cached(UserLoader(pool.clone())));
+    data.insert(cached(ProjectLoader(pool.clone())));
+    data.insert(cached(SkillsLoader(pool.clone())));
+    data.insert(cached(ProposalCountLoader(pool.clone())));
+    data.insert(cached(ProjectProposalsLoader {
+        pool: pool.clone(),
+        viewer: viewer.map(|v| v.user_id),
+    }));
+    data.insert(cached(ProjectContractsLoader(pool.clone())));
+    data.insert(cached(ProposalLoader(pool.clone())));
+    data.insert(cached(RatingLoader(pool.clone())));
+}
+
+fn cached<T: Send + Sync + 'static>(loader: T) -> RequestLoader<T> {
+    DataLoader::with_cache(loader, tokio::spawn, HashMapCache::default())
 }

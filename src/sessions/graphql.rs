@@ -1,7 +1,7 @@
 //! The sessions part of the schema: refresh, logout, listing and revoking
 //! sessions, and a subscription that tells a client its session ended.
 
-use async_graphql::dataloader::DataLoader;
+use crate::graphql::RequestLoader;
 use async_graphql::{Context, ID, Object, SimpleObject, Subscription};
 use chrono::{DateTime, Utc};
 use futures_util::{Stream, StreamExt};
@@ -98,7 +98,7 @@ impl SessionsMutation {
     ) -> async_graphql::Result<AuthPayload> {
         let tokens = ops::refresh(state(ctx)?, &refresh_token).await?;
         let user = ctx
-            .data::<DataLoader<UserLoader>>()?
+            .data::<RequestLoader<UserLoader>>()?
             .load_one(tokens.user_id)
             .await?
             .ok_or(AppError::Unauthenticated("invalid refresh token"))?;

@@ -39,7 +39,9 @@ fn every_type_and_field_is_documented() {
         let is_type = ["type ", "input ", "enum ", "scalar ", "interface ", "union "]
             .iter()
             .any(|k| trimmed.starts_with(k));
-        let is_member = line.starts_with('\t') && !line.starts_with("\t\t") && trimmed != "}";
+        // Fields, enum values, input fields, and arguments printed one per
+        // line; `)` closes a field's argument list.
+        let is_member = line.starts_with('\t') && trimmed != "}" && !trimmed.starts_with(')');
         if (is_type || is_member) && !in_schema_block(trimmed) {
             assert!(documented, "undocumented: {trimmed}");
         }

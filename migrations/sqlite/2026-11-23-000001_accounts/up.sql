@@ -1,5 +1,5 @@
 CREATE TABLE users (
-    id                text        PRIMARY KEY,
+    id                text        NOT NULL PRIMARY KEY,
     email             text        NOT NULL,
     password_hash     text        NOT NULL,
     name              text        NOT NULL,
@@ -13,7 +13,7 @@ CREATE TABLE users (
 );
 
 CREATE TABLE sessions (
-    id           text        PRIMARY KEY,
+    id           text        NOT NULL PRIMARY KEY,
     user_id      text        NOT NULL REFERENCES users (id) ON DELETE CASCADE,
     created_at   text        NOT NULL,
     last_used_at text        NOT NULL,
@@ -25,7 +25,7 @@ CREATE TABLE sessions (
 CREATE INDEX sessions_user_id_idx ON sessions (user_id);
 
 CREATE TABLE refresh_tokens (
-    token_hash text        PRIMARY KEY,
+    token_hash text        NOT NULL PRIMARY KEY,
     session_id text        NOT NULL REFERENCES sessions (id) ON DELETE CASCADE,
     created_at text        NOT NULL,
     used_at    text

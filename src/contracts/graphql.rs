@@ -1,0 +1,229 @@
+//! The contracts part of the schema (and reviewing a completed contract).
+
+use crate::graphql::RequestLoader;
+use async_graphql::{Context, ID, InputObject, Object};
+use chrono::{DateTime, Utc};
+
+use super::loader::ProposalLoader;
+use super::model::{ContractRow, ContractStatus};
+use super::ops;
+use super::queries::{self, ContractFilter, ContractRole};
+use crate::accounts::graphql::User;
+use crate::accounts::loader::UserLoader;
+use crate::auth::{RoleGuard, require_viewer};
+use crate::error::AppError;
+use crate::graphql::context::{require_id, state};
+use crate::graphql::pagination::{Page, PageArgs, page, wants_total};
+use crate::money::{self, Money};
+use crate::projects::graphql::Project;
+use crate::projects::loader::ProjectLoader;
+use crate::projects::model::BudgetType;
+use crate::proposals::graphql::Proposal;
+use crate::reviews::graphql::Review;
+
+/// The hire made when a client accepted a proposal. Visible to its two
+/// parties and admins only.
+pub struct Contract(pub ContractRow);
+
+async fn user(ctx: &Context<'_>, id: crate::db::DbId) -> async_graphql::Result<User> {
+    let user = ctx.data::<RequestLoader<UserLoader>>()?.load_one(id).await?;
+    Ok(User::from(user.ok_or(AppError::NotFound("user"))?))
+}
+
+/// The hire made when a client accepted a proposal. Visible to its two
+/// parties and admins only.
+#[Object]
+impl Contract {
+    /// Stable id.
+    async fn id(&self) -> ID {
+        ID(self.0.id.to_string())
+    }
+
+    /// The project hired for.
+    async fn project(&self, ctx: &Context<'_>) -> async_graphql::Result<Project> {
+        let project = ctx
+            .data::<RequestLoader<ProjectLoader>>()?
+            .load_one(self.0.project_id)
+            .await?;
+        Ok(Project(project.ok_or(AppError::NotFound("project"))?))
+    }
+
+    /// The client who hired.
+    async fn client(&self, ctx: &Context<'_>) -> async_graphql::Result<User> {
+        user(ctx, self.0.client_id).await
+    }
+
+    /// The freelancer hired.
+    async fn freelancer(&self, ctx: &Context<'_>) -> async_graphql::Result<User> {
+        user(ctx, self.0.freelancer_id).await
+    }
+
+    /// The accepted proposal.
+    async fn proposal(&self, ctx: &Context<'_>) -> async_graphql::Result<Proposal> {
+        let proposal = ctx
+            .data::<RequestLoader<ProposalLoader>>()?
+            .load_one(self.0.proposal_id)
+            .await?;
+        Ok(Proposal(proposal.ok_or(AppError::NotFound("proposal"))?))
+    }
+
+    /// The agreed amount (the accepted bid).
+    async fn amount(&self) -> Money {
+        money::format(self.0.amount_minor, &self.0.currency)
+    }
+
+    /// Fixed price or hourly (the project's budget type).
+    #[graphql(name = "type")]
+    async fn contract_type(&self) -> async_graphql::Result<BudgetType> {
+        Ok(BudgetType::from_db(&self.0.contract_type)?)
+    }
+
+    /// Where the contract stands.
+    async fn status(&self) -> async_graphql::Result<ContractStatus> {
+        Ok(self.0.status()?)
+    }
+
+    /// The terms agreed.
+    async fn terms(&self) -> &str {
+        &self.0.terms
+    }
+
+    /// When the proposal was accepted.
+    async fn started_at(&self) -> DateTime<Utc> {
+        self.0.started_at.0
+    }
+
+    /// When the client completed it.
+    async fn completed_at(&self) -> Option<DateTime<Utc>> {
+        self.0.completed_at.map(|t| t.0)
+    }
+
+    /// When a party cancelled it.
+    async fn cancelled_at(&self) -> Option<DateTime<Utc>> {
+        self.0.cancelled_at.map(|t| t.0)
+    }
+
+    /// Why it was cancelled.
+    async fn cancellation_reason(&self) -> Option<&str> {
+        self.0.cancellation_reason.as_deref()
+    }
+}
+
+/// Narrows a list of contracts.
+#[derive(InputObject, Default)]
+pub struct ContractFilterInput {
+    /// Only this status.
+    pub status: Option<ContractStatus>,
+    /// Only contracts where you are the client, or the freelancer.
+    pub role: Option<ContractRole>,
+}
+
+/// A review of the other party.
+#[derive(InputObject)]
+pub struct ReviewInput {
+    /// 1 to 5 stars.
+    pub rating: i32,
+    /// What you have to say, up to 2000 characters.
+    #[graphql(default)]
+    pub comment: String,
+}
+
+/// Contract queries.
+#[derive(Default)]
+pub struct ContractsQuery;
+
+#[Object]
+impl ContractsQuery {
+    /// Your contracts (admins: all), newest first.
+    #[graphql(guard = "RoleGuard::signed_in()")]
+    async fn contracts(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Page size, 0 to 100 (default 20).")] first: Option<i32>,
+        #[graphql(desc = "Cursor of the last contract seen.")] after: Option<String>,
+        #[graphql(desc = "What to narrow the list to.")] filter: Option<ContractFilterInput>,
+    ) -> async_graphql::Result<Page<Contract>> {
+        let args = PageArgs::new(first, after, queries::ORDER)?;
+        let input = filter.unwrap_or_default();
+        let filter = ContractFilter {
+            status: input.status,
+            role: input.role,
+        };
+        let mut conn = state(ctx)?.pool.get().await.map_err(AppError::from)?;
+        let (rows, total) =
+            queries::list(&mut conn, require_viewer(ctx)?, &filter, &args, wants_total(ctx)).await?;
+        Ok(page(
+            &args,
+            queries::ORDER,
+            rows,
+            |r| (r.started_at.micros(), r.id),
+            total,
+            Contract,
+        ))
+    }
+
+    /// One contract. Errors: `NOT_FOUND` (no such contract, or not yours).
+    #[graphql(guard = "RoleGuard::signed_in()")]
+    async fn contract(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Contract> {
+        let id = require_id(&id, "contract")?;
+        let mut conn = state(ctx)?.pool.get().await.map_err(AppError::from)?;
+        let row = queries::find_visible(&mut conn, require_viewer(ctx)?, id)
+            .await?
+            .ok_or(AppError::NotFound("contract"))?;
+        Ok(Contract(row))
+    }
+}
+
+/// Contract mutations.
+#[derive(Default)]
+pub struct ContractsMutation;
+
+#[Object]
+impl ContractsMutation {
+    /// Sign the work off (the client); the project becomes `COMPLETED`.
+    /// Errors: `NOT_FOUND`, `FORBIDDEN`, `INVALID_STATE`.
+    #[graphql(guard = "RoleGuard::signed_in()")]
+    async fn complete_contract(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Contract> {
+        let id = require_id(&id, "contract")?;
+        Ok(Contract(
+            ops::complete(state(ctx)?, require_viewer(ctx)?, id).await?,
+        ))
+    }
+
+    /// End the contract early (either party), saying why; the project goes
+    /// back to `OPEN`. Errors: `NOT_FOUND`, `FORBIDDEN`, `INVALID_STATE`, `BAD_USER_INPUT`.
+    #[graphql(guard = "RoleGuard::signed_in()")]
+    async fn cancel_contract(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        reason: String,
+    ) -> async_graphql::Result<Contract> {
+        let id = require_id(&id, "contract")?;
+        Ok(Contract(
+            ops::cancel(state(ctx)?, require_viewer(ctx)?, id, &reason).await?,
+        ))
+    }
+
+    /// Review the other party of a completed contract, once. Errors:
+    /// `NOT_FOUND`, `FORBIDDEN`, `INVALID_STATE` (not `COMPLETED`), `CONFLICT`
+    /// (already reviewed), `BAD_USER_INPUT`.
+    #[graphql(guard = "RoleGuard::signed_in()")]
+    async fn review_contract(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        input: ReviewInput,
+    ) -> async_graphql::Result<Review> {
+        let id = require_id(&id, "contract")?;
+        let row = crate::reviews::review(
+            state(ctx)?,
+            require_viewer(ctx)?,
+            id,
+            input.rating,
+            &input.comment,
+        )
+        .await?;
+        Ok(Review(row))
+    }
+}

@@ -1,0 +1,215 @@
+//! Reads and single-statement writes on contracts, visible to their two
+//! parties and to admins.
+
+use diesel::prelude::*;
+use diesel_async::RunQueryDsl;
+
+use super::model::{ContractRow, ContractStatus, NewContract};
+use crate::auth::Viewer;
+use crate::db::schema::contracts;
+use crate::db::types::Timestamp;
+use crate::db::{Conn, DbId, now};
+use crate::error::{AppError, AppResult};
+use crate::graphql::pagination::PageArgs;
+use crate::projects::model::ProjectRow;
+use crate::proposals::model::ProposalRow;
+use crate::with_conn;
+
+/// The cursor tag of contract lists (newest first).
+pub const ORDER: &str = "STARTED_AT_DESC";
+
+/// Which side of a contract the viewer is on.
+#[derive(async_graphql::Enum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ContractRole {
+    /// Contracts where the viewer hired.
+    AsClient,
+    /// Contracts where the viewer was hired.
+    AsFreelancer,
+}
+
+/// What a list of contracts is narrowed to.
+#[derive(Debug, Default, Clone)]
+pub struct ContractFilter {
+    /// Only this status.
+    pub status: Option<ContractStatus>,
+    /// Only this side.
+    pub role: Option<ContractRole>,
+}
+
+macro_rules! visible_to {
+    ($query:expr, $viewer:expr) => {{
+        let viewer: Viewer = $viewer;
+        let query = $query;
+        if viewer.role.is_admin() {
+            query
+        } else {
+            query.filter(
+                contracts::client_id
+                    .eq(viewer.user_id)
+                    .or(contracts::freelancer_id.eq(viewer.user_id)),
+            )
+        }
+    }};
+}
+
+/// A page of the viewer's contracts, newest first.
+pub async fn list(
+    conn: &mut Conn,
+    viewer: Viewer,
+    filter: &ContractFilter,
+    args: &PageArgs,
+    with_total: bool,
+) -> AppResult<(Vec<ContractRow>, i64)> {
+    let after = match &args.after {
+        Some(c) => Some((
+            Timestamp::from_micros(c.key).ok_or(AppError::bad_input("after", "bad cursor"))?,
+            DbId(c.id),
+        )),
+        None => None,
+    };
+    Ok(with_conn!(conn, |c| {
+        let build = || {
+            let mut q = visible_to!(contracts::table.into_boxed(), viewer);
+            if let Some(status) = filter.status {
+                q = q.filter(contracts::status.eq(status.as_str()));
+            }
+            match filter.role {
+                Some(ContractRole::AsClient) => q = q.filter(contracts::client_id.eq(viewer.user_id)),
+                Some(ContractRole::AsFreelancer) => q = q.filter(contracts::freelancer_id.eq(viewer.user_id)),
+                None => {}
+            }
+            q
+        };
+        let total: i64 = if with_total {
+            build().count().get_result(c).await?
+        } else {
+            0
+        };
+        let mut q = build().order((contracts::started_at.desc(), contracts::id.desc()));
+        if let Some((at, id)) = after {
+            q = q.filter(
+                contracts::started_at
+                    .lt(at)
+                    .or(contracts::started_at.eq(at).and(contracts::id.lt(id))),
+            );
+        }
+        let rows = q
+            .limit(args.fetch())
+            .select(ContractRow::as_select())
+            .load(c)
+            .await?;
+        Ok::<_, diesel::result::Error>((rows, total))
+    })?)
+}
+
+/// The contract, if the viewer is a party or an admin.
+pub async fn find_visible(conn: &mut Conn, viewer: Viewer, id: DbId) -> AppResult<Option<ContractRow>> {
+    Ok(with_conn!(conn, |c| {
+        visible_to!(contracts::table.into_boxed(), viewer)
+            .filter(contracts::id.eq(id))
+            .select(ContractRow::as_select())
+            .first(c)
+            .await
+            .optional()
+    })?)
+}
+
+/// Every contract of these projects, newest first (for `Project.contract`).
+pub async fn of_projects(conn: &mut Conn, project_ids: &[DbId]) -> AppResult<Vec<ContractRow>> {
+    Ok(with_conn!(conn, |c| {
+        contracts::table
+            .filter(contracts::project_id.eq_any(project_ids))
+            .order((contracts::started_at.desc(), contracts::id.desc()))
+            .select(ContractRow::as_select())
+            .load(c)
+            .await
+    })?)
+}
+
+/// Create the contract for an accepted proposal.
+pub async fn insert_for(
+    conn: &mut Conn,
+    project: &ProjectRow,
+    proposal: &ProposalRow,
+) -> AppResult<ContractRow> {
+    let terms = format!(
+        "{} for \"{}\": {} at {}, as proposed.",
+        project.budget_type,
+        project.title,
+        proposal.currency,
+        crate::money::format(proposal.bid_minor, &proposal.currency)
+            .amount
+            .0
+    );
+    let new = NewContract {
+        id: DbId::new(),
+        project_id: project.id,
+        proposal_id: proposal.id,
+        client_id: project.client_id,
+        freelancer_id: proposal.freelancer_id,
+        amount_minor: proposal.bid_minor,
+        currency: &proposal.currency,
+        contract_type: &project.budget_type,
+        status: ContractStatus::Active.as_str(),
+        terms: &terms,
+        started_at: now(),
+    };
+    Ok(with_conn!(conn, |c| {
+        diesel::insert_into(contracts::table)
+            .values(&new)
+            .returning(ContractRow::as_returning())
+            .get_result(c)
+            .await
+    })?)
+}
+
+/// End an active contract (`COMPLETED` or `CANCELLED`); `None` when it is no longer active.
+pub async fn finish(
+    conn: &mut Conn,
+    id: DbId,
+    to: ContractStatus,
+    reason: Option<&str>,
+) -> AppResult<Option<ContractRow>> {
+    let now = now();
+    let (completed_at, cancelled_at) = match to {
+        ContractStatus::Completed => (Some(now), None),
+        _ => (None, Some(now)),
+    };
+    Ok(with_conn!(conn, |c| {
+        diesel::update(
+            contracts::table
+                .filter(contracts::id.eq(id))
+                .filter(contracts::status.eq(ContractStatus::Active.as_str())),
+        )
+        .set((
+            contracts::status.eq(to.as_str()),
+            contracts::completed_at.eq(completed_at),
+            contracts::cancelled_at.eq(cancelled_at),
+            contracts::cancellation_reason.eq(reason),
+        ))
+        .returning(ContractRow::as_returning())
+        .get_result(c)
+        .await
+        .optional()
+    })?)
+}
+
+/// Cancel a project's active contract, if it has one.
+pub async fn cancel_active_of_project(conn: &mut Conn, project_id: DbId, reason: &str) -> AppResult<()> {
+    let now = now();
+    with_conn!(conn, |c| {
+        diesel::update(
+            contracts::table
+                .filter(contracts::project_id.eq(project_id))
+                .filter(contracts::status.eq(ContractStatus::Active.as_str())),
+        )
+        .set((
+            contracts::status.eq(ContractStatus::Cancelled.as_str()),
+            contracts::cancelled_at.eq(Some(now)),
+            contracts::cancellation_reason.eq(Some(reason)),
+        ))
+        .execute(c)
+        .await
+    })?;
+    Ok(())
+}

@@ -1,0 +1,109 @@
+//! Reads and single-statement writes on portfolio items. Writes are scoped
+//! to the owner in SQL: another freelancer's id matches no row.
+
+use diesel::prelude::*;
+use diesel_async::RunQueryDsl;
+
+use super::model::{PortfolioItemChangeset, PortfolioItemRow};
+use crate::db::schema::portfolio_items;
+use crate::db::types::Timestamp;
+use crate::db::{Conn, DbId};
+use crate::error::{AppError, AppResult};
+use crate::graphql::pagination::PageArgs;
+use crate::with_conn;
+
+/// The cursor tag of portfolio lists (newest first).
+pub const ORDER: &str = "CREATED_AT_DESC";
+
+/// Insert an item.
+pub async fn insert(conn: &mut Conn, row: &PortfolioItemRow) -> AppResult<PortfolioItemRow> {
+    Ok(with_conn!(conn, |c| {
+        diesel::insert_into(portfolio_items::table)
+            .values(row)
+            .returning(PortfolioItemRow::as_returning())
+            .get_result(c)
+            .await
+    })?)
+}
+
+/// Apply `changes` to `owner`'s item `id`; `None` when there is no such item
+/// of theirs.
+pub async fn update_owned(
+    conn: &mut Conn,
+    owner: DbId,
+    id: DbId,
+    changes: &PortfolioItemChangeset,
+) -> AppResult<Option<PortfolioItemRow>> {
+    Ok(with_conn!(conn, |c| {
+        diesel::update(
+            portfolio_items::table
+                .filter(portfolio_items::id.eq(id))
+                .filter(portfolio_items::freelancer_id.eq(owner)),
+        )
+        .set(changes)
+        .returning(PortfolioItemRow::as_returning())
+        .get_result(c)
+        .await
+        .optional()
+    })?)
+}
+
+/// Delete `owner`'s item `id`; `None` when there is no such item of theirs.
+pub async fn delete_owned(conn: &mut Conn, owner: DbId, id: DbId) -> AppResult<Option<DbId>> {
+    Ok(with_conn!(conn, |c| {
+        diesel::delete(
+            portfolio_items::table
+                .filter(portfolio_items::id.eq(id))
+                .filter(portfolio_items::freelancer_id.eq(owner)),
+        )
+        .returning(portfolio_items::id)
+        .get_result(c)
+        .await
+        .optional()
+    })?)
+}
+
+/// A page of a freelancer's items, newest first, and (when `with_total`)
+/// how many they have in all.
+pub async fn list_by_freelancer(
+    conn: &mut Conn,
+    freelancer: DbId,
+    args: &PageArgs,
+    with_total: bool,
+) -> AppResult<(Vec<PortfolioItemRow>, i64)> {
+    let after = match &args.after {
+        Some(cursor) => Some((
+            Timestamp::from_micros(cursor.key).ok_or(AppError::bad_input("after", "not a valid cursor"))?,
+            DbId(cursor.id),
+        )),
+        None => None,
+    };
+    Ok(with_conn!(conn, |c| {
+        let total: i64 = if with_total {
+            portfolio_items::table
+                .filter(portfolio_items::freelancer_id.eq(freelancer))
+                .count()
+                .get_result(c)
+                .await?
+        } else {
+            0
+        };
+        let mut query = portfolio_items::table
+            .filter(portfolio_items::freelancer_id.eq(freelancer))
+            .order((portfolio_items::created_at.desc(), portfolio_items::id.desc()))
+            .into_boxed();
+        if let Some((at, id)) = after {
+            query = query.filter(
+                portfolio_items::created_at
+                    .lt(at)
+                    .or(portfolio_items::created_at.eq(at).and(portfolio_items::id.lt(id))),
+            );
+        }
+        let rows = query
+            .limit(args.fetch())
+            .select(PortfolioItemRow::as_select())
+            .load(c)
+            .await?;
+        Ok::<_, diesel::result::Error>((rows, total))
+    })?)
+}

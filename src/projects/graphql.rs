@@ -1,0 +1,397 @@
+//! The projects part of the schema.
+
+use crate::graphql::RequestLoader;
+use async_graphql::{Context, ID, InputObject, MaybeUndefined, Object};
+use chrono::{DateTime, Utc};
+
+use super::loader::{ProjectProposalsLoader, ProposalCountLoader, ProposalsOf, SkillsLoader};
+use super::model::{BudgetType, Category, ExperienceLevel, ProjectRow, ProjectStatus};
+use super::queries::{self, Direction, ProjectFilter, ProjectOrder, ProjectOrderField};
+use super::{ops, prefetch};
+use crate::accounts::graphql::User;
+use crate::accounts::loader::UserLoader;
+use crate::accounts::model::Role;
+use crate::auth::{RoleGuard, require_viewer, viewer};
+use crate::contracts::graphql::Contract;
+use crate::contracts::loader::ProjectContractsLoader;
+use crate::error::AppError;
+use crate::graphql::context::{require_id, state};
+use crate::graphql::pagination::{Page, PageArgs, page, wants_total};
+use crate::money::{self, Money, MoneyInput};
+use crate::proposals::graphql::Proposal;
+use crate::proposals::queries::{self as proposals, ProposalFilter};
+
+/// Work a client posted for freelancers to bid on.
+pub struct Project(pub ProjectRow);
+
+/// Work a client posted for freelancers to bid on.
+#[Object]
+impl Project {
+    /// Stable id.
+    async fn id(&self) -> ID {
+        ID(self.0.id.to_string())
+    }
+
+    /// Short title.
+    async fn title(&self) -> &str {
+        &self.0.title
+    }
+
+    /// What the work is.
+    async fn description(&self) -> &str {
+        &self.0.description
+    }
+
+    /// Kind of work.
+    async fn category(&self) -> async_graphql::Result<Category> {
+        Ok(Category::from_db(&self.0.category)?)
+    }
+
+    /// Skills wanted, in the client's order.
+    async fn skills(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<String>> {
+        Ok(ctx
+            .data::<RequestLoader<SkillsLoader>>()?
+            .load_one(self.0.id)
+            .await?
+            .unwrap_or_default())
+    }
+
+    /// Fixed price or hourly.
+    async fn budget_type(&self) -> async_graphql::Result<BudgetType> {
+        Ok(BudgetType::from_db(&self.0.budget_type)?)
+    }
+
+    /// Lower end of the budget.
+    async fn budget_min(&self) -> Money {
+        money::format(self.0.budget_min_minor, &self.0.currency)
+    }
+
+    /// Upper end of the budget.
+    async fn budget_max(&self) -> Money {
+        money::format(self.0.budget_max_minor, &self.0.currency)
+    }
+
+    /// Experience asked for.
+    async fn experience_level(&self) -> async_graphql::Result<ExperienceLevel> {
+        Ok(ExperienceLevel::from_db(&self.0.experience_level)?)
+    }
+
+    /// When the work is due.
+    async fn deadline(&self) -> DateTime<Utc> {
+        self.0.deadline.0
+    }
+
+    /// Where the project stands.
+    async fn status(&self) -> async_graphql::Result<ProjectStatus> {
+        Ok(self.0.status()?)
+    }
+
+    /// The client who posted it.
+    async fn client(&self, ctx: &Context<'_>) -> async_graphql::Result<User> {
+        let user = ctx
+            .data::<RequestLoader<UserLoader>>()?
+            .load_one(self.0.client_id)
+            .await?;
+        Ok(User::from(user.ok_or(AppError::NotFound("user"))?))
+    }
+
+    /// How many proposals it received (public).
+    async fn proposal_count(&self, ctx: &Context<'_>) -> async_graphql::Result<i64> {
+        Ok(ctx
+            .data::<RequestLoader<ProposalCountLoader>>()?
+            .load_one(self.0.id)
+            .await?
+            .unwrap_or(0))
+    }
+
+    /// Its proposals, newest first: all of them for the project's client (and
+    /// admins), only their own for a freelancer, none for anyone else.
+    async fn proposals(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Page size, 0 to 100 (default 20).")] first: Option<i32>,
+        #[graphql(desc = "Cursor of the last proposal seen.")] after: Option<String>,
+    ) -> async_graphql::Result<Page<Proposal>> {
+        let args = PageArgs::new(first, after, proposals::ORDER)?;
+        let Some(viewer) = viewer(ctx) else {
+            return Ok(page(
+                &args,
+                proposals::ORDER,
+                Vec::new(),
+                |r| (r.created_at.micros(), r.id),
+                0,
+                Proposal,
+            ));
+        };
+        let all = viewer.user_id == self.0.client_id || viewer.role.is_admin();
+        let (rows, total) = if args.after.is_some() {
+            let filter = ProposalFilter {
+                project_id: Some(self.0.id),
+                status: None,
+            };
+            let mut conn = state(ctx)?.pool.get().await.map_err(AppError::from)?;
+            proposals::list(&mut conn, viewer, &filter, &args, wants_total(ctx)).await?
+        } else {
+            let key = ProposalsOf {
+                project_id: self.0.id,
+                fetch: args.fetch(),
+                all,
+            };
+            let rows = ctx
+                .data::<RequestLoader<ProjectProposalsLoader>>()?
+                .load_one(key)
+                .await?
+                .unwrap_or_default();
+            let total = if all {
+                ctx.data::<RequestLoader<ProposalCountLoader>>()?
+                    .load_one(self.0.id)
+                    .await?
+                    .unwrap_or(0)
+            } else {
+                rows.len() as i64
+            };
+            (rows, total)
+        };
+        Ok(page(
+            &args,
+            proposals::ORDER,
+            rows,
+            |r| (r.created_at.micros(), r.id),
+            total,
+            Proposal,
+        ))
+    }
+
+    /// The contract of the hire, once a proposal was accepted (the newest, if
+    /// the project was reopened). Visible to the two parties and admins; `null` to others.
+    async fn contract(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Contract>> {
+        let Some(viewer) = viewer(ctx) else {
+            return Ok(None);
+        };
+        let contracts = ctx
+            .data::<RequestLoader<ProjectContractsLoader>>()?
+            .load_one(self.0.id)
+            .await?;
+        let newest = contracts.and_then(|c| c.into_iter().next());
+        Ok(newest
+            .filter(|c| c.is_party(viewer.user_id) || viewer.role.is_admin())
+            .map(Contract))
+    }
+
+    /// When it was posted.
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at.0
+    }
+
+    /// When it last changed.
+    async fn updated_at(&self) -> DateTime<Utc> {
+        self.0.updated_at.0
+    }
+}
+
+/// A new project.
+#[derive(InputObject)]
+pub struct CreateProjectInput {
+    /// Short title, 1 to 200 characters.
+    pub title: String,
+    /// What the work is, up to 10 000 characters.
+    pub description: String,
+    /// Kind of work.
+    pub category: Category,
+    /// Skills wanted (at most 20, each up to 50 characters).
+    #[graphql(default)]
+    pub skills: Vec<String>,
+    /// Fixed price (the default) or hourly.
+    pub budget_type: Option<BudgetType>,
+    /// Lower end of the budget.
+    pub budget_min: MoneyInput,
+    /// Upper end of the budget, same currency, not below `budgetMin`.
+    pub budget_max: MoneyInput,
+    /// Experience asked for.
+    pub experience_level: ExperienceLevel,
+    /// When the work is due (in the future).
+    pub deadline: DateTime<Utc>,
+}
+
+/// Changes to an open project; omitted fields stay as they are.
+#[derive(InputObject)]
+pub struct UpdateProjectInput {
+    /// New title.
+    pub title: Option<String>,
+    /// New description.
+    pub description: Option<String>,
+    /// New category.
+    pub category: Option<Category>,
+    /// New skills (replacing the old; `null` clears them).
+    pub skills: MaybeUndefined<Vec<String>>,
+    /// New budget type.
+    pub budget_type: Option<BudgetType>,
+    /// New lower end of the budget.
+    pub budget_min: Option<MoneyInput>,
+    /// New upper end of the budget.
+    pub budget_max: Option<MoneyInput>,
+    /// New experience level.
+    pub experience_level: Option<ExperienceLevel>,
+    /// New deadline (in the future).
+    pub deadline: Option<DateTime<Utc>>,
+}
+
+/// Narrows a list of projects; every field is optional.
+#[derive(InputObject, Default)]
+pub struct ProjectFilterInput {
+    /// Only this status (others than `OPEN` show only projects you may see).
+    pub status: Option<ProjectStatus>,
+    /// Only this category.
+    pub category: Option<Category>,
+    /// Title or description contains this text, ignoring case.
+    pub search: Option<String>,
+    /// Has any of these skills, ignoring case.
+    pub skills: Option<Vec<String>>,
+    /// Budget reaches at least this amount (and is in its currency).
+    pub budget_min: Option<MoneyInput>,
+    /// Budget starts at most at this amount (and is in its currency).
+    pub budget_max: Option<MoneyInput>,
+    /// Posted by this client.
+    pub client_id: Option<ID>,
+    /// Only your own projects (signed in).
+    pub mine: Option<bool>,
+}
+
+/// How a list of projects is sorted.
+#[derive(InputObject)]
+pub struct ProjectOrderInput {
+    /// Sort key.
+    #[graphql(default_with = "ProjectOrderField::CreatedAt")]
+    pub field: ProjectOrderField,
+    /// Direction.
+    #[graphql(default_with = "Direction::Desc")]
+    pub direction: Direction,
+}
+
+fn parse_filter(ctx: &Context<'_>, input: ProjectFilterInput) -> Result<ProjectFilter, AppError> {
+    let mut filter = ProjectFilter {
+        status: input.status,
+        category: input.category,
+        search: input
+            .search
+            .map(|s| s.trim().to_owned())
+            .filter(|s| !s.is_empty()),
+        skills: input
+            .skills
+            .unwrap_or_default()
+            .iter()
+            .map(|s| s.trim().to_owned())
+            .filter(|s| !s.is_empty())
+            .collect(),
+        budget_min: input
+            .budget_min
+            .as_ref()
+            .map(|m| money::parse(m, "budgetMin"))
+            .transpose()?,
+        budget_max: input
+            .budget_max
+            .as_ref()
+            .map(|m| money::parse(m, "budgetMax"))
+            .transpose()?,
+        client_id: input
+            .client_id
+            .as_ref()
+            .map(|id| require_id(id, "client"))
+            .transpose()?,
+    };
+    if input.mine == Some(true) {
+        filter.client_id = Some(require_viewer(ctx)?.user_id);
+    }
+    Ok(filter)
+}
+
+/// Project queries.
+#[derive(Default)]
+pub struct ProjectsQuery;
+
+#[Object]
+impl ProjectsQuery {
+    /// Projects you may see (anyone sees `OPEN` ones), newest first by default.
+    async fn projects(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Page size, 0 to 100 (default 20).")] first: Option<i32>,
+        #[graphql(desc = "Cursor of the last project seen.")] after: Option<String>,
+        #[graphql(desc = "What to narrow the list to.")] filter: Option<ProjectFilterInput>,
+        #[graphql(desc = "Sort order (default: newest first).")] order_by: Option<ProjectOrderInput>,
+    ) -> async_graphql::Result<Page<Project>> {
+        let order = order_by.map_or_else(ProjectOrder::default, |o| ProjectOrder {
+            field: o.field,
+            direction: o.direction,
+        });
+        let args = PageArgs::new(first, after, order.tag())?;
+        let filter = parse_filter(ctx, filter.unwrap_or_default())?;
+        let mut conn = state(ctx)?.pool.get().await.map_err(AppError::from)?;
+        let (rows, total) =
+            queries::list(&mut conn, viewer(ctx), &filter, order, &args, wants_total(ctx)).await?;
+        drop(conn);
+        prefetch::projects(ctx, &rows).await?;
+        Ok(page(&args, order.tag(), rows, |r| order.key(r), total, Project))
+    }
+
+    /// One project. Errors: `NOT_FOUND` (no such project, or one you may not see).
+    async fn project(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Project> {
+        let id = require_id(&id, "project")?;
+        let mut conn = state(ctx)?.pool.get().await.map_err(AppError::from)?;
+        let row = queries::find_visible(&mut conn, viewer(ctx), id)
+            .await?
+            .ok_or(AppError::NotFound("project"))?;
+        Ok(Project(row))
+    }
+}
+
+/// Project mutations.
+#[derive(Default)]
+pub struct ProjectsMutation;
+
+#[Object]
+impl ProjectsMutation {
+    /// Post a project (clients). Errors: `FORBIDDEN`, `BAD_USER_INPUT`.
+    #[graphql(guard = "RoleGuard::any_of(&[Role::Client])")]
+    async fn create_project(
+        &self,
+        ctx: &Context<'_>,
+        input: CreateProjectInput,
+    ) -> async_graphql::Result<Project> {
+        Ok(Project(
+            ops::create(state(ctx)?, require_viewer(ctx)?, input).await?,
+        ))
+    }
+
+    /// Change an open project (its client). Errors: `NOT_FOUND`, `FORBIDDEN`,
+    /// `INVALID_STATE` (not `OPEN`), `BAD_USER_INPUT`.
+    #[graphql(guard = "RoleGuard::signed_in()")]
+    async fn update_project(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        input: UpdateProjectInput,
+    ) -> async_graphql::Result<Project> {
+        let id = require_id(&id, "project")?;
+        Ok(Project(
+            ops::update(state(ctx)?, require_viewer(ctx)?, id, input).await?,
+        ))
+    }
+
+    /// Cancel a project (its client): from `OPEN`, or `IN_PROGRESS`, which
+    /// cancels its active contract too. Errors: `NOT_FOUND`, `FORBIDDEN`, `INVALID_STATE`.
+    #[graphql(guard = "RoleGuard::signed_in()")]
+    async fn cancel_project(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Project> {
+        let id = require_id(&id, "project")?;
+        Ok(Project(ops::cancel(state(ctx)?, require_viewer(ctx)?, id).await?))
+    }
+
+    /// Delete a project (its client) while no proposal was ever accepted;
+    /// returns its id. Errors: `NOT_FOUND`, `FORBIDDEN`, `INVALID_STATE`.
+    #[graphql(guard = "RoleGuard::signed_in()")]
+    async fn delete_project(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<ID> {
+        let id = require_id(&id, "project")?;
+        let deleted = ops::delete(state(ctx)?, require_viewer(ctx)?, id).await?;
+        Ok(ID(deleted.to_string()))
+    }
+}

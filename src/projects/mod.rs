@@ -1,0 +1,8 @@
+//! Projects: what clients post and freelancers bid on.
+
+pub mod graphql;
+pub mod loader;
+pub mod model;
+pub mod ops;
+pub mod prefetch;
+pub mod queries;

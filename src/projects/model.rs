@@ -1,0 +1,278 @@
+//! Projects: what a client posts, its rows, and the pure rules of its status.
+
+use diesel::prelude::*;
+
+use crate::db::DbId;
+use crate::db::schema::projects;
+use crate::db::types::Timestamp;
+use crate::error::{AppError, AppResult};
+
+crate::text_enum! {
+    /// The kind of work a project is.
+    pub enum Category {
+        /// Websites and web applications.
+        WebDevelopment = "WEB_DEVELOPMENT",
+        /// Phone and tablet apps.
+        MobileDevelopment = "MOBILE_DEVELOPMENT",
+        /// Analysis, statistics, machine learning.
+        DataScience = "DATA_SCIENCE",
+        /// Graphic, product and interface design.
+        Design = "DESIGN",
+        /// Copy, articles, documentation.
+        Writing = "WRITING",
+        /// Campaigns, SEO, social media.
+        Marketing = "MARKETING",
+        /// Filming and editing.
+        Video = "VIDEO",
+        /// Anything else.
+        Other = "OTHER",
+    }
+}
+
+crate::text_enum! {
+    /// How the work is paid.
+    pub enum BudgetType {
+        /// One price for the whole work.
+        Fixed = "FIXED",
+        /// Paid by the hour.
+        Hourly = "HOURLY",
+    }
+}
+
+crate::text_enum! {
+    /// The experience a client asks for.
+    pub enum ExperienceLevel {
+        /// New to the field.
+        Entry = "ENTRY",
+        /// Some years of practice.
+        Intermediate = "INTERMEDIATE",
+        /// Seasoned specialist.
+        Expert = "EXPERT",
+    }
+}
+
+crate::text_enum! {
+    /// Where a project stands.
+    pub enum ProjectStatus {
+        /// Taking proposals.
+        Open = "OPEN",
+        /// A proposal was accepted; a contract is active.
+        InProgress = "IN_PROGRESS",
+        /// The contract was completed.
+        Completed = "COMPLETED",
+        /// The client cancelled it.
+        Cancelled = "CANCELLED",
+    }
+}
+
+impl ProjectStatus {
+    /// Accepting a proposal: `OPEN` → `IN_PROGRESS`.
+    pub fn start(self) -> AppResult<Self> {
+        self.require(&[ProjectStatus::Open], "accept a proposal on")
+            .map(|_| ProjectStatus::InProgress)
+    }
+
+    /// Completing its contract: `IN_PROGRESS` → `COMPLETED`.
+    pub fn complete(self) -> AppResult<Self> {
+        self.require(&[ProjectStatus::InProgress], "complete")
+            .map(|_| ProjectStatus::Completed)
+    }
+
+    /// Its contract was cancelled: `IN_PROGRESS` → `OPEN`, taking proposals again.
+    pub fn reopen(self) -> AppResult<Self> {
+        self.require(&[ProjectStatus::InProgress], "reopen")
+            .map(|_| ProjectStatus::Open)
+    }
+
+    /// The client cancels: from `OPEN`, or `IN_PROGRESS` (its contract is cancelled too).
+    pub fn cancel(self) -> AppResult<Self> {
+        self.require(&[ProjectStatus::Open, ProjectStatus::InProgress], "cancel")
+            .map(|_| ProjectStatus::Cancelled)
+    }
+
+    /// Editing is for `OPEN` projects only.
+    pub fn check_editable(self) -> AppResult<()> {
+        self.require(&[ProjectStatus::Open], "edit")
+    }
+
+    fn require(self, from: &[ProjectStatus], action: &str) -> AppResult<()> {
+        if from.contains(&self) {
+            Ok(())
+        } else {
+            Err(AppError::InvalidState(format!(
+                "cannot {action} a project that is {}",
+                self.as_str()
+            )))
+        }
+    }
+}
+
+/// A `projects` row.
+#[derive(Queryable, Selectable, Identifiable, Debug, Clone)]
+#[diesel(table_name = projects)]
+pub struct ProjectRow {
+    /// Id.
+    pub id: DbId,
+    /// The client who posted it.
+    pub client_id: DbId,
+    /// Title.
+    pub title: String,
+    /// Description.
+    pub description: String,
+    /// Category text.
+    pub category: String,
+    /// Budget type text.
+    pub budget_type: String,
+    /// Lowest budget, minor units.
+    pub budget_min_minor: i64,
+    /// Highest budget, minor units.
+    pub budget_max_minor: i64,
+    /// Budget currency.
+    pub currency: String,
+    /// Experience level text.
+    pub experience_level: String,
+    /// When the work is due.
+    pub deadline: Timestamp,
+    /// Status text.
+    pub status: String,
+    /// Created.
+    pub created_at: Timestamp,
+    /// Last changed.
+    pub updated_at: Timestamp,
+}
+
+impl ProjectRow {
+    /// The status, parsed.
+    pub fn status(&self) -> AppResult<ProjectStatus> {
+        ProjectStatus::from_db(&self.status)
+    }
+}
+
+/// A new `projects` row.
+#[derive(Insertable)]
+#[diesel(table_name = projects)]
+pub struct NewProject<'a> {
+    /// Id.
+    pub id: DbId,
+    /// The client.
+    pub client_id: DbId,
+    /// Title.
+    pub title: &'a str,
+    /// Description.
+    pub description: &'a str,
+    /// Category text.
+    pub category: &'a str,
+    /// Budget type text.
+    pub budget_type: &'a str,
+    /// Lowest budget.
+    pub budget_min_minor: i64,
+    /// Highest budget.
+    pub budget_max_minor: i64,
+    /// Currency.
+    pub currency: &'a str,
+    /// Experience level text.
+    pub experience_level: &'a str,
+    /// Due.
+    pub deadline: Timestamp,
+    /// Status text.
+    pub status: &'a str,
+    /// Created.
+    pub created_at: Timestamp,
+    /// Last changed.
+    pub updated_at: Timestamp,
+}
+
+/// A change to a project's fields (`None`: unchanged).
+#[derive(AsChangeset, Default)]
+#[diesel(table_name = projects)]
+pub struct ProjectChangeset {
+    /// Title.
+    pub title: Option<String>,
+    /// Description.
+    pub description: Option<String>,
+    /// Category text.
+    pub category: Option<&'static str>,
+    /// Budget type text.
+    pub budget_type: Option<&'static str>,
+    /// Lowest budget.
+    pub budget_min_minor: Option<i64>,
+    /// Highest budget.
+    pub budget_max_minor: Option<i64>,
+    /// Currency.
+    pub currency: Option<String>,
+    /// Experience level text.
+    pub experience_level: Option<&'static str>,
+    /// Due.
+    pub deadline: Option<Timestamp>,
+    /// Always set: now.
+    pub updated_at: Option<Timestamp>,
+}
+
+/// A title: trimmed, 1 to 200 characters.
+pub fn parse_title(raw: &str) -> AppResult<String> {
+    bounded(raw, "title", 200)
+}
+
+/// A description: trimmed, 1 to 10 000 characters.
+pub fn parse_description(raw: &str) -> AppResult<String> {
+    bounded(raw, "description", 10_000)
+}
+
+/// Trimmed text of 1 to `max` characters.
+pub fn bounded(raw: &str, field: &'static str, max: usize) -> AppResult<String> {
+    let text = raw.trim();
+    match text.chars().count() {
+        0 => Err(AppError::bad_input(field, "must not be empty")),
+        n if n > max => Err(AppError::bad_input(
+            field,
+            format!("must be at most {max} characters"),
+        )),
+        _ => Ok(text.to_owned()),
+    }
+}
+
+/// Skills: trimmed, 1 to 50 characters each, at most 20, duplicates
+/// (ignoring case) dropped, order kept.
+pub fn parse_skills(raw: &[String]) -> AppResult<Vec<String>> {
+    let mut skills: Vec<String> = Vec::new();
+    for skill in raw {
+        let skill = bounded(skill, "skills", 50)?;
+        if !skills.iter().any(|s| s.eq_ignore_ascii_case(&skill)) {
+            skills.push(skill);
+        }
+    }
+    if skills.len() > 20 {
+        return Err(AppError::bad_input("skills", "at most 20 skills"));
+    }
+    Ok(skills)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ProjectStatus::*;
+
+    #[test]
+    fn status_transitions() {
+        assert_eq!(Open.start().ok(), Some(InProgress));
+        assert!(InProgress.start().is_err());
+        assert_eq!(InProgress.complete().ok(), Some(Completed));
+        assert!(Open.complete().is_err());
+        assert_eq!(InProgress.reopen().ok(), Some(Open));
+        assert_eq!(Open.cancel().ok(), Some(Cancelled));
+        assert_eq!(InProgress.cancel().ok(), Some(Cancelled));
+        for done in [Completed, Cancelled] {
+            assert!(done.cancel().is_err() && done.start().is_err() && done.check_editable().is_err());
+        }
+        assert!(matches!(Completed.cancel(), Err(AppError::InvalidState(_))));
+    }
+
+    #[test]
+    fn skills_are_trimmed_and_deduplicated() {
+        let skills = parse_skills(&[" Rust ".into(), "rust".into(), "SQL".into()]).ok();
+        assert_eq!(skills, Some(vec!["Rust".to_owned(), "SQL".to_owned()]));
+        assert!(parse_skills(&["".into()]).is_err());
+        let many: Vec<String> = (0..21).map(|i| format!("s{i}")).collect();
+        assert!(parse_skills(&many).is_err());
+    }
+}

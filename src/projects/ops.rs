@@ -1,0 +1,184 @@
+//! Project workflows, each in one transaction, with ownership checked here.
+
+use async_graphql::MaybeUndefined;
+use chrono::{DateTime, Utc};
+
+use super::graphql::{CreateProjectInput, UpdateProjectInput};
+use super::model::{
+    BudgetType, NewProject, ProjectChangeset, ProjectRow, ProjectStatus, parse_description, parse_skills,
+    parse_title,
+};
+use super::queries;
+use crate::accounts::model::Role;
+use crate::auth::Viewer;
+use crate::contracts::queries as contracts;
+use crate::db::types::Timestamp;
+use crate::db::{Conn, DbId, now};
+use crate::error::{AppError, AppResult};
+use crate::money::{self, MoneyInput};
+use crate::state::AppState;
+
+/// Parse a budget range: both ends in one currency, min ≤ max.
+fn budget(min: &MoneyInput, max: &MoneyInput) -> AppResult<(i64, i64, String)> {
+    let (min_minor, min_currency) = money::parse(min, "budgetMin")?;
+    let (max_minor, max_currency) = money::parse(max, "budgetMax")?;
+    if min_currency != max_currency {
+        return Err(AppError::bad_input(
+            "budgetMax",
+            "must be in the same currency as budgetMin",
+        ));
+    }
+    if min_minor > max_minor {
+        return Err(AppError::bad_input("budgetMax", "must not be below budgetMin"));
+    }
+    Ok((min_minor, max_minor, min_currency))
+}
+
+fn deadline(at: DateTime<Utc>) -> AppResult<Timestamp> {
+    let at = Timestamp(at);
+    if at <= now() {
+        return Err(AppError::bad_input("deadline", "must be in the future"));
+    }
+    Ok(Timestamp::from_micros(at.micros()).unwrap_or(at))
+}
+
+/// Post a project (clients only).
+pub async fn create(state: &AppState, viewer: Viewer, input: CreateProjectInput) -> AppResult<ProjectRow> {
+    if viewer.role != Role::Client {
+        return Err(AppError::forbidden("only clients post projects"));
+    }
+    let title = parse_title(&input.title)?;
+    let description = parse_description(&input.description)?;
+    let skills = parse_skills(&input.skills)?;
+    let (budget_min, budget_max, currency) = budget(&input.budget_min, &input.budget_max)?;
+    let deadline = deadline(input.deadline)?;
+    let mut conn = state.pool.get().await?;
+    conn.write_tx(async |conn| {
+        let now = now();
+        let project = queries::insert(
+            conn,
+            &NewProject {
+                id: DbId::new(),
+                client_id: viewer.user_id,
+                title: &title,
+                description: &description,
+                category: input.category.as_str(),
+                budget_type: input.budget_type.unwrap_or(BudgetType::Fixed).as_str(),
+                budget_min_minor: budget_min,
+                budget_max_minor: budget_max,
+                currency: &currency,
+                experience_level: input.experience_level.as_str(),
+                deadline,
+                status: ProjectStatus::Open.as_str(),
+                created_at: now,
+                updated_at: now,
+            },
+        )
+        .await?;
+        queries::set_skills(conn, project.id, &skills).await?;
+        Ok(project)
+    })
+    .await
+}
+
+/// The project if the viewer owns it: `FORBIDDEN` when they may see it but
+/// not change it, `NOT_FOUND` when they may not even see it.
+pub async fn owned(conn: &mut Conn, viewer: Viewer, id: DbId) -> AppResult<ProjectRow> {
+    let project = queries::find_visible(conn, Some(viewer), id)
+        .await?
+        .ok_or(AppError::NotFound("project"))?;
+    if project.client_id != viewer.user_id {
+        return Err(AppError::forbidden("only the project's client may do this"));
+    }
+    Ok(project)
+}
+
+/// Change an open project (owner); omitted fields stay as they are.
+pub async fn update(
+    state: &AppState,
+    viewer: Viewer,
+    id: DbId,
+    input: UpdateProjectInput,
+) -> AppResult<ProjectRow> {
+    let mut conn = state.pool.get().await?;
+    conn.write_tx(async |conn| {
+        let project = owned(conn, viewer, id).await?;
+        project.status()?.check_editable()?;
+        let mut changes = ProjectChangeset {
+            updated_at: Some(now()),
+            ..Default::default()
+        };
+        if let Some(title) = &input.title {
+            changes.title = Some(parse_title(title)?);
+        }
+        if let Some(description) = &input.description {
+            changes.description = Some(parse_description(description)?);
+        }
+        changes.category = input.category.map(|c| c.as_str());
+        changes.budget_type = input.budget_type.map(|b| b.as_str());
+        changes.experience_level = input.experience_level.map(|e| e.as_str());
+        if let Some(at) = input.deadline {
+            changes.deadline = Some(deadline(at)?);
+        }
+        if input.budget_min.is_some() || input.budget_max.is_some() {
+            let current_min = money::format(project.budget_min_minor, &project.currency);
+            let current_max = money::format(project.budget_max_minor, &project.currency);
+            let min = input.budget_min.clone().unwrap_or(MoneyInput::from(current_min));
+            let max = input.budget_max.clone().unwrap_or(MoneyInput::from(current_max));
+            let (min, max, currency) = budget(&min, &max)?;
+            (
+                changes.budget_min_minor,
+                changes.budget_max_minor,
+                changes.currency,
+            ) = (Some(min), Some(max), Some(currency));
+        }
+        let updated = queries::update(conn, id, &changes).await?;
+        if let MaybeUndefined::Value(skills) = &input.skills {
+            queries::set_skills(conn, id, &parse_skills(skills)?).await?;
+        } else if input.skills.is_null() {
+            queries::set_skills(conn, id, &[]).await?;
+        }
+        Ok(updated)
+    })
+    .await
+}
+
+/// Cancel a project (owner). An in-progress project's active contract is
+/// cancelled with it.
+pub async fn cancel(state: &AppState, viewer: Viewer, id: DbId) -> AppResult<ProjectRow> {
+    let mut conn = state.pool.get().await?;
+    conn.write_tx(async |conn| {
+        let project = owned(conn, viewer, id).await?;
+        let from = project.status()?;
+        let to = from.cancel()?;
+        if !queries::set_status(conn, id, from, to).await? {
+            return Err(AppError::InvalidState(
+                "the project changed meanwhile; try again".into(),
+            ));
+        }
+        if from == ProjectStatus::InProgress {
+            contracts::cancel_active_of_project(conn, id, "the client cancelled the project").await?;
+        }
+        queries::find_by_ids(conn, &[id])
+            .await?
+            .pop()
+            .ok_or(AppError::NotFound("project"))
+    })
+    .await
+}
+
+/// Delete a project (owner), only while no proposal was ever accepted.
+pub async fn delete(state: &AppState, viewer: Viewer, id: DbId) -> AppResult<DbId> {
+    let mut conn = state.pool.get().await?;
+    conn.write_tx(async |conn| {
+        owned(conn, viewer, id).await?;
+        if queries::has_contract(conn, id).await? {
+            return Err(AppError::InvalidState(
+                "a proposal was accepted: cancel the project instead".into(),
+            ));
+        }
+        queries::delete(conn, id).await?;
+        Ok(id)
+    })
+    .await
+}

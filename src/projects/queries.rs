@@ -1,0 +1,364 @@
+//! Reads and single-statement writes on projects, scoped to what the viewer may see.
+
+use diesel::dsl::exists;
+use diesel::prelude::*;
+use diesel_async::RunQueryDsl;
+
+use super::model::{Category, NewProject, ProjectRow, ProjectStatus};
+use crate::auth::Viewer;
+use crate::db::schema::{contracts, project_skills, projects, proposals};
+use crate::db::types::Timestamp;
+use crate::db::{Conn, DbId, contains_pattern, lower};
+use crate::error::{AppError, AppResult};
+use crate::graphql::pagination::PageArgs;
+use crate::with_conn;
+
+/// What a list of projects is narrowed to (all optional).
+#[derive(Debug, Default, Clone)]
+pub struct ProjectFilter {
+    /// Only this status.
+    pub status: Option<ProjectStatus>,
+    /// Only this category.
+    pub category: Option<Category>,
+    /// Title or description contains this, ignoring case.
+    pub search: Option<String>,
+    /// Has any of these skills, ignoring case.
+    pub skills: Vec<String>,
+    /// Budget reaches at least this (minor units, currency).
+    pub budget_min: Option<(i64, String)>,
+    /// Budget starts at most at this (minor units, currency).
+    pub budget_max: Option<(i64, String)>,
+    /// Posted by this client.
+    pub client_id: Option<DbId>,
+}
+
+/// What a list is sorted by.
+#[derive(async_graphql::Enum, Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ProjectOrderField {
+    /// When posted.
+    #[default]
+    CreatedAt,
+    /// The budget's upper bound.
+    Budget,
+    /// When the work is due.
+    Deadline,
+}
+
+/// Sort direction.
+#[derive(async_graphql::Enum, Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Direction {
+    /// Smallest first.
+    Asc,
+    /// Largest first.
+    #[default]
+    Desc,
+}
+
+/// A sort order; ties are broken by id, so pages are stable.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ProjectOrder {
+    /// Sort key.
+    pub field: ProjectOrderField,
+    /// Direction.
+    pub direction: Direction,
+}
+
+impl ProjectOrder {
+    /// The tag a cursor carries, e.g. `CREATED_AT_DESC`.
+    pub fn tag(self) -> &'static str {
+        use Direction::*;
+        use ProjectOrderField::*;
+        match (self.field, self.direction) {
+            (CreatedAt, Asc) => "CREATED_AT_ASC",
+            (CreatedAt, Desc) => "CREATED_AT_DESC",
+            (Budget, Asc) => "BUDGET_ASC",
+            (Budget, Desc) => "BUDGET_DESC",
+            (Deadline, Asc) => "DEADLINE_ASC",
+            (Deadline, Desc) => "DEADLINE_DESC",
+        }
+    }
+
+    /// A row's sort key, as its cursor stores it.
+    pub fn key(self, row: &ProjectRow) -> (i64, DbId) {
+        let key = match self.field {
+            ProjectOrderField::CreatedAt => row.created_at.micros(),
+            ProjectOrderField::Budget => row.budget_max_minor,
+            ProjectOrderField::Deadline => row.deadline.micros(),
+        };
+        (key, row.id)
+    }
+}
+
+/// Whose eyes: admins see every project; others see open ones, their own,
+/// and those they bid on.
+macro_rules! visible_to {
+    ($query:expr, $viewer:expr) => {{
+        let query = $query;
+        match $viewer {
+            Some(v) if v.role.is_admin() => query,
+            Some(v) => query.filter(
+                projects::status
+                    .eq(ProjectStatus::Open.as_str())
+                    .or(projects::client_id.eq(v.user_id))
+                    .or(exists(
+                        proposals::table
+                            .filter(proposals::project_id.eq(projects::id))
+                            .filter(proposals::freelancer_id.eq(v.user_id)),
+                    )),
+            ),
+            None => query.filter(projects::status.eq(ProjectStatus::Open.as_str())),
+        }
+    }};
+}
+
+/// Apply a keyset page in one direction on one column.
+macro_rules! keyset {
+    ($query:expr, $column:expr, $after:expr, Asc) => {{
+        let query = $query.order(($column.asc(), projects::id.asc()));
+        match $after {
+            Some((key, id)) => query.filter($column.gt(key).or($column.eq(key).and(projects::id.gt(id)))),
+            None => query,
+        }
+    }};
+    ($query:expr, $column:expr, $after:expr, Desc) => {{
+        let query = $query.order(($column.desc(), projects::id.desc()));
+        match $after {
+            Some((key, id)) => query.filter($column.lt(key).or($column.eq(key).and(projects::id.lt(id)))),
+            None => query,
+        }
+    }};
+}
+
+/// A page of the projects the viewer may see, and the total when asked for.
+pub async fn list(
+    conn: &mut Conn,
+    viewer: Option<Viewer>,
+    filter: &ProjectFilter,
+    order: ProjectOrder,
+    args: &PageArgs,
+    with_total: bool,
+) -> AppResult<(Vec<ProjectRow>, i64)> {
+    let after_id = args.after.as_ref().map(|c| DbId(c.id));
+    let after_int = args.after.as_ref().zip(after_id).map(|(c, id)| (c.key, id));
+    let after_time = match args.after.as_ref().zip(after_id) {
+        Some((c, id)) => Some((
+            Timestamp::from_micros(c.key).ok_or(AppError::bad_input("after", "bad cursor"))?,
+            id,
+        )),
+        None => None,
+    };
+    let search = filter.search.as_deref().map(contains_pattern);
+    let skills: Vec<String> = filter.skills.iter().map(|s| s.to_lowercase()).collect();
+    Ok(with_conn!(conn, |c| {
+        let build = || {
+            let mut q = visible_to!(projects::table.into_boxed(), viewer);
+            if let Some(status) = filter.status {
+                q = q.filter(projects::status.eq(status.as_str()));
+            }
+            if let Some(category) = filter.category {
+                q = q.filter(projects::category.eq(category.as_str()));
+            }
+            if let Some(pattern) = &search {
+                q = q.filter(
+                    lower(projects::title)
+                        .like(pattern.clone())
+                        .escape('\\')
+                        .or(lower(projects::description).like(pattern.clone()).escape('\\')),
+                );
+            }
+            if !skills.is_empty() {
+                q = q.filter(
+                    projects::id.eq_any(
+                        project_skills::table
+                            .filter(lower(project_skills::skill).eq_any(skills.clone()))
+                            .select(project_skills::project_id),
+                    ),
+                );
+            }
+            if let Some((min, currency)) = &filter.budget_min {
+                q = q
+                    .filter(projects::budget_max_minor.ge(*min))
+                    .filter(projects::currency.eq(currency.clone()));
+            }
+            if let Some((max, currency)) = &filter.budget_max {
+                q = q
+                    .filter(projects::budget_min_minor.le(*max))
+                    .filter(projects::currency.eq(currency.clone()));
+            }
+            if let Some(client) = filter.client_id {
+                q = q.filter(projects::client_id.eq(client));
+            }
+            q
+        };
+        let total: i64 = if with_total {
+            build().count().get_result(c).await?
+        } else {
+            0
+        };
+        let query = match (order.field, order.direction) {
+            (ProjectOrderField::CreatedAt, Direction::Asc) => {
+                keyset!(build(), projects::created_at, after_time, Asc)
+            }
+            (ProjectOrderField::CreatedAt, Direction::Desc) => {
+                keyset!(build(), projects::created_at, after_time, Desc)
+            }
+            (ProjectOrderField::Budget, Direction::Asc) => {
+                keyset!(build(), projects::budget_max_minor, after_int, Asc)
+            }
+            (ProjectOrderField::Budget, Direction::Desc) => {
+                keyset!(build(), projects::budget_max_minor, after_int, Desc)
+            }
+            (ProjectOrderField::Deadline, Direction::Asc) => {
+                keyset!(build(), projects::deadline, after_time, Asc)
+            }
+            (ProjectOrderField::Deadline, Direction::Desc) => {
+                keyset!(build(), projects::deadline, after_time, Desc)
+            }
+        };
+        let rows = query
+            .limit(args.fetch())
+            .select(ProjectRow::as_select())
+            .load(c)
+            .await?;
+        Ok::<_, diesel::result::Error>((rows, total))
+    })?)
+}
+
+/// The project, if the viewer may see it.
+pub async fn find_visible(
+    conn: &mut Conn,
+    viewer: Option<Viewer>,
+    id: DbId,
+) -> AppResult<Option<ProjectRow>> {
+    Ok(with_conn!(conn, |c| {
+        visible_to!(projects::table.into_boxed(), viewer)
+            .filter(projects::id.eq(id))
+            .select(ProjectRow::as_select())
+            .first(c)
+            .await
+            .optional()
+    })?)
+}
+
+/// Projects by id, unscoped (for loaders behind an already-authorized parent).
+pub async fn find_by_ids(conn: &mut Conn, ids: &[DbId]) -> AppResult<Vec<ProjectRow>> {
+    Ok(with_conn!(conn, |c| {
+        projects::table
+            .filter(projects::id.eq_any(ids))
+            .select(ProjectRow::as_select())
+            .load(c)
+            .await
+    })?)
+}
+
+/// The skills of these projects, in their stated order.
+pub async fn skills_of(conn: &mut Conn, ids: &[DbId]) -> AppResult<Vec<(DbId, String)>> {
+    Ok(with_conn!(conn, |c| {
+        project_skills::table
+            .filter(project_skills::project_id.eq_any(ids))
+            .order((project_skills::project_id, project_skills::position))
+            .select((project_skills::project_id, project_skills::skill))
+            .load(c)
+            .await
+    })?)
+}
+
+/// Insert a project row.
+pub async fn insert(conn: &mut Conn, new: &NewProject<'_>) -> AppResult<ProjectRow> {
+    Ok(with_conn!(conn, |c| {
+        diesel::insert_into(projects::table)
+            .values(new)
+            .returning(ProjectRow::as_returning())
+            .get_result(c)
+            .await
+    })?)
+}
+
+/// A `project_skills` row.
+#[derive(Insertable)]
+#[diesel(table_name = project_skills)]
+struct NewSkill<'a> {
+    project_id: DbId,
+    skill: &'a str,
+    position: i32,
+}
+
+/// Replace a project's skills.
+pub async fn set_skills(conn: &mut Conn, id: DbId, skills: &[String]) -> AppResult<()> {
+    let rows: Vec<NewSkill<'_>> = skills
+        .iter()
+        .enumerate()
+        .map(|(i, skill)| NewSkill {
+            project_id: id,
+            skill,
+            position: i32::try_from(i).unwrap_or(i32::MAX),
+        })
+        .collect();
+    with_conn!(conn, |c| {
+        diesel::delete(project_skills::table.filter(project_skills::project_id.eq(id)))
+            .execute(c)
+            .await
+    })?;
+    // One row at a time: diesel's multi-row insert has no SQLite form through
+    // diesel-async (and a project has at most 20 skills).
+    for row in &rows {
+        with_conn!(conn, |c| diesel::insert_into(project_skills::table)
+            .values(row)
+            .execute(c)
+            .await)?;
+    }
+    Ok(())
+}
+
+/// Move a project from `from` to `to`; `false` when its status changed meanwhile.
+pub async fn set_status(
+    conn: &mut Conn,
+    id: DbId,
+    from: ProjectStatus,
+    to: ProjectStatus,
+) -> AppResult<bool> {
+    let now = crate::db::now();
+    let changed = with_conn!(conn, |c| {
+        diesel::update(
+            projects::table
+                .filter(projects::id.eq(id))
+                .filter(projects::status.eq(from.as_str())),
+        )
+        .set((projects::status.eq(to.as_str()), projects::updated_at.eq(now)))
+        .execute(c)
+        .await
+    })?;
+    Ok(changed == 1)
+}
+
+/// Has any proposal of this project ever been accepted (is there a contract)?
+pub async fn has_contract(conn: &mut Conn, id: DbId) -> AppResult<bool> {
+    Ok(with_conn!(conn, |c| {
+        diesel::select(exists(contracts::table.filter(contracts::project_id.eq(id))))
+            .get_result(c)
+            .await
+    })?)
+}
+
+/// Apply a changeset; returns the new row.
+pub async fn update(
+    conn: &mut Conn,
+    id: DbId,
+    changes: &super::model::ProjectChangeset,
+) -> AppResult<ProjectRow> {
+    Ok(with_conn!(conn, |c| {
+        diesel::update(projects::table.find(id))
+            .set(changes)
+            .returning(ProjectRow::as_returning())
+            .get_result(c)
+            .await
+    })?)
+}
+
+/// Delete a project (its skills and proposals go with it).
+pub async fn delete(conn: &mut Conn, id: DbId) -> AppResult<()> {
+    with_conn!(conn, |c| diesel::delete(projects::table.find(id))
+        .execute(c)
+        .await)?;
+    Ok(())
+}

@@ -1,0 +1,229 @@
+//! The proposals part of the schema.
+
+use crate::graphql::RequestLoader;
+use async_graphql::{Context, ID, InputObject, MaybeUndefined, Object};
+use chrono::{DateTime, Utc};
+
+use super::model::{Availability, ProposalRow, ProposalStatus};
+use super::ops;
+use super::queries::{self, ProposalFilter};
+use crate::accounts::graphql::User;
+use crate::accounts::loader::UserLoader;
+use crate::accounts::model::Role;
+use crate::auth::{RoleGuard, require_viewer};
+use crate::contracts::graphql::Contract;
+use crate::error::AppError;
+use crate::graphql::context::{require_id, state};
+use crate::graphql::pagination::{Page, PageArgs, page, wants_total};
+use crate::money::{self, Money, MoneyInput};
+use crate::projects::graphql::Project;
+use crate::projects::loader::ProjectLoader;
+
+/// A freelancer's bid on a project. Visible to the freelancer, the project's
+/// client and admins.
+pub struct Proposal(pub ProposalRow);
+
+/// A freelancer's bid on a project. Visible to the freelancer, the project's
+/// client and admins.
+#[Object]
+impl Proposal {
+    /// Stable id.
+    async fn id(&self) -> ID {
+        ID(self.0.id.to_string())
+    }
+
+    /// The freelancer's pitch.
+    async fn cover_letter(&self) -> &str {
+        &self.0.cover_letter
+    }
+
+    /// The price asked, in the project's currency.
+    async fn bid_amount(&self) -> Money {
+        money::format(self.0.bid_minor, &self.0.currency)
+    }
+
+    /// Hours the freelancer expects the work to take.
+    async fn estimated_hours(&self) -> Option<i32> {
+        self.0.estimated_hours
+    }
+
+    /// When the freelancer can start.
+    async fn availability(&self) -> async_graphql::Result<Availability> {
+        Ok(Availability::from_db(&self.0.availability)?)
+    }
+
+    /// Where the proposal stands.
+    async fn status(&self) -> async_graphql::Result<ProposalStatus> {
+        Ok(self.0.status()?)
+    }
+
+    /// The project bid on.
+    async fn project(&self, ctx: &Context<'_>) -> async_graphql::Result<Project> {
+        let project = ctx
+            .data::<RequestLoader<ProjectLoader>>()?
+            .load_one(self.0.project_id)
+            .await?;
+        Ok(Project(project.ok_or(AppError::NotFound("project"))?))
+    }
+
+    /// The bidder.
+    async fn freelancer(&self, ctx: &Context<'_>) -> async_graphql::Result<User> {
+        let user = ctx
+            .data::<RequestLoader<UserLoader>>()?
+            .load_one(self.0.freelancer_id)
+            .await?;
+        Ok(User::from(user.ok_or(AppError::NotFound("user"))?))
+    }
+
+    /// When it was submitted.
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at.0
+    }
+
+    /// When it last changed.
+    async fn updated_at(&self) -> DateTime<Utc> {
+        self.0.updated_at.0
+    }
+}
+
+/// A bid on an open project.
+#[derive(InputObject)]
+pub struct SubmitProposalInput {
+    /// The project.
+    pub project_id: ID,
+    /// The pitch, 1 to 5000 characters.
+    pub cover_letter: String,
+    /// The price asked, in the project's currency.
+    pub bid_amount: MoneyInput,
+    /// Hours expected, 1 to 10 000.
+    pub estimated_hours: Option<i32>,
+    /// When you can start.
+    pub availability: Availability,
+}
+
+/// Changes to a submitted proposal; omitted fields stay as they are.
+#[derive(InputObject)]
+pub struct UpdateProposalInput {
+    /// New pitch.
+    pub cover_letter: Option<String>,
+    /// New price, in the project's currency.
+    pub bid_amount: Option<MoneyInput>,
+    /// New estimate (`null` clears it).
+    pub estimated_hours: MaybeUndefined<i32>,
+    /// New availability.
+    pub availability: Option<Availability>,
+}
+
+/// Narrows a list of proposals.
+#[derive(InputObject, Default)]
+pub struct ProposalFilterInput {
+    /// Only proposals on this project.
+    pub project_id: Option<ID>,
+    /// Only this status.
+    pub status: Option<ProposalStatus>,
+}
+
+/// Proposal queries.
+#[derive(Default)]
+pub struct ProposalsQuery;
+
+#[Object]
+impl ProposalsQuery {
+    /// Proposals you may see (yours, and those on your projects), newest first.
+    #[graphql(guard = "RoleGuard::signed_in()")]
+    async fn proposals(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Page size, 0 to 100 (default 20).")] first: Option<i32>,
+        #[graphql(desc = "Cursor of the last proposal seen.")] after: Option<String>,
+        #[graphql(desc = "What to narrow the list to.")] filter: Option<ProposalFilterInput>,
+    ) -> async_graphql::Result<Page<Proposal>> {
+        let args = PageArgs::new(first, after, queries::ORDER)?;
+        let input = filter.unwrap_or_default();
+        let filter = ProposalFilter {
+            project_id: input
+                .project_id
+                .as_ref()
+                .map(|id| require_id(id, "project"))
+                .transpose()?,
+            status: input.status,
+        };
+        let mut conn = state(ctx)?.pool.get().await.map_err(AppError::from)?;
+        let (rows, total) =
+            queries::list(&mut conn, require_viewer(ctx)?, &filter, &args, wants_total(ctx)).await?;
+        Ok(page(
+            &args,
+            queries::ORDER,
+            rows,
+            |r| (r.created_at.micros(), r.id),
+            total,
+            Proposal,
+        ))
+    }
+}
+
+/// Proposal mutations.
+#[derive(Default)]
+pub struct ProposalsMutation;
+
+#[Object]
+impl ProposalsMutation {
+    /// Bid on an open project (freelancers; once per project). Errors:
+    /// `FORBIDDEN`, `NOT_FOUND`, `INVALID_STATE` (not `OPEN`), `CONFLICT`
+    /// (field `projectId`: you already bid), `BAD_USER_INPUT`.
+    #[graphql(guard = "RoleGuard::any_of(&[Role::Freelancer])")]
+    async fn submit_proposal(
+        &self,
+        ctx: &Context<'_>,
+        input: SubmitProposalInput,
+    ) -> async_graphql::Result<Proposal> {
+        Ok(Proposal(
+            ops::submit(state(ctx)?, require_viewer(ctx)?, input).await?,
+        ))
+    }
+
+    /// Change your submitted proposal. Errors: `NOT_FOUND`, `FORBIDDEN`,
+    /// `INVALID_STATE` (no longer `SUBMITTED`), `BAD_USER_INPUT`.
+    #[graphql(guard = "RoleGuard::signed_in()")]
+    async fn update_proposal(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        input: UpdateProposalInput,
+    ) -> async_graphql::Result<Proposal> {
+        let id = require_id(&id, "proposal")?;
+        Ok(Proposal(
+            ops::update(state(ctx)?, require_viewer(ctx)?, id, input).await?,
+        ))
+    }
+
+    /// Take your submitted proposal back. Errors: `NOT_FOUND`, `FORBIDDEN`, `INVALID_STATE`.
+    #[graphql(guard = "RoleGuard::signed_in()")]
+    async fn withdraw_proposal(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Proposal> {
+        let id = require_id(&id, "proposal")?;
+        Ok(Proposal(
+            ops::withdraw(state(ctx)?, require_viewer(ctx)?, id).await?,
+        ))
+    }
+
+    /// Hire (the project's client): accepts this proposal, rejects the other
+    /// submitted ones, starts the project and returns the new contract, all at
+    /// once. Errors: `NOT_FOUND`, `FORBIDDEN`, `INVALID_STATE`.
+    #[graphql(guard = "RoleGuard::signed_in()")]
+    async fn accept_proposal(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Contract> {
+        let id = require_id(&id, "proposal")?;
+        Ok(Contract(
+            ops::accept(state(ctx)?, require_viewer(ctx)?, id).await?,
+        ))
+    }
+
+    /// Decline a submitted proposal (the project's client). Errors:
+    /// `NOT_FOUND`, `FORBIDDEN`, `INVALID_STATE`.
+    #[graphql(guard = "RoleGuard::signed_in()")]
+    async fn reject_proposal(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Proposal> {
+        let id = require_id(&id, "proposal")?;
+        Ok(Proposal(
+            ops::reject(state(ctx)?, require_viewer(ctx)?, id).await?,
+        ))
+    }
+}

@@ -1,0 +1,6 @@
+//! Proposals: freelancers' bids on projects, and hiring.
+
+pub mod graphql;
+pub mod model;
+pub mod ops;
+pub mod queries;

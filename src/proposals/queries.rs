@@ -1,0 +1,247 @@
+//! Reads and single-statement writes on proposals. A proposal is visible to
+//! its freelancer, to the client who owns its project, and to admins.
+
+use diesel::dsl::count_star;
+use diesel::prelude::*;
+use diesel_async::RunQueryDsl;
+
+use super::model::{NewProposal, ProposalChangeset, ProposalRow, ProposalStatus};
+use crate::auth::Viewer;
+use crate::db::schema::{projects, proposals};
+use crate::db::types::Timestamp;
+use crate::db::{Conn, DbId, now};
+use crate::error::{AppError, AppResult};
+use crate::graphql::pagination::PageArgs;
+use crate::with_conn;
+
+/// The cursor tag of proposal lists (newest first).
+pub const ORDER: &str = "CREATED_AT_DESC";
+
+/// What a list of proposals is narrowed to.
+#[derive(Debug, Default, Clone)]
+pub struct ProposalFilter {
+    /// Only proposals on this project.
+    pub project_id: Option<DbId>,
+    /// Only this status.
+    pub status: Option<ProposalStatus>,
+}
+
+macro_rules! visible_to {
+    ($query:expr, $viewer:expr) => {{
+        let viewer: Viewer = $viewer;
+        let query = $query;
+        if viewer.role.is_admin() {
+            query
+        } else {
+            query.filter(
+                proposals::freelancer_id
+                    .eq(viewer.user_id)
+                    .or(proposals::project_id.eq_any(
+                        projects::table
+                            .filter(projects::client_id.eq(viewer.user_id))
+                            .select(projects::id),
+                    )),
+            )
+        }
+    }};
+}
+
+/// A page of the proposals the viewer may see, newest first.
+pub async fn list(
+    conn: &mut Conn,
+    viewer: Viewer,
+    filter: &ProposalFilter,
+    args: &PageArgs,
+    with_total: bool,
+) -> AppResult<(Vec<ProposalRow>, i64)> {
+    let after = match &args.after {
+        Some(c) => Some((
+            Timestamp::from_micros(c.key).ok_or(AppError::bad_input("after", "bad cursor"))?,
+            DbId(c.id),
+        )),
+        None => None,
+    };
+    Ok(with_conn!(conn, |c| {
+        let build = || {
+            let mut q = visible_to!(proposals::table.into_boxed(), viewer);
+            if let Some(project) = filter.project_id {
+                q = q.filter(proposals::project_id.eq(project));
+            }
+            if let Some(status) = filter.status {
+                q = q.filter(proposals::status.eq(status.as_str()));
+            }
+            q
+        };
+        let total: i64 = if with_total {
+            build().count().get_result(c).await?
+        } else {
+            0
+        };
+        let mut q = build().order((proposals::created_at.desc(), proposals::id.desc()));
+        if let Some((at, id)) = after {
+            q = q.filter(
+                proposals::created_at
+                    .lt(at)
+                    .or(proposals::created_at.eq(at).and(proposals::id.lt(id))),
+            );
+        }
+        let rows = q
+            .limit(args.fetch())
+            .select(ProposalRow::as_select())
+            .load(c)
+            .await?;
+        Ok::<_, diesel::result::Error>((rows, total))
+    })?)
+}
+
+/// The proposal, if the viewer may see it.
+pub async fn find_visible(conn: &mut Conn, viewer: Viewer, id: DbId) -> AppResult<Option<ProposalRow>> {
+    Ok(with_conn!(conn, |c| {
+        visible_to!(proposals::table.into_boxed(), viewer)
+            .filter(proposals::id.eq(id))
+            .select(ProposalRow::as_select())
+            .first(c)
+            .await
+            .optional()
+    })?)
+}
+
+/// Proposals by id, unscoped (for loaders behind an authorized parent).
+pub async fn find_by_ids(conn: &mut Conn, ids: &[DbId]) -> AppResult<Vec<ProposalRow>> {
+    Ok(with_conn!(conn, |c| {
+        proposals::table
+            .filter(proposals::id.eq_any(ids))
+            .select(ProposalRow::as_select())
+            .load(c)
+            .await
+    })?)
+}
+
+/// How many proposals each project has received (any status).
+pub async fn count_by_project(conn: &mut Conn, project_ids: &[DbId]) -> AppResult<Vec<(DbId, i64)>> {
+    Ok(with_conn!(conn, |c| {
+        proposals::table
+            .filter(proposals::project_id.eq_any(project_ids))
+            .group_by(proposals::project_id)
+            .select((proposals::project_id, count_star()))
+            .load(c)
+            .await
+    })?)
+}
+
+/// The newest `first` proposals of each project, in one statement.
+pub async fn newest_of_projects(
+    conn: &mut Conn,
+    project_ids: &[DbId],
+    first: i64,
+) -> AppResult<Vec<ProposalRow>> {
+    let newer = diesel::alias!(proposals as newer);
+    Ok(with_conn!(conn, |c| {
+        proposals::table
+            .filter(proposals::project_id.eq_any(project_ids))
+            .filter(
+                proposals::id.eq_any(
+                    newer
+                        .filter(newer.field(proposals::project_id).eq(proposals::project_id))
+                        .order((
+                            newer.field(proposals::created_at).desc(),
+                            newer.field(proposals::id).desc(),
+                        ))
+                        .limit(first)
+                        .select(newer.field(proposals::id)),
+                ),
+            )
+            .order((proposals::created_at.desc(), proposals::id.desc()))
+            .select(ProposalRow::as_select())
+            .load(c)
+            .await
+    })?)
+}
+
+/// The viewer's own proposals on these projects.
+pub async fn own_on_projects(
+    conn: &mut Conn,
+    freelancer: DbId,
+    project_ids: &[DbId],
+) -> AppResult<Vec<ProposalRow>> {
+    Ok(with_conn!(conn, |c| {
+        proposals::table
+            .filter(proposals::project_id.eq_any(project_ids))
+            .filter(proposals::freelancer_id.eq(freelancer))
+            .select(ProposalRow::as_select())
+            .load(c)
+            .await
+    })?)
+}
+
+/// Insert a proposal; a second one by the same freelancer is `CONFLICT`.
+pub async fn insert(conn: &mut Conn, new: &NewProposal<'_>) -> AppResult<ProposalRow> {
+    Ok(with_conn!(conn, |c| {
+        diesel::insert_into(proposals::table)
+            .values(new)
+            .returning(ProposalRow::as_returning())
+            .get_result(c)
+            .await
+    })?)
+}
+
+/// Apply a changeset to a proposal that is still `SUBMITTED`.
+pub async fn update_submitted(
+    conn: &mut Conn,
+    id: DbId,
+    changes: &ProposalChangeset,
+) -> AppResult<Option<ProposalRow>> {
+    Ok(with_conn!(conn, |c| {
+        diesel::update(
+            proposals::table
+                .filter(proposals::id.eq(id))
+                .filter(proposals::status.eq(ProposalStatus::Submitted.as_str())),
+        )
+        .set(changes)
+        .returning(ProposalRow::as_returning())
+        .get_result(c)
+        .await
+        .optional()
+    })?)
+}
+
+/// Move a proposal from `from` to `to`; `None` when it changed meanwhile.
+pub async fn set_status(
+    conn: &mut Conn,
+    id: DbId,
+    from: ProposalStatus,
+    to: ProposalStatus,
+) -> AppResult<Option<ProposalRow>> {
+    let now = now();
+    Ok(with_conn!(conn, |c| {
+        diesel::update(
+            proposals::table
+                .filter(proposals::id.eq(id))
+                .filter(proposals::status.eq(from.as_str())),
+        )
+        .set((proposals::status.eq(to.as_str()), proposals::updated_at.eq(now)))
+        .returning(ProposalRow::as_returning())
+        .get_result(c)
+        .await
+        .optional()
+    })?)
+}
+
+/// Reject every other submitted proposal of a project (one was accepted).
+pub async fn reject_others(conn: &mut Conn, project_id: DbId, accepted: DbId) -> AppResult<usize> {
+    let now = now();
+    Ok(with_conn!(conn, |c| {
+        diesel::update(
+            proposals::table
+                .filter(proposals::project_id.eq(project_id))
+                .filter(proposals::id.ne(accepted))
+                .filter(proposals::status.eq(ProposalStatus::Submitted.as_str())),
+        )
+        .set((
+            proposals::status.eq(ProposalStatus::Rejected.as_str()),
+            proposals::updated_at.eq(now),
+        ))
+        .execute(c)
+        .await
+    })?)
+}

@@ -1,0 +1,117 @@
+//! Reviews and ratings in the schema.
+
+use std::collections::HashMap;
+
+use async_graphql::dataloader::Loader;
+
+use crate::graphql::RequestLoader;
+use async_graphql::{Context, ID, Object, SimpleObject};
+use chrono::{DateTime, Utc};
+
+use super::{ReviewRow, queries};
+use crate::accounts::graphql::User;
+use crate::accounts::loader::UserLoader;
+use crate::db::{DbId, Pool};
+use crate::error::{AppError, SharedError};
+use crate::graphql::context::state;
+use crate::graphql::pagination::{Page, PageArgs, page, wants_total};
+
+/// One party's review of the other after a completed contract. Public.
+pub struct Review(pub ReviewRow);
+
+async fn user(ctx: &Context<'_>, id: DbId) -> async_graphql::Result<User> {
+    let user = ctx.data::<RequestLoader<UserLoader>>()?.load_one(id).await?;
+    Ok(User::from(user.ok_or(AppError::NotFound("user"))?))
+}
+
+/// One party's review of the other after a completed contract. Public.
+#[Object]
+impl Review {
+    /// Stable id.
+    async fn id(&self) -> ID {
+        ID(self.0.id.to_string())
+    }
+
+    /// 1 to 5 stars.
+    async fn rating(&self) -> i32 {
+        self.0.rating
+    }
+
+    /// What the reviewer said.
+    async fn comment(&self) -> &str {
+        &self.0.comment
+    }
+
+    /// Who wrote it.
+    async fn reviewer(&self, ctx: &Context<'_>) -> async_graphql::Result<User> {
+        user(ctx, self.0.reviewer_id).await
+    }
+
+    /// Who it is about.
+    async fn reviewee(&self, ctx: &Context<'_>) -> async_graphql::Result<User> {
+        user(ctx, self.0.reviewee_id).await
+    }
+
+    /// When it was written.
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at.0
+    }
+}
+
+/// A user's standing from the reviews they received.
+#[derive(SimpleObject, Clone, Copy, Default)]
+pub struct Rating {
+    /// Mean of the ratings, 1 to 5; `null` when there are none.
+    pub average: Option<f64>,
+    /// How many reviews.
+    pub count: i64,
+}
+
+/// Ratings per user, batched.
+pub struct RatingLoader(pub Pool);
+
+impl Loader<DbId> for RatingLoader {
+    type Value = Rating;
+    type Error = SharedError;
+
+    async fn load(&self, keys: &[DbId]) -> Result<HashMap<DbId, Rating>, Self::Error> {
+        let mut conn = self.0.get().await.map_err(AppError::from)?;
+        // Every key gets a value (no reviews: the default), so the request's
+        // cache also remembers users without reviews.
+        let mut ratings: HashMap<DbId, Rating> = keys.iter().map(|k| (*k, Rating::default())).collect();
+        for (user, sum, count) in queries::ratings_of(&mut conn, keys).await? {
+            let average = sum.filter(|_| count > 0).map(|s| s as f64 / count as f64);
+            ratings.insert(user, Rating { average, count });
+        }
+        Ok(ratings)
+    }
+}
+
+/// `User.rating`.
+pub async fn rating_of(ctx: &Context<'_>, user: DbId) -> async_graphql::Result<Rating> {
+    Ok(ctx
+        .data::<RequestLoader<RatingLoader>>()?
+        .load_one(user)
+        .await?
+        .unwrap_or_default())
+}
+
+/// `User.reviews`: the reviews a user received, newest first.
+pub async fn reviews_of(
+    ctx: &Context<'_>,
+    user: DbId,
+    first: Option<i32>,
+    after: Option<String>,
+) -> async_graphql::Result<Page<Review>> {
+    let args = PageArgs::new(first, after, queries::ORDER)?;
+    let mut conn = state(ctx)?.pool.get().await.map_err(AppError::from)?;
+    let (rows, total) = queries::received(&mut conn, user, &args, wants_total(ctx)).await?;
+    Ok(page(
+        &args,
+        queries::ORDER,
+        rows,
+        |r| (r.created_at.micros(), r.id),
+        total,
+        Review,
+    ))
+}

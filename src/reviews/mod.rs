@@ -1,0 +1,82 @@
+//! Reviews: after a completed contract, each party rates the other once.
+
+pub mod graphql;
+pub mod queries;
+
+use diesel::prelude::*;
+
+use crate::auth::Viewer;
+use crate::contracts::model::ContractStatus;
+use crate::contracts::queries as contracts;
+use crate::db::schema::reviews;
+use crate::db::types::Timestamp;
+use crate::db::{DbId, now};
+use crate::error::{AppError, AppResult};
+use crate::state::AppState;
+
+/// A `reviews` row.
+#[derive(Queryable, Selectable, Insertable, Debug, Clone)]
+#[diesel(table_name = reviews)]
+pub struct ReviewRow {
+    /// Id.
+    pub id: DbId,
+    /// The completed contract reviewed.
+    pub contract_id: DbId,
+    /// Who wrote it.
+    pub reviewer_id: DbId,
+    /// Who it is about.
+    pub reviewee_id: DbId,
+    /// 1 to 5 stars.
+    pub rating: i32,
+    /// What the reviewer says.
+    pub comment: String,
+    /// Written.
+    pub created_at: Timestamp,
+}
+
+/// Rate the other party of a completed contract, once.
+pub async fn review(
+    state: &AppState,
+    viewer: Viewer,
+    contract_id: DbId,
+    rating: i32,
+    comment: &str,
+) -> AppResult<ReviewRow> {
+    if !(1..=5).contains(&rating) {
+        return Err(AppError::bad_input("rating", "must be between 1 and 5"));
+    }
+    let comment = comment.trim();
+    if comment.chars().count() > 2000 {
+        return Err(AppError::bad_input("comment", "must be at most 2000 characters"));
+    }
+    let mut conn = state.pool.get().await?;
+    conn.write_tx(async |conn| {
+        let contract = contracts::find_visible(conn, viewer, contract_id)
+            .await?
+            .ok_or(AppError::NotFound("contract"))?;
+        if !contract.is_party(viewer.user_id) {
+            return Err(AppError::forbidden("only the contract's parties review it"));
+        }
+        if contract.status()? != ContractStatus::Completed {
+            return Err(AppError::InvalidState(
+                "only a COMPLETED contract can be reviewed".into(),
+            ));
+        }
+        let reviewee_id = if contract.client_id == viewer.user_id {
+            contract.freelancer_id
+        } else {
+            contract.client_id
+        };
+        let row = ReviewRow {
+            id: DbId::new(),
+            contract_id,
+            reviewer_id: viewer.user_id,
+            reviewee_id,
+            rating,
+            comment: comment.to_owned(),
+            created_at: now(),
+        };
+        queries::insert(conn, &row).await
+    })
+    .await
+}

@@ -1,0 +1,83 @@
+//! Reads and writes on reviews (public: anyone may read them).
+
+use diesel::dsl::{count_star, sum};
+use diesel::prelude::*;
+use diesel_async::RunQueryDsl;
+
+use super::ReviewRow;
+use crate::db::schema::reviews;
+use crate::db::types::Timestamp;
+use crate::db::{Conn, DbId};
+use crate::error::{AppError, AppResult};
+use crate::graphql::pagination::PageArgs;
+use crate::with_conn;
+
+/// The cursor tag of review lists (newest first).
+pub const ORDER: &str = "CREATED_AT_DESC";
+
+/// Insert a review; a second by the same reviewer is `CONFLICT` on `id`.
+pub async fn insert(conn: &mut Conn, row: &ReviewRow) -> AppResult<ReviewRow> {
+    Ok(with_conn!(conn, |c| {
+        diesel::insert_into(reviews::table)
+            .values(row)
+            .returning(ReviewRow::as_returning())
+            .get_result(c)
+            .await
+    })?)
+}
+
+/// Sum of ratings and count per reviewed user.
+pub async fn ratings_of(conn: &mut Conn, users: &[DbId]) -> AppResult<Vec<(DbId, Option<i64>, i64)>> {
+    Ok(with_conn!(conn, |c| {
+        reviews::table
+            .filter(reviews::reviewee_id.eq_any(users))
+            .group_by(reviews::reviewee_id)
+            .select((reviews::reviewee_id, sum(reviews::rating), count_star()))
+            .load(c)
+            .await
+    })?)
+}
+
+/// A page of the reviews a user received, newest first.
+pub async fn received(
+    conn: &mut Conn,
+    user: DbId,
+    args: &PageArgs,
+    with_total: bool,
+) -> AppResult<(Vec<ReviewRow>, i64)> {
+    let after = match &args.after {
+        Some(c) => Some((
+            Timestamp::from_micros(c.key).ok_or(AppError::bad_input("after", "bad cursor"))?,
+            DbId(c.id),
+        )),
+        None => None,
+    };
+    Ok(with_conn!(conn, |c| {
+        let total: i64 = if with_total {
+            reviews::table
+                .filter(reviews::reviewee_id.eq(user))
+                .count()
+                .get_result(c)
+                .await?
+        } else {
+            0
+        };
+        let mut q = reviews::table
+            .filter(reviews::reviewee_id.eq(user))
+            .order((reviews::created_at.desc(), reviews::id.desc()))
+            .into_boxed();
+        if let Some((at, id)) = after {
+            q = q.filter(
+                reviews::created_at
+                    .lt(at)
+                    .or(reviews::created_at.eq(at).and(reviews::id.lt(id))),
+            );
+        }
+        let rows = q
+            .limit(args.fetch())
+            .select(ReviewRow::as_select())
+            .load(c)
+            .await?;
+        Ok::<_, diesel::result::Error>((rows, total))
+    })?)
+}

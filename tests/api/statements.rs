@@ -1,0 +1,68 @@
+//! No N+1: a project page with nested relations runs the same number of SQL
+//! statements whatever its size.
+
+use serde_json::json;
+
+use crate::common::TestApp;
+use crate::marketplace::{CREATE, project_input};
+
+const PAGE: &str = "query($first: Int) {
+  projects(first: $first, filter: {mine: true}) {
+    totalCount
+    edges { node { title skills client { name } proposalCount
+      proposals(first: 5) { totalCount edges { node { bidAmount { amount } freelancer { name rating { count } } } } } } }
+  }
+}";
+
+#[tokio::test(flavor = "multi_thread")]
+async fn project_pages_run_a_constant_number_of_statements() {
+    let app = TestApp::new().await;
+    let client = app.register("client@example.com", "CLIENT").await;
+    let mut freelancers = Vec::new();
+    for i in 0..6 {
+        freelancers.push(app.register(&format!("f{i}@example.com"), "FREELANCER").await);
+    }
+    for i in 0..100 {
+        let reply = app
+            .gql(
+                CREATE,
+                project_input(&format!("Project {i}")),
+                Some(&client.access),
+            )
+            .await;
+        let project = reply.data()["createProject"]["id"].as_str().unwrap().to_owned();
+        for f in freelancers.iter().take(1 + i % 6) {
+            let bid = crate::marketplace::bid(&project, "1500");
+            app.gql(crate::marketplace::SUBMIT, bid, Some(&f.access))
+                .await
+                .data();
+        }
+    }
+    // Warm the session check so it is not counted.
+    app.gql("{ me { id } }", json!({}), Some(&client.access))
+        .await
+        .data();
+
+    let mut counts = Vec::new();
+    for first in [20, 100] {
+        let before = app.state.pool.statements();
+        let reply = app
+            .gql(PAGE, json!({ "first": first }), Some(&client.access))
+            .await;
+        let edges = reply.data()["projects"]["edges"].as_array().unwrap().len();
+        assert_eq!(edges, first);
+        let with_five = reply.data()["projects"]["edges"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|e| e["node"]["proposals"]["edges"].as_array().unwrap().len() == 5)
+            .count();
+        assert!(with_five > 0, "some projects show five proposals");
+        counts.push(app.state.pool.statements() - before);
+    }
+    assert_eq!(
+        counts[0], counts[1],
+        "statements for 20 and 100 projects: {counts:?}"
+    );
+    assert!(counts[0] <= 10, "a page takes few statements: {counts:?}");
+}
