@@ -5,14 +5,21 @@
 #   bench/run.sh [SECONDS=10] [CONNECTIONS=32]
 #
 # Builds both in release (honours CARGO_TARGET_DIR; SKIP_BUILD=1 reuses the
-# binaries), starts them on free 127.0.0.1 ports over one fresh SQLite file,
-# registers a user, then loads each with wrk, one server at a time:
+# binaries), times Agora's start over one fresh SQLite file, fills that file
+# with `agora seed-demo --projects $SEED_PROJECTS`, starts both servers on free
+# 127.0.0.1 ports over it, registers a user, then loads each with wrk, one
+# server at a time:
 #   typename  POST {"query":"{ __typename }"}             (no auth, no SQL)
 #   me        POST {"query":"{ me { id name email } }"}   (Bearer token: JWT check,
 #             session check cached 5 s, one user SELECT)
+#   projects  POST the anonymous page {"query":"{ projects(first: 20) { totalCount
+#             edges { node { id title budgetMax { amount currency } client { name }
+#             proposalCount } } } }"}  (page + COUNT, one users IN (..), one
+#             proposal count GROUP BY)
 # and reports requests/s, p50/p90/p99 latency and CPU time per request.
 # Also records Agora's start-to-ready time (fresh database, then the median of
-# three starts over the existing one) and its RSS idle, during and after load.
+# three starts over the existing one, then one over the seeded one), the seeding
+# time, and its RSS idle, during and after load.
 #
 # Environment:
 #   WARMUP=2        seconds of unmeasured load before each measurement
@@ -21,6 +28,7 @@
 #                   min(SECONDS, 5) s and report its RSS; off by default
 #   CHECK_BODIES=1  count 2xx bodies with "errors" (costs wrk CPU)
 #   BENCH_RUST_LOG  the servers' RUST_LOG (default info, as in production)
+#   SEED_PROJECTS=10000  projects `agora seed-demo` creates before the load
 #   SKIP_BUILD=1    use the binaries already in $CARGO_TARGET_DIR/release
 #   KEEP=1          keep the temporary directory (database, logs, RSS samples)
 # Needs wrk (Debian package `wrk`; installed when run as root) and curl.
@@ -35,6 +43,9 @@ warmup=${WARMUP:-2}
 [[ $secs =~ ^[0-9]+$ ]] && ((secs >= 1 && secs <= 300)) || die "SECONDS must be 1..300 (got $secs)"
 [[ $conns =~ ^[0-9]+$ ]] && ((conns >= 1 && conns <= 1000)) || die "CONNECTIONS must be 1..1000 (got $conns)"
 [[ $warmup =~ ^[0-9]+$ ]] && ((warmup <= 60)) || die "WARMUP must be 0..60 (got $warmup)"
+seed_projects=${SEED_PROJECTS:-10000}
+[[ $seed_projects =~ ^[0-9]+$ ]] && ((seed_projects >= 21 && seed_projects <= 1000000)) ||
+    die "SEED_PROJECTS must be 21..1000000 (got $seed_projects)"
 threads=${THREADS:-$((conns < 2 ? 1 : 2))}
 [[ $threads =~ ^[0-9]+$ ]] && ((threads >= 1 && threads <= conns)) || die "THREADS must be 1..CONNECTIONS"
 
@@ -175,6 +186,19 @@ for i in 1 2 3; do
 done
 ready_existing_ms=$(median3 "${existing[@]}")
 inner_existing_ms=$(median3 "${inner_existing[@]}")
+stop "$agora_pid"
+agora_pid=
+
+# Demo data for the projects scenario, seeded once with no server running.
+echo "== seeding: agora seed-demo --projects $seed_projects" >&2
+t0=$(now_us)
+"${server_env[@]}" "$agora_bin" seed-demo --projects "$seed_projects" >"$tmp/seed.out" 2>>"$tmp/seed.log" ||
+    { cat "$tmp/seed.log" "$tmp/seed.out" >&2; die "seed-demo failed"; }
+seed_s=$(awk -v us=$(($(now_us) - t0)) 'BEGIN { printf "%.1f", us / 1e6 }')
+grep -v '^{' "$tmp/seed.out" | sed 's/^/   /' >&2 || true
+start_agora
+ready_seeded_ms=$ready_ms
+inner_seeded_ms=$(inner_ready_ms)
 sleep 1
 rss_idle=$(kib "$agora_pid" VmRSS)
 
@@ -195,6 +219,15 @@ rss_registered=$(kib "$agora_pid" VmRSS)
 typename_body='{"query":"{ __typename }"}'
 me_body='{"query":"{ me { id name email } }"}'
 login_body='{"query":"mutation { login(input: {email: \"'$email'\", password: \"'$password'\"}) { accessToken } }"}'
+projects_body='{"query":"{ projects(first: 20) { totalCount edges { node { id title budgetMax { amount currency } client { name } proposalCount } } } }"}'
+scenarios=(typename me projects)
+body_of() { # SCENARIO -> sets body and tok
+    case $1 in
+        typename) body=$typename_body tok= ;;
+        me) body=$me_body tok=$token ;;
+        projects) body=$projects_body tok= ;;
+    esac
+}
 
 post() { # PORT BODY [TOKEN]
     local auth=()
@@ -203,14 +236,22 @@ post() { # PORT BODY [TOKEN]
 }
 
 # Both must answer alike before any figure means anything.
-for scenario in typename me; do
-    if [ $scenario = typename ]; then body=$typename_body; tok=; else body=$me_body; tok=$token; fi
+for scenario in "${scenarios[@]}"; do
+    body_of $scenario
     a=$(post "$agora_port" "$body" "$tok") || die "agora refused $scenario"
     b=$(post "$base_port" "$body" "$tok") || die "baseline refused $scenario"
-    echo "   $scenario: agora    $a" >&2
-    echo "   $scenario: baseline $b" >&2
+    echo "   $scenario: agora    ${a:0:300}" >&2
+    echo "   $scenario: baseline ${b:0:300}" >&2
     [[ $a == *'"data"'* && $a != *'"errors"'* && $a != *'"me":null'* ]] || die "agora's $scenario answer is wrong"
-    [ "$a" = "$b" ] || echo "   warning: the two $scenario answers differ" >&2
+    if [ $scenario = projects ]; then
+        # The page must be full and the same data on both sides.
+        [ "$(grep -o '"node":' <<<"$a" | wc -l)" = 20 ] || die "agora's projects page does not have 20 projects"
+        [ "$a" = "$b" ] || die "the two projects answers differ"
+        echo "   projects: the two answers are identical (20 projects," \
+            "$(grep -o '"totalCount":[0-9]*' <<<"$a" | cut -d: -f2) open)" >&2
+    else
+        [ "$a" = "$b" ] || echo "   warning: the two $scenario answers differ" >&2
+    fi
 done
 
 # --- load --------------------------------------------------------------------------
@@ -221,8 +262,8 @@ load() { # PORT BODY TOKEN SECONDS -> RESULT line
 field() { sed -n "s/.* $2=\([^ ]*\).*/\1/p" <<<"$1"; }
 
 declare -A result cpu_us
-for scenario in typename me; do
-    if [ $scenario = typename ]; then body=$typename_body; tok=; else body=$me_body; tok=$token; fi
+for scenario in "${scenarios[@]}"; do
+    body_of $scenario
     for server in agora baseline; do
         if [ $server = agora ]; then port=$agora_port pid=$agora_pid; else port=$base_port pid=$base_pid; fi
         ((warmup == 0)) || load "$port" "$body" "$tok" "$warmup" >/dev/null
@@ -263,7 +304,7 @@ echo "Agora vs bare axum baseline: ${secs}s per scenario, $conns connections, $t
 echo
 echo "| scenario | server | req/s | p50 ms | p90 ms | p99 ms | CPU µs/req | non-2xx | socket errors |"
 echo "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
-for scenario in typename me; do
+for scenario in "${scenarios[@]}"; do
     for server in agora baseline; do
         r=${result[$scenario.$server]}
         echo "| $scenario | $server | $(field "$r" rps) | $(field "$r" p50_ms) | $(field "$r" p90_ms)" \
@@ -273,7 +314,7 @@ done
 echo
 echo "| scenario | req/s agora/bare | bare is N× faster | p50 agora/bare | p99 agora/bare | CPU/req agora/bare | within 3x |"
 echo "| --- | ---: | ---: | ---: | ---: | ---: | --- |"
-for scenario in typename me; do
+for scenario in "${scenarios[@]}"; do
     a=${result[$scenario.agora]}
     b=${result[$scenario.baseline]}
     slower=$(ratio "$(field "$b" rps)" "$(field "$a" rps)")
@@ -288,9 +329,12 @@ echo "| start to ready, fresh database (spawn to first 200 on /health/ready) | $
     "(in-process ready_ms ${inner_fresh_ms:-?}) | 200 ms | $(verdict "$ready_fresh_ms" 200) |"
 echo "| start to ready, existing database (median of 3: ${existing[*]}) | ${ready_existing_ms} ms" \
     "(in-process ready_ms ${inner_existing_ms:-?}) | 200 ms | $(verdict "$ready_existing_ms" 200) |"
+echo "| start to ready, seeded database ($seed_projects projects) | ${ready_seeded_ms} ms" \
+    "(in-process ready_ms ${inner_seeded_ms:-?}) | 200 ms | $(verdict "$ready_seeded_ms" 200) |"
+echo "| seed-demo --projects $seed_projects (release build, SQLite) | $seed_s s | | |"
 echo "| RSS idle (ready, no request yet) | $(mib "$rss_idle") MiB | 30 MiB | $(verdict "$(mib "$rss_idle")" 30) |"
 echo "| RSS after one register (argon2id hash) | $(mib "$rss_registered") MiB | | |"
-echo "| RSS under load (max of 100 ms samples, typename and me) | $(mib "$rss_under_load") MiB | 150 MiB" \
+echo "| RSS under load (max of 100 ms samples, typename, me and projects) | $(mib "$rss_under_load") MiB | 150 MiB" \
     "| $(verdict "$(mib "$rss_under_load")" 150) |"
 echo "| RSS after load | $(mib "$rss_loaded") MiB | | |"
 echo "| baseline RSS after load | $(mib "$base_rss") MiB | | |"

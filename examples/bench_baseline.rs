@@ -1,5 +1,5 @@
 //! The benchmark baseline: a bare axum JSON handler doing the same work as
-//! Agora for the two benchmarked operations, without GraphQL and without
+//! Agora for the benchmarked operations, without GraphQL and without
 //! Agora's tower layers (tracing, request ids, CORS, compression, timeouts,
 //! security headers). See `docs/BENCHMARKS.md` and `bench/run.sh`.
 //!
@@ -9,7 +9,15 @@
 //! - a query containing `me` runs the same `agora::auth::authenticate` as the
 //!   server (JWT verification, then the session check cached 5 s), then the
 //!   same user `SELECT` (`agora::accounts::queries::find_by_ids`), and answers
-//!   `{"data":{"me":{"id":..,"name":..,"email":..}}}`.
+//!   `{"data":{"me":{"id":..,"name":..,"email":..}}}`;
+//! - a query containing `projects` is answered as Agora answers the anonymous
+//!   `{ projects(first: 20) { totalCount edges { node { id title budgetMax
+//!   { amount currency } client { name } proposalCount } } } }`: the same
+//!   statements as Agora's resolver and prefetch, through the same library
+//!   functions — the page and its `COUNT` (`agora::projects::queries::list`:
+//!   `OPEN` only for an anonymous viewer, `created_at DESC, id DESC`, limit
+//!   21), one `users WHERE id IN (…)` (`agora::accounts::queries::find_by_ids`)
+//!   and one proposal count `GROUP BY` (`agora::proposals::queries::count_by_project`).
 //!
 //! `GET /health/ready` pings the database like the server's probe.
 //!
@@ -17,6 +25,7 @@
 //! `DATABASE_POOL_SIZE`, `JWT_SECRET`, `HOST` and `PORT` (give it a port of its
 //! own). Run: `cargo run --release --example bench_baseline`.
 
+use std::collections::HashMap;
 use std::net::SocketAddr;
 
 use axum::Router;
@@ -30,8 +39,12 @@ use serde::{Deserialize, Serialize};
 use agora::accounts::queries::find_by_ids;
 use agora::auth::authenticate;
 use agora::config::Config;
-use agora::db::{Backend, Pool, run_migrations};
+use agora::db::{Backend, DbId, Pool, run_migrations};
 use agora::error::AppError;
+use agora::graphql::pagination::PageArgs;
+use agora::money;
+use agora::projects::queries::{self as projects, ProjectFilter, ProjectOrder};
+use agora::proposals::queries::count_by_project;
 use agora::state::AppState;
 
 /// The part of a GraphQL-over-HTTP body the baseline reads.
@@ -61,6 +74,44 @@ struct MeUser {
     id: String,
     name: String,
     email: String,
+}
+
+#[derive(Serialize)]
+struct Projects {
+    projects: ProjectPage,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ProjectPage {
+    total_count: i64,
+    edges: Vec<ProjectEdge>,
+}
+
+#[derive(Serialize)]
+struct ProjectEdge {
+    node: ProjectNode,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ProjectNode {
+    id: String,
+    title: String,
+    budget_max: MoneyOut,
+    client: ClientName,
+    proposal_count: i64,
+}
+
+#[derive(Serialize)]
+struct MoneyOut {
+    amount: String,
+    currency: String,
+}
+
+#[derive(Serialize)]
+struct ClientName {
+    name: String,
 }
 
 #[derive(Serialize)]
@@ -111,7 +162,7 @@ fn app_error(err: &AppError) -> Response {
     error_response(status, err.message(), err.code())
 }
 
-/// `POST /graphql`: the two benchmarked operations, recognised by substring.
+/// `POST /graphql`: the benchmarked operations, recognised by substring.
 async fn graphql(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
     let Ok(request) = serde_json::from_slice::<GraphqlBody>(&body) else {
         return error_response(StatusCode::BAD_REQUEST, "malformed request".into(), "BAD_REQUEST");
@@ -123,6 +174,13 @@ async fn graphql(State(state): State<AppState>, headers: HeaderMap, body: Bytes)
                 data: Typename { typename: "Query" },
             },
         );
+    }
+    // Before `me`: "name" contains "me".
+    if request.query.contains("projects") {
+        return match project_page(&state).await {
+            Ok(projects) => json_response(StatusCode::OK, &Data { data: projects }),
+            Err(err) => app_error(&err),
+        };
     }
     if !request.query.contains("me") {
         return error_response(StatusCode::BAD_REQUEST, "unsupported query".into(), "BAD_REQUEST");
@@ -146,6 +204,55 @@ async fn me(state: &AppState, authorization: Option<&str>) -> Result<Option<MeUs
         name: row.name,
         email: row.email,
     }))
+}
+
+/// The same work as Agora's anonymous `projects(first: 20)` page: the page
+/// and its count, then the clients and the proposal counts of its rows.
+async fn project_page(state: &AppState) -> Result<Projects, AppError> {
+    let order = ProjectOrder::default();
+    let args = PageArgs::new(Some(20), None, order.tag())?;
+    let mut conn = state.pool.get().await?;
+    let (mut rows, total) =
+        projects::list(&mut conn, None, &ProjectFilter::default(), order, &args, true).await?;
+    rows.truncate(usize::try_from(args.first).unwrap_or(0));
+    let mut client_ids: Vec<DbId> = rows.iter().map(|r| r.client_id).collect();
+    client_ids.sort_unstable();
+    client_ids.dedup();
+    let names: HashMap<DbId, String> = find_by_ids(&mut conn, &client_ids)
+        .await?
+        .into_iter()
+        .map(|u| (u.id, u.name))
+        .collect();
+    let ids: Vec<DbId> = rows.iter().map(|r| r.id).collect();
+    let counts: HashMap<DbId, i64> = count_by_project(&mut conn, &ids).await?.into_iter().collect();
+    let edges = rows
+        .into_iter()
+        .map(|row| {
+            let budget = money::format(row.budget_max_minor, &row.currency);
+            let name = names
+                .get(&row.client_id)
+                .cloned()
+                .ok_or(AppError::NotFound("user"))?;
+            Ok(ProjectEdge {
+                node: ProjectNode {
+                    id: row.id.to_string(),
+                    proposal_count: counts.get(&row.id).copied().unwrap_or(0),
+                    title: row.title,
+                    budget_max: MoneyOut {
+                        amount: budget.amount.0,
+                        currency: budget.currency,
+                    },
+                    client: ClientName { name },
+                },
+            })
+        })
+        .collect::<Result<Vec<_>, AppError>>()?;
+    Ok(Projects {
+        projects: ProjectPage {
+            total_count: total,
+            edges,
+        },
+    })
 }
 
 /// `GET /health/ready`: the database answers.

@@ -65,6 +65,18 @@ pub struct GraphqlLimits {
     pub batch_max: usize,
 }
 
+/// Sign-in throttling: failed sign-ins are counted per account and per client
+/// address in the database, in a window that starts at the first failure.
+#[derive(Debug, Clone, Copy)]
+pub struct LoginThrottle {
+    /// `LOGIN_MAX_FAILURES` (5): failed sign-ins per account (email, known or not) per window.
+    pub max_failures: usize,
+    /// `LOGIN_MAX_FAILURES_PER_IP` (50): failed sign-ins per client address per window.
+    pub max_failures_per_ip: usize,
+    /// `LOGIN_LOCKOUT` (15m): the window; past a limit, sign-ins are refused until it ends.
+    pub lockout: Duration,
+}
+
 /// The server's configuration.
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -102,6 +114,8 @@ pub struct Config {
     pub request_timeout: Duration,
     /// GraphQL operation limits.
     pub limits: GraphqlLimits,
+    /// Sign-in throttling.
+    pub login_throttle: LoginThrottle,
 }
 
 /// A configuration variable with a bad value.
@@ -141,6 +155,12 @@ impl Config {
         };
         let duration = |name: &'static str, default: &str| -> Result<Duration, ConfigError> {
             parse_duration(&parse(name, default)?).map_err(|reason| invalid(name, reason))
+        };
+        let at_least_one = |name: &'static str, default: usize| -> Result<usize, ConfigError> {
+            match number(name, default)? {
+                0 => Err(invalid(name, "must be at least 1")),
+                n => Ok(n),
+            }
         };
 
         let app_env = match parse("APP_ENV", "development")?.as_str() {
@@ -227,12 +247,20 @@ impl Config {
                 max_root_fields: number("GRAPHQL_MAX_ROOT_FIELDS", 20)?,
                 batch_max: number("GRAPHQL_BATCH_MAX", 0)?,
             },
+            login_throttle: LoginThrottle {
+                max_failures: at_least_one("LOGIN_MAX_FAILURES", 5)?,
+                max_failures_per_ip: at_least_one("LOGIN_MAX_FAILURES_PER_IP", 50)?,
+                lockout: duration("LOGIN_LOCKOUT", "15m")?,
+            },
         };
         if config.access_token_ttl.is_zero() || config.access_token_ttl >= config.refresh_token_ttl {
             return Err(invalid(
                 "ACCESS_TOKEN_TTL",
                 "must be positive and shorter than REFRESH_TOKEN_TTL",
             ));
+        }
+        if config.login_throttle.lockout.is_zero() {
+            return Err(invalid("LOGIN_LOCKOUT", "must be positive"));
         }
         if let Some(dir) = &config.graphiql_assets_dir
             && !dir.is_dir()
@@ -298,6 +326,9 @@ mod tests {
         assert_eq!(c.access_token_ttl, Duration::from_secs(900));
         assert_eq!(c.refresh_token_ttl, Duration::from_secs(30 * 86_400));
         assert!(c.graphiql && c.uses_dev_secret() && !c.is_production());
+        assert_eq!(c.login_throttle.max_failures, 5);
+        assert_eq!(c.login_throttle.max_failures_per_ip, 50);
+        assert_eq!(c.login_throttle.lockout, Duration::from_secs(900));
     }
 
     #[test]
@@ -323,6 +354,12 @@ mod tests {
             ("CORS_ALLOWED_ORIGINS", "example.com"),
             ("GRAPHQL_MAX_DEPTH", "-1"),
             ("ADMIN_EMAIL", "root@example.com"),
+            ("LOGIN_MAX_FAILURES", "0"),
+            ("LOGIN_MAX_FAILURES", "five"),
+            ("LOGIN_MAX_FAILURES_PER_IP", "0"),
+            ("LOGIN_MAX_FAILURES_PER_IP", "-3"),
+            ("LOGIN_LOCKOUT", "0"),
+            ("LOGIN_LOCKOUT", "forever"),
         ] {
             let got = config(&[(name, value)]).err().map(|e| e.name);
             let expected = if name == "ADMIN_EMAIL" {

@@ -4,6 +4,7 @@
 //! starts it from a [`config::Config`].
 
 pub mod accounts;
+pub mod audit;
 pub mod auth;
 pub mod config;
 pub mod contracts;
@@ -17,8 +18,10 @@ pub mod portfolio;
 pub mod projects;
 pub mod proposals;
 pub mod reviews;
+pub mod seed;
 pub mod server;
 pub mod sessions;
 pub mod state;
+pub mod text;
 
 pub use http::app;

@@ -1,4 +1,4 @@
-//! The `agora` command: serve (default), migrate, schema, create-admin.
+//! The `agora` command: serve (default), migrate, schema, create-admin, seed-demo.
 
 use std::io::BufRead;
 use std::process::ExitCode;
@@ -7,6 +7,7 @@ use clap::{Parser, Subcommand};
 
 use agora::accounts::ops::{AdminOutcome, ensure_super_admin};
 use agora::config::Config;
+use agora::seed::{self, SeedOptions};
 use agora::state::AppState;
 use agora::{graphql, server};
 
@@ -35,6 +36,21 @@ enum Command {
         /// Read the password from this environment variable instead of stdin.
         #[arg(long, value_name = "VAR")]
         password_env: Option<String>,
+    },
+    /// Fill the database with demo data (clients, freelancers, projects,
+    /// proposals, contracts, reviews, portfolio items) for trying the API.
+    /// Refuses a database that already has users unless --force.
+    SeedDemo {
+        /// How many projects to post.
+        #[arg(long, default_value_t = 200)]
+        projects: usize,
+        /// Read the demo accounts' password from this environment variable
+        /// (default: "demo-password-123").
+        #[arg(long, value_name = "VAR")]
+        password_env: Option<String>,
+        /// Seed even though the database already has users.
+        #[arg(long)]
+        force: bool,
     },
 }
 
@@ -91,11 +107,33 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
             let state = AppState::new(pool, config);
             match ensure_super_admin(&state, &email, password)
                 .await
-                .map_err(|e| anyhow::anyhow!(e.message()))?
+                .map_err(|e| anyhow::anyhow!("{} ({e:?})", e.message()))?
             {
                 AdminOutcome::Created => println!("created SUPER_ADMIN {email}"),
                 AdminOutcome::AlreadyExists => anyhow::bail!("an account with email {email} already exists"),
             }
+            Ok(())
+        }
+        Command::SeedDemo {
+            projects,
+            password_env,
+            force,
+        } => {
+            let password = match password_env {
+                Some(var) => std::env::var(&var).map_err(|_| anyhow::anyhow!("{var} is not set"))?,
+                None => seed::DEFAULT_PASSWORD.to_owned(),
+            };
+            let pool = server::connect(&config).await?;
+            let state = AppState::new(pool.clone(), config);
+            let options = SeedOptions {
+                projects,
+                password,
+                force,
+                ..SeedOptions::default()
+            };
+            let seeded = seed::run(&state, options).await;
+            pool.close();
+            print!("{}", seeded?);
             Ok(())
         }
     }

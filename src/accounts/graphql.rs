@@ -4,24 +4,36 @@ use crate::graphql::RequestLoader;
 use async_graphql::{Context, ID, InputObject, Object};
 use chrono::{DateTime, Utc};
 
+use super::lifecycle::DELETED_NAME;
 use super::loader::UserLoader;
 use super::model::{Role, UserRow};
 use super::ops::{self, Registration};
+use super::profile::Address;
+use super::queries;
 use crate::auth::{Viewer, viewer};
 use crate::db::DbId;
 use crate::graphql::context::{client_info, state};
 use crate::graphql::pagination::Page;
+use crate::portfolio::graphql::{PortfolioItem, user_portfolio};
 use crate::reviews::graphql::{Rating, Review, rating_of, reviews_of};
 use crate::sessions::ops::Tokens;
 
 /// A person with an account. Everyone may read the public profile; `email` and
 /// the other private fields resolve only for the user themself and admins,
-/// and are `null` for everyone else.
+/// and are `null` for everyone else (and for everyone once the account is
+/// deleted).
 pub struct User {
     row: UserRow,
     /// Shown to the user themself regardless of the request's viewer (the
     /// payload of their own sign-in, which has no viewer yet).
     own: bool,
+}
+
+/// The user `id` through the request's loader (for relations: the parent
+/// row guarantees the user exists).
+pub async fn load_user(ctx: &Context<'_>, id: DbId) -> async_graphql::Result<User> {
+    let user = ctx.data::<RequestLoader<UserLoader>>()?.load_one(id).await?;
+    Ok(User::from(user.ok_or(crate::error::AppError::NotFound("user"))?))
 }
 
 impl From<UserRow> for User {
@@ -32,7 +44,12 @@ impl From<UserRow> for User {
 
 impl User {
     fn private_visible(&self, ctx: &Context<'_>) -> bool {
-        self.own || viewer(ctx).is_some_and(|v: Viewer| v.can_see_private_of(self.row.id))
+        self.row.deleted_at.is_none()
+            && (self.own || viewer(ctx).is_some_and(|v: Viewer| v.can_see_private_of(self.row.id)))
+    }
+
+    fn private<'a>(&'a self, ctx: &Context<'_>, value: &'a Option<String>) -> Option<&'a str> {
+        self.private_visible(ctx).then_some(value.as_deref()).flatten()
     }
 }
 
@@ -44,9 +61,46 @@ impl User {
         ID(self.row.id.to_string())
     }
 
-    /// Display name.
+    /// Display name; "Deleted user" once the account is deleted.
     async fn name(&self) -> &str {
-        &self.row.name
+        match self.row.deleted_at {
+            Some(_) => DELETED_NAME,
+            None => &self.row.name,
+        }
+    }
+
+    /// Has the account been deleted? Its personal data is then erased.
+    async fn deleted(&self) -> bool {
+        self.row.deleted_at.is_some()
+    }
+
+    /// Given name. Public (like `name`), when the user set one.
+    async fn first_name(&self) -> Option<&str> {
+        self.row.first_name.as_deref()
+    }
+
+    /// A few words about the user. Public, when the user wrote some.
+    async fn bio(&self) -> Option<&str> {
+        self.row.bio.as_deref()
+    }
+
+    /// Family name. Private: `null` unless the viewer is this user or an admin.
+    async fn last_name(&self, ctx: &Context<'_>) -> Option<&str> {
+        self.private(ctx, &self.row.last_name)
+    }
+
+    /// Phone number in E.164 form. Private: `null` unless the viewer is this
+    /// user or an admin.
+    async fn phone(&self, ctx: &Context<'_>) -> Option<&str> {
+        self.private(ctx, &self.row.phone)
+    }
+
+    /// Postal address. Private: `null` unless the viewer is this user or an admin.
+    async fn address(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Address>> {
+        if !self.private_visible(ctx) {
+            return Ok(None);
+        }
+        Ok(Address::of(&self.row)?)
     }
 
     /// What the user does on Agora.
@@ -77,6 +131,16 @@ impl User {
         #[graphql(desc = "Cursor of the last review seen.")] after: Option<String>,
     ) -> async_graphql::Result<Page<Review>> {
         reviews_of(ctx, self.row.id, first, after).await
+    }
+
+    /// Work samples (freelancers), newest first.
+    async fn portfolio(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Page size, 0 to 100 (default 20).")] first: Option<i32>,
+        #[graphql(desc = "Cursor of the last item seen.")] after: Option<String>,
+    ) -> async_graphql::Result<Page<PortfolioItem>> {
+        user_portfolio(ctx, self.row.id, first, after).await
     }
 
     /// Login email. Private: `null` unless the viewer is this user or an admin.
@@ -173,8 +237,15 @@ impl AccountsQuery {
         let Some(viewer) = viewer(ctx) else {
             return Ok(None);
         };
-        let loader = ctx.data::<RequestLoader<UserLoader>>()?;
-        Ok(loader.load_one(viewer.user_id).await?.map(User::from))
+        // Read directly: there is only ever one key, so the loader's batching
+        // window (1 ms) would be pure latency.
+        let mut conn = state(ctx)?
+            .pool
+            .get()
+            .await
+            .map_err(crate::error::AppError::from)?;
+        let row = queries::find_by_ids(&mut conn, &[viewer.user_id]).await?.pop();
+        Ok(row.map(User::from))
     }
 
     /// A user's public profile; `null` when there is no such user.

@@ -1,7 +1,11 @@
-//! Accounts: users, their roles, sign-up and sign-in.
+//! Accounts: users, their roles, sign-up and sign-in, the profile and the
+//! account lifecycle (password change, deactivation, deletion).
 
 pub mod graphql;
+pub mod lifecycle;
+pub mod lifecycle_graphql;
 pub mod loader;
 pub mod model;
 pub mod ops;
+pub mod profile;
 pub mod queries;

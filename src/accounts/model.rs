@@ -56,6 +56,20 @@ pub struct UserRow {
     pub created_at: Timestamp,
     /// Last changed.
     pub updated_at: Timestamp,
+    /// Given name (profile).
+    pub first_name: Option<String>,
+    /// Family name (profile).
+    pub last_name: Option<String>,
+    /// Phone number in E.164 (profile).
+    pub phone: Option<String>,
+    /// Free text about the user (profile).
+    pub bio: Option<String>,
+    /// Postal address, a JSON object (see `accounts::profile::Address`).
+    pub address: Option<String>,
+    /// When the user deactivated the account (signing in again clears it).
+    pub deactivated_at: Option<Timestamp>,
+    /// When the user deleted the account; its personal data is erased.
+    pub deleted_at: Option<Timestamp>,
 }
 
 /// A new `users` row.

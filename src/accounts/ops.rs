@@ -2,7 +2,9 @@
 
 use super::model::{Email, NewUser, Role, UserRow, parse_name};
 use super::queries;
+use crate::audit::{self, AuditKind, LoginFailure};
 use crate::auth::password::{self, Password, Verified};
+use crate::auth::throttle::LoginAttempt;
 use crate::db::{DbId, now};
 use crate::error::{AppError, AppResult};
 use crate::sessions::model::ClientInfo;
@@ -51,13 +53,16 @@ pub async fn register(
         )
         .await?;
         let tokens = sessions::start(state, conn, user.id, client).await?;
+        audit::record(conn, AuditKind::SignedUp, user.id, client).await?;
         Ok((user, tokens))
     })
     .await
 }
 
 /// Sign in. An unknown email and a wrong password answer alike, after the same
-/// work; a blocked account cannot sign in.
+/// work; a blocked account cannot sign in; a deactivated one is reactivated.
+/// Throttled per account and per address (`RATE_LIMITED` before any password
+/// check, see `auth::throttle`); every outcome is audited.
 pub async fn login(
     state: &AppState,
     email: &str,
@@ -66,6 +71,7 @@ pub async fn login(
 ) -> AppResult<(UserRow, Tokens)> {
     let refused = || AppError::Unauthenticated("invalid email or password");
     let mut conn = state.pool.get().await?;
+    let attempt = LoginAttempt::admit(&mut conn, &state.config.login_throttle, email, client).await?;
     let user = match Email::parse(email, "email") {
         Ok(email) => queries::find_by_email(&mut conn, email.as_str()).await?,
         Err(_) => None,
@@ -77,12 +83,29 @@ pub async fn login(
             queries::set_password_hash(&mut conn, user.id, &hash).await?;
             user
         }
-        _ => return Err(refused()),
+        (user, _) => {
+            let user_id = user.map(|u| u.id);
+            attempt
+                .failed(&mut conn, user_id, LoginFailure::WrongCredentials)
+                .await?;
+            return Err(refused());
+        }
     };
     if user.blocked_at.is_some() {
+        attempt
+            .failed(&mut conn, Some(user.id), LoginFailure::Blocked)
+            .await?;
         return Err(AppError::Unauthenticated("this account is blocked"));
     }
-    let tokens = sessions::start(state, &mut conn, user.id, client).await?;
+    // Account lifecycle: signing in reactivates a deactivated account.
+    let user = super::lifecycle::reactivate_on_login(&mut conn, user, client).await?;
+    let tokens = conn
+        .write_tx(async |conn| {
+            let tokens = sessions::start(state, conn, user.id, client).await?;
+            attempt.succeeded(conn, user.id).await?;
+            Ok::<_, AppError>(tokens)
+        })
+        .await?;
     Ok((user, tokens))
 }
 

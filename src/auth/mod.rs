@@ -1,9 +1,10 @@
-//! Who is asking: passwords, tokens, the [`Viewer`] of a request and the guards
-//! that check it.
+//! Who is asking: passwords, tokens, sign-in throttling, the [`Viewer`] of a
+//! request and the guards that check it.
 
 mod guard;
 pub mod password;
 mod session_cache;
+pub mod throttle;
 pub mod tokens;
 
 pub use guard::{RoleGuard, require_viewer, viewer};

@@ -8,8 +8,7 @@ use super::loader::ProposalLoader;
 use super::model::{ContractRow, ContractStatus};
 use super::ops;
 use super::queries::{self, ContractFilter, ContractRole};
-use crate::accounts::graphql::User;
-use crate::accounts::loader::UserLoader;
+use crate::accounts::graphql::{User, load_user};
 use crate::auth::{RoleGuard, require_viewer};
 use crate::error::AppError;
 use crate::graphql::context::{require_id, state};
@@ -24,11 +23,6 @@ use crate::reviews::graphql::Review;
 /// The hire made when a client accepted a proposal. Visible to its two
 /// parties and admins only.
 pub struct Contract(pub ContractRow);
-
-async fn user(ctx: &Context<'_>, id: crate::db::DbId) -> async_graphql::Result<User> {
-    let user = ctx.data::<RequestLoader<UserLoader>>()?.load_one(id).await?;
-    Ok(User::from(user.ok_or(AppError::NotFound("user"))?))
-}
 
 /// The hire made when a client accepted a proposal. Visible to its two
 /// parties and admins only.
@@ -50,12 +44,12 @@ impl Contract {
 
     /// The client who hired.
     async fn client(&self, ctx: &Context<'_>) -> async_graphql::Result<User> {
-        user(ctx, self.0.client_id).await
+        load_user(ctx, self.0.client_id).await
     }
 
     /// The freelancer hired.
     async fn freelancer(&self, ctx: &Context<'_>) -> async_graphql::Result<User> {
-        user(ctx, self.0.freelancer_id).await
+        load_user(ctx, self.0.freelancer_id).await
     }
 
     /// The accepted proposal.

@@ -60,7 +60,7 @@ pub async fn complete(state: &AppState, viewer: Viewer, id: DbId) -> AppResult<C
 /// Either party ends the contract early; the project goes back to `OPEN`
 /// so the client can hire again (or cancel it).
 pub async fn cancel(state: &AppState, viewer: Viewer, id: DbId, reason: &str) -> AppResult<ContractRow> {
-    let reason = crate::projects::model::bounded(reason, "reason", 1000)?;
+    let reason = crate::text::bounded(reason, "reason", 1000, false)?;
     let mut conn = state.pool.get().await?;
     conn.write_tx(async |conn| {
         let contract = as_party(conn, viewer, id).await?;

@@ -7,9 +7,8 @@ use diesel_async::RunQueryDsl;
 use super::model::{ContractRow, ContractStatus, NewContract};
 use crate::auth::Viewer;
 use crate::db::schema::contracts;
-use crate::db::types::Timestamp;
 use crate::db::{Conn, DbId, now};
-use crate::error::{AppError, AppResult};
+use crate::error::AppResult;
 use crate::graphql::pagination::PageArgs;
 use crate::projects::model::ProjectRow;
 use crate::proposals::model::ProposalRow;
@@ -60,13 +59,7 @@ pub async fn list(
     args: &PageArgs,
     with_total: bool,
 ) -> AppResult<(Vec<ContractRow>, i64)> {
-    let after = match &args.after {
-        Some(c) => Some((
-            Timestamp::from_micros(c.key).ok_or(AppError::bad_input("after", "bad cursor"))?,
-            DbId(c.id),
-        )),
-        None => None,
-    };
+    let after = args.after_time()?;
     Ok(with_conn!(conn, |c| {
         let build = || {
             let mut q = visible_to!(contracts::table.into_boxed(), viewer);

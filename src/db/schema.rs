@@ -32,6 +32,13 @@ diesel::table! {
         blocked_at -> Nullable<PortableTimestamp>,
         created_at -> PortableTimestamp,
         updated_at -> PortableTimestamp,
+        first_name -> Nullable<Text>,
+        last_name -> Nullable<Text>,
+        phone -> Nullable<Text>,
+        bio -> Nullable<Text>,
+        address -> Nullable<Text>,
+        deactivated_at -> Nullable<PortableTimestamp>,
+        deleted_at -> Nullable<PortableTimestamp>,
     }
 }
 
@@ -172,6 +179,34 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    use diesel::sql_types::*;
+    use super::sql_types::PortableTimestamp;
+
+    login_failures (scope, key) {
+        scope -> Text,
+        key -> Text,
+        failures -> Integer,
+        window_start -> PortableTimestamp,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use super::sql_types::{PortableTimestamp, PortableUuid};
+
+    audit_events (id) {
+        id -> PortableUuid,
+        kind -> Text,
+        user_id -> Nullable<PortableUuid>,
+        email_digest -> Nullable<Text>,
+        ip -> Nullable<Text>,
+        user_agent -> Nullable<Text>,
+        detail -> Nullable<Text>,
+        created_at -> PortableTimestamp,
+    }
+}
+
 diesel::joinable!(projects -> users (client_id));
 diesel::joinable!(project_skills -> projects (project_id));
 diesel::joinable!(proposals -> projects (project_id));
@@ -187,4 +222,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     contracts,
     reviews,
     portfolio_items,
+    login_failures,
+    audit_events,
 );

@@ -9,6 +9,7 @@ use async_graphql::dataloader::{DataLoader, HashMapCache};
 use async_graphql::{Data, MergedObject, MergedSubscription, SDLExportOptions, Schema};
 
 use crate::accounts::graphql::{AccountsMutation, AccountsQuery};
+use crate::accounts::lifecycle_graphql::AccountLifecycleMutation;
 use crate::accounts::loader::UserLoader;
 use crate::auth::Viewer;
 use crate::contracts::graphql::{ContractsMutation, ContractsQuery};
@@ -39,6 +40,7 @@ pub struct QueryRoot(
 #[graphql(name = "Mutation")]
 pub struct MutationRoot(
     AccountsMutation,
+    AccountLifecycleMutation,
     SessionsMutation,
     ProjectsMutation,
     ProposalsMutation,

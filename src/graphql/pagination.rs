@@ -10,6 +10,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde::{Deserialize, Serialize};
 
 use crate::db::DbId;
+use crate::db::types::Timestamp;
 use crate::error::{AppError, AppResult};
 
 /// Page size when `first` is not given.
@@ -115,6 +116,23 @@ impl PageArgs {
             },
         };
         Ok(PageArgs { first, after })
+    }
+
+    /// The cursor's key and id, for a list keyed by an integer.
+    pub fn after_int(&self) -> Option<(i64, DbId)> {
+        self.after.as_ref().map(|c| (c.key, DbId(c.id)))
+    }
+
+    /// The cursor's key and id, for a list keyed by a time.
+    pub fn after_time(&self) -> AppResult<Option<(Timestamp, DbId)>> {
+        self.after
+            .as_ref()
+            .map(|c| {
+                let at = Timestamp::from_micros(c.key)
+                    .ok_or(AppError::bad_input("after", "not a valid cursor"))?;
+                Ok((at, DbId(c.id)))
+            })
+            .transpose()
     }
 
     /// Rows to fetch: one more than wanted, to learn whether a next page exists.

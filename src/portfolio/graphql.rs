@@ -1,14 +1,12 @@
 //! The portfolio part of the schema: `PortfolioItem`, the public
 //! `portfolioItems` list, and the freelancer's create, update and delete.
 
-use crate::graphql::RequestLoader;
 use async_graphql::{Context, ID, InputObject, MaybeUndefined, Object};
 use chrono::{DateTime, Utc};
 
 use super::model::{PortfolioItemRow, skills_from_db};
 use super::{ops, queries};
-use crate::accounts::graphql::User;
-use crate::accounts::loader::UserLoader;
+use crate::accounts::graphql::{User, load_user};
 use crate::accounts::model::Role;
 use crate::auth::{RoleGuard, require_viewer};
 use crate::db::DbId;
@@ -64,11 +62,7 @@ impl PortfolioItem {
 
     /// The freelancer whose work it is.
     async fn freelancer(&self, ctx: &Context<'_>) -> async_graphql::Result<User> {
-        let user = ctx
-            .data::<RequestLoader<UserLoader>>()?
-            .load_one(self.0.freelancer_id)
-            .await?;
-        Ok(User::from(user.ok_or(AppError::NotFound("user"))?))
+        load_user(ctx, self.0.freelancer_id).await
     }
 }
 

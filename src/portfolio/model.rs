@@ -7,6 +7,7 @@ use crate::db::DbId;
 use crate::db::schema::portfolio_items;
 use crate::db::types::Timestamp;
 use crate::error::{AppError, AppResult};
+use crate::text::bounded;
 
 /// Longest title, in characters.
 const MAX_TITLE: usize = 200;
@@ -14,10 +15,6 @@ const MAX_TITLE: usize = 200;
 const MAX_DESCRIPTION: usize = 5000;
 /// Longest URL, in characters.
 const MAX_URL: usize = 2048;
-/// Most skills on one item.
-const MAX_SKILLS: usize = 20;
-/// Longest skill, in characters.
-const MAX_SKILL: usize = 50;
 
 /// A `portfolio_items` row (also what is inserted).
 #[derive(Queryable, Selectable, Insertable, Debug, Clone)]
@@ -62,19 +59,6 @@ pub struct PortfolioItemChangeset {
     pub updated_at: Timestamp,
 }
 
-/// Trimmed text of at most `max` characters, at least one unless `may_be_empty`.
-fn bounded(raw: &str, field: &'static str, max: usize, may_be_empty: bool) -> AppResult<String> {
-    let text = raw.trim();
-    match text.chars().count() {
-        0 if !may_be_empty => Err(AppError::bad_input(field, "must not be empty")),
-        n if n > max => Err(AppError::bad_input(
-            field,
-            format!("must be at most {max} characters"),
-        )),
-        _ => Ok(text.to_owned()),
-    }
-}
-
 /// A title: trimmed, 1 to 200 characters.
 pub fn parse_title(raw: &str) -> AppResult<String> {
     bounded(raw, "title", MAX_TITLE, false)
@@ -102,28 +86,6 @@ pub fn parse_url(raw: &str) -> AppResult<String> {
         && !host.is_empty()
         && !url.chars().any(|c| c.is_whitespace() || c.is_control());
     if valid { Ok(url.to_owned()) } else { Err(bad()) }
-}
-
-/// Skills: each trimmed, 1 to 50 characters; duplicates (ignoring case)
-/// dropped, first spelling and order kept; at most 20 remain.
-pub fn parse_skills(raw: &[String]) -> AppResult<Vec<String>> {
-    let mut skills: Vec<String> = Vec::new();
-    let mut seen: Vec<String> = Vec::new();
-    for skill in raw {
-        let skill = bounded(skill, "skills", MAX_SKILL, false)?;
-        let folded = skill.to_lowercase();
-        if !seen.contains(&folded) {
-            seen.push(folded);
-            skills.push(skill);
-        }
-    }
-    if skills.len() > MAX_SKILLS {
-        return Err(AppError::bad_input(
-            "skills",
-            format!("at most {MAX_SKILLS} skills"),
-        ));
-    }
-    Ok(skills)
 }
 
 /// A completion time: not after `now`, truncated to the microseconds both
@@ -196,23 +158,6 @@ mod tests {
         }
         let long = format!("https://example.com/{}", "a".repeat(2048));
         assert_eq!(field(parse_url(&long).err()), Some("url"));
-    }
-
-    #[test]
-    fn skills_are_trimmed_deduplicated_and_bounded() {
-        let raw = [" Rust ", "rust", "SQL", "ÉLAN", "élan"].map(String::from);
-        assert_eq!(
-            parse_skills(&raw).ok(),
-            Some(vec!["Rust".into(), "SQL".into(), "ÉLAN".into()])
-        );
-        assert_eq!(field(parse_skills(&[" ".into()]).err()), Some("skills"));
-        assert_eq!(field(parse_skills(&["x".repeat(51)]).err()), Some("skills"));
-        let twenty: Vec<String> = (0..20).map(|i| format!("s{i}")).collect();
-        assert!(parse_skills(&twenty).is_ok());
-        let many: Vec<String> = (0..21).map(|i| format!("s{i}")).collect();
-        assert_eq!(field(parse_skills(&many).err()), Some("skills"));
-        let repeated = vec!["Go".to_owned(); 30];
-        assert_eq!(parse_skills(&repeated).ok(), Some(vec!["Go".to_owned()]));
     }
 
     #[test]

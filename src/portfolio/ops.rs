@@ -6,8 +6,8 @@ use async_graphql::MaybeUndefined;
 
 use super::graphql::{CreatePortfolioItemInput, UpdatePortfolioItemInput};
 use super::model::{
-    PortfolioItemChangeset, PortfolioItemRow, parse_completed_at, parse_description, parse_skills,
-    parse_title, parse_url, skills_to_db,
+    PortfolioItemChangeset, PortfolioItemRow, parse_completed_at, parse_description, parse_title, parse_url,
+    skills_to_db,
 };
 use super::queries;
 use crate::accounts::model::Role;
@@ -16,6 +16,7 @@ use crate::db::types::Timestamp;
 use crate::db::{DbId, now};
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
+use crate::text::parse_skills;
 
 /// An update of a nullable field: `None` when omitted, `Some(None)` for an
 /// explicit `null`, `Some(Some(value))` for a valid value.

@@ -6,9 +6,8 @@ use diesel_async::RunQueryDsl;
 
 use super::model::{PortfolioItemChangeset, PortfolioItemRow};
 use crate::db::schema::portfolio_items;
-use crate::db::types::Timestamp;
 use crate::db::{Conn, DbId};
-use crate::error::{AppError, AppResult};
+use crate::error::AppResult;
 use crate::graphql::pagination::PageArgs;
 use crate::with_conn;
 
@@ -71,13 +70,7 @@ pub async fn list_by_freelancer(
     args: &PageArgs,
     with_total: bool,
 ) -> AppResult<(Vec<PortfolioItemRow>, i64)> {
-    let after = match &args.after {
-        Some(cursor) => Some((
-            Timestamp::from_micros(cursor.key).ok_or(AppError::bad_input("after", "not a valid cursor"))?,
-            DbId(cursor.id),
-        )),
-        None => None,
-    };
+    let after = args.after_time()?;
     Ok(with_conn!(conn, |c| {
         let total: i64 = if with_total {
             portfolio_items::table

@@ -8,8 +8,7 @@ use super::loader::{ProjectProposalsLoader, ProposalCountLoader, ProposalsOf, Sk
 use super::model::{BudgetType, Category, ExperienceLevel, ProjectRow, ProjectStatus};
 use super::queries::{self, Direction, ProjectFilter, ProjectOrder, ProjectOrderField};
 use super::{ops, prefetch};
-use crate::accounts::graphql::User;
-use crate::accounts::loader::UserLoader;
+use crate::accounts::graphql::{User, load_user};
 use crate::accounts::model::Role;
 use crate::auth::{RoleGuard, require_viewer, viewer};
 use crate::contracts::graphql::Contract;
@@ -88,11 +87,7 @@ impl Project {
 
     /// The client who posted it.
     async fn client(&self, ctx: &Context<'_>) -> async_graphql::Result<User> {
-        let user = ctx
-            .data::<RequestLoader<UserLoader>>()?
-            .load_one(self.0.client_id)
-            .await?;
-        Ok(User::from(user.ok_or(AppError::NotFound("user"))?))
+        load_user(ctx, self.0.client_id).await
     }
 
     /// How many proposals it received (public).

@@ -6,6 +6,7 @@ use crate::db::DbId;
 use crate::db::schema::projects;
 use crate::db::types::Timestamp;
 use crate::error::{AppError, AppResult};
+use crate::text::bounded;
 
 crate::text_enum! {
     /// The kind of work a project is.
@@ -210,41 +211,12 @@ pub struct ProjectChangeset {
 
 /// A title: trimmed, 1 to 200 characters.
 pub fn parse_title(raw: &str) -> AppResult<String> {
-    bounded(raw, "title", 200)
+    bounded(raw, "title", 200, false)
 }
 
 /// A description: trimmed, 1 to 10 000 characters.
 pub fn parse_description(raw: &str) -> AppResult<String> {
-    bounded(raw, "description", 10_000)
-}
-
-/// Trimmed text of 1 to `max` characters.
-pub fn bounded(raw: &str, field: &'static str, max: usize) -> AppResult<String> {
-    let text = raw.trim();
-    match text.chars().count() {
-        0 => Err(AppError::bad_input(field, "must not be empty")),
-        n if n > max => Err(AppError::bad_input(
-            field,
-            format!("must be at most {max} characters"),
-        )),
-        _ => Ok(text.to_owned()),
-    }
-}
-
-/// Skills: trimmed, 1 to 50 characters each, at most 20, duplicates
-/// (ignoring case) dropped, order kept.
-pub fn parse_skills(raw: &[String]) -> AppResult<Vec<String>> {
-    let mut skills: Vec<String> = Vec::new();
-    for skill in raw {
-        let skill = bounded(skill, "skills", 50)?;
-        if !skills.iter().any(|s| s.eq_ignore_ascii_case(&skill)) {
-            skills.push(skill);
-        }
-    }
-    if skills.len() > 20 {
-        return Err(AppError::bad_input("skills", "at most 20 skills"));
-    }
-    Ok(skills)
+    bounded(raw, "description", 10_000, false)
 }
 
 #[cfg(test)]
@@ -265,14 +237,5 @@ mod tests {
             assert!(done.cancel().is_err() && done.start().is_err() && done.check_editable().is_err());
         }
         assert!(matches!(Completed.cancel(), Err(AppError::InvalidState(_))));
-    }
-
-    #[test]
-    fn skills_are_trimmed_and_deduplicated() {
-        let skills = parse_skills(&[" Rust ".into(), "rust".into(), "SQL".into()]).ok();
-        assert_eq!(skills, Some(vec!["Rust".to_owned(), "SQL".to_owned()]));
-        assert!(parse_skills(&["".into()]).is_err());
-        let many: Vec<String> = (0..21).map(|i| format!("s{i}")).collect();
-        assert!(parse_skills(&many).is_err());
     }
 }

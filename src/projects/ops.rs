@@ -5,8 +5,7 @@ use chrono::{DateTime, Utc};
 
 use super::graphql::{CreateProjectInput, UpdateProjectInput};
 use super::model::{
-    BudgetType, NewProject, ProjectChangeset, ProjectRow, ProjectStatus, parse_description, parse_skills,
-    parse_title,
+    BudgetType, NewProject, ProjectChangeset, ProjectRow, ProjectStatus, parse_description, parse_title,
 };
 use super::queries;
 use crate::accounts::model::Role;
@@ -17,6 +16,7 @@ use crate::db::{Conn, DbId, now};
 use crate::error::{AppError, AppResult};
 use crate::money::{self, MoneyInput};
 use crate::state::AppState;
+use crate::text::parse_skills;
 
 /// Parse a budget range: both ends in one currency, min ≤ max.
 fn budget(min: &MoneyInput, max: &MoneyInput) -> AppResult<(i64, i64, String)> {

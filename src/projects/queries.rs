@@ -7,9 +7,8 @@ use diesel_async::RunQueryDsl;
 use super::model::{Category, NewProject, ProjectRow, ProjectStatus};
 use crate::auth::Viewer;
 use crate::db::schema::{contracts, project_skills, projects, proposals};
-use crate::db::types::Timestamp;
 use crate::db::{Conn, DbId, contains_pattern, lower};
-use crate::error::{AppError, AppResult};
+use crate::error::AppResult;
 use crate::graphql::pagination::PageArgs;
 use crate::with_conn;
 
@@ -138,15 +137,8 @@ pub async fn list(
     args: &PageArgs,
     with_total: bool,
 ) -> AppResult<(Vec<ProjectRow>, i64)> {
-    let after_id = args.after.as_ref().map(|c| DbId(c.id));
-    let after_int = args.after.as_ref().zip(after_id).map(|(c, id)| (c.key, id));
-    let after_time = match args.after.as_ref().zip(after_id) {
-        Some((c, id)) => Some((
-            Timestamp::from_micros(c.key).ok_or(AppError::bad_input("after", "bad cursor"))?,
-            id,
-        )),
-        None => None,
-    };
+    let after_int = args.after_int();
+    let after_time = args.after_time()?;
     let search = filter.search.as_deref().map(contains_pattern);
     let skills: Vec<String> = filter.skills.iter().map(|s| s.to_lowercase()).collect();
     Ok(with_conn!(conn, |c| {

@@ -7,8 +7,7 @@ use chrono::{DateTime, Utc};
 use super::model::{Availability, ProposalRow, ProposalStatus};
 use super::ops;
 use super::queries::{self, ProposalFilter};
-use crate::accounts::graphql::User;
-use crate::accounts::loader::UserLoader;
+use crate::accounts::graphql::{User, load_user};
 use crate::accounts::model::Role;
 use crate::auth::{RoleGuard, require_viewer};
 use crate::contracts::graphql::Contract;
@@ -68,11 +67,7 @@ impl Proposal {
 
     /// The bidder.
     async fn freelancer(&self, ctx: &Context<'_>) -> async_graphql::Result<User> {
-        let user = ctx
-            .data::<RequestLoader<UserLoader>>()?
-            .load_one(self.0.freelancer_id)
-            .await?;
-        Ok(User::from(user.ok_or(AppError::NotFound("user"))?))
+        load_user(ctx, self.0.freelancer_id).await
     }
 
     /// When it was submitted.

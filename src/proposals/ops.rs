@@ -12,12 +12,13 @@ use crate::contracts::queries as contracts;
 use crate::db::{Conn, DbId, now};
 use crate::error::{AppError, AppResult};
 use crate::money;
-use crate::projects::model::{ProjectRow, ProjectStatus, bounded};
+use crate::projects::model::{ProjectRow, ProjectStatus};
 use crate::projects::queries as projects;
 use crate::state::AppState;
+use crate::text::bounded;
 
 fn cover_letter(raw: &str) -> AppResult<String> {
-    bounded(raw, "coverLetter", 5000)
+    bounded(raw, "coverLetter", 5000, false)
 }
 
 /// The bid in the project's currency.

@@ -9,8 +9,7 @@ use async_graphql::{Context, ID, Object, SimpleObject};
 use chrono::{DateTime, Utc};
 
 use super::{ReviewRow, queries};
-use crate::accounts::graphql::User;
-use crate::accounts::loader::UserLoader;
+use crate::accounts::graphql::{User, load_user};
 use crate::db::{DbId, Pool};
 use crate::error::{AppError, SharedError};
 use crate::graphql::context::state;
@@ -18,11 +17,6 @@ use crate::graphql::pagination::{Page, PageArgs, page, wants_total};
 
 /// One party's review of the other after a completed contract. Public.
 pub struct Review(pub ReviewRow);
-
-async fn user(ctx: &Context<'_>, id: DbId) -> async_graphql::Result<User> {
-    let user = ctx.data::<RequestLoader<UserLoader>>()?.load_one(id).await?;
-    Ok(User::from(user.ok_or(AppError::NotFound("user"))?))
-}
 
 /// One party's review of the other after a completed contract. Public.
 #[Object]
@@ -44,12 +38,12 @@ impl Review {
 
     /// Who wrote it.
     async fn reviewer(&self, ctx: &Context<'_>) -> async_graphql::Result<User> {
-        user(ctx, self.0.reviewer_id).await
+        load_user(ctx, self.0.reviewer_id).await
     }
 
     /// Who it is about.
     async fn reviewee(&self, ctx: &Context<'_>) -> async_graphql::Result<User> {
-        user(ctx, self.0.reviewee_id).await
+        load_user(ctx, self.0.reviewee_id).await
     }
 
     /// When it was written.

@@ -6,9 +6,8 @@ use diesel_async::RunQueryDsl;
 
 use super::ReviewRow;
 use crate::db::schema::reviews;
-use crate::db::types::Timestamp;
 use crate::db::{Conn, DbId};
-use crate::error::{AppError, AppResult};
+use crate::error::AppResult;
 use crate::graphql::pagination::PageArgs;
 use crate::with_conn;
 
@@ -45,13 +44,7 @@ pub async fn received(
     args: &PageArgs,
     with_total: bool,
 ) -> AppResult<(Vec<ReviewRow>, i64)> {
-    let after = match &args.after {
-        Some(c) => Some((
-            Timestamp::from_micros(c.key).ok_or(AppError::bad_input("after", "bad cursor"))?,
-            DbId(c.id),
-        )),
-        None => None,
-    };
+    let after = args.after_time()?;
     Ok(with_conn!(conn, |c| {
         let total: i64 = if with_total {
             reviews::table

@@ -13,7 +13,7 @@ use crate::accounts::loader::UserLoader;
 use crate::auth::{RoleGuard, require_viewer};
 use crate::error::AppError;
 use crate::events::Event;
-use crate::graphql::context::{require_id, state};
+use crate::graphql::context::{client_info, require_id, state};
 
 /// A signed-in session (one per sign-in, on one device or browser).
 pub struct Session {
@@ -113,7 +113,7 @@ impl SessionsMutation {
         ctx: &Context<'_>,
         #[graphql(default = false)] all_sessions: bool,
     ) -> async_graphql::Result<bool> {
-        ops::logout(state(ctx)?, require_viewer(ctx)?, all_sessions).await?;
+        ops::logout(state(ctx)?, require_viewer(ctx)?, all_sessions, &client_info(ctx)).await?;
         Ok(true)
     }
 

@@ -5,6 +5,7 @@ use diesel_async::RunQueryDsl;
 
 use super::model::{ClientInfo, NewRefreshToken, NewSession};
 use super::queries;
+use crate::audit::{self, AuditKind};
 use crate::auth::Viewer;
 use crate::auth::tokens::{digest_token, new_refresh_token};
 use crate::db::schema::{refresh_tokens, sessions, users};
@@ -170,6 +171,8 @@ async fn rotate(
             .filter(sessions::revoked_at.is_null())
             .filter(sessions::expires_at.gt(now))
             .filter(users::blocked_at.is_null())
+            .filter(users::deactivated_at.is_null())
+            .filter(users::deleted_at.is_null())
             .select(sessions::user_id)
             .first(c)
             .await
@@ -221,18 +224,27 @@ async fn handle_spent(conn: &mut Conn, digest: &str, now: Timestamp) -> AppResul
     }
 }
 
-/// End the viewer's session, or all of their sessions.
-pub async fn logout(state: &AppState, viewer: Viewer, all_sessions: bool) -> AppResult<()> {
+/// End the viewer's session, or all of their sessions, and audit it (in the
+/// same transaction).
+pub async fn logout(
+    state: &AppState,
+    viewer: Viewer,
+    all_sessions: bool,
+    client: &ClientInfo,
+) -> AppResult<()> {
     let mut conn = state.pool.get().await?;
-    let ended = if all_sessions {
-        queries::revoke_all(&mut conn, viewer.user_id).await?
-    } else {
-        queries::revoke(&mut conn, viewer.user_id, viewer.session_id)
-            .await?
-            .map(|s| s.id)
-            .into_iter()
-            .collect()
-    };
+    let ended = conn
+        .write_tx(async |conn| -> AppResult<Vec<DbId>> {
+            let (ended, detail) = if all_sessions {
+                (queries::revoke_all(conn, viewer.user_id).await?, "ALL_SESSIONS")
+            } else {
+                let ended = queries::revoke(conn, viewer.user_id, viewer.session_id).await?;
+                (ended.map(|s| s.id).into_iter().collect(), "THIS_SESSION")
+            };
+            audit::record_with_detail(conn, AuditKind::LoggedOut, viewer.user_id, client, detail).await?;
+            Ok(ended)
+        })
+        .await?;
     state.sessions_ended(&ended);
     Ok(())
 }

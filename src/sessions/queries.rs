@@ -16,7 +16,8 @@ use crate::with_conn;
 const LAST_USED_GRANULARITY: std::time::Duration = std::time::Duration::from_secs(60);
 
 /// The viewer for a token's user and session, when the session is live and
-/// the account can sign in; also notes the use (at most once a minute).
+/// the account can sign in (not blocked, deactivated or deleted); also notes
+/// the use (at most once a minute).
 pub async fn live_viewer(conn: &mut Conn, user_id: DbId, session_id: DbId) -> AppResult<Option<Viewer>> {
     let now = now();
     let row: Option<(String, Timestamp)> = with_conn!(conn, |c| {
@@ -27,6 +28,8 @@ pub async fn live_viewer(conn: &mut Conn, user_id: DbId, session_id: DbId) -> Ap
             .filter(sessions::revoked_at.is_null())
             .filter(sessions::expires_at.gt(now))
             .filter(users::blocked_at.is_null())
+            .filter(users::deactivated_at.is_null())
+            .filter(users::deleted_at.is_null())
             .select((users::role, sessions::last_used_at))
             .first(c)
             .await
@@ -90,6 +93,23 @@ pub async fn revoke_all(conn: &mut Conn, user_id: DbId) -> AppResult<Vec<DbId>> 
         diesel::update(
             sessions::table
                 .filter(sessions::user_id.eq(user_id))
+                .filter(sessions::revoked_at.is_null()),
+        )
+        .set(sessions::revoked_at.eq(now))
+        .returning(sessions::id)
+        .get_results(c)
+        .await
+    })?)
+}
+
+/// End every live session of `user_id` except `keep`; returns the ids ended.
+pub async fn revoke_others(conn: &mut Conn, user_id: DbId, keep: DbId) -> AppResult<Vec<DbId>> {
+    let now = now();
+    Ok(with_conn!(conn, |c| {
+        diesel::update(
+            sessions::table
+                .filter(sessions::user_id.eq(user_id))
+                .filter(sessions::id.ne(keep))
                 .filter(sessions::revoked_at.is_null()),
         )
         .set(sessions::revoked_at.eq(now))

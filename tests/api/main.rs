@@ -5,13 +5,18 @@
 
 mod access;
 mod accounts;
+mod audit;
 mod common;
 mod http;
+mod lifecycle;
 mod listing;
 mod marketplace;
 mod portfolio;
+mod profile;
 mod schema;
+mod seed;
 mod sessions;
 mod statements;
+mod throttle;
 mod tokens;
 mod websocket;

@@ -1,0 +1,237 @@
+//! The account lifecycle: changing the password, deactivating (undone by
+//! signing in again) and deleting (personal data erased in place).
+//!
+//! Each workflow confirms the password first (argon2, outside any
+//! transaction), then writes in one `write_tx`, and tells the session cache
+//! and subscribers about the sessions it ended only after the commit.
+
+use diesel::prelude::*;
+use diesel_async::RunQueryDsl;
+
+use super::model::UserRow;
+use super::profile::ProfileChangeset;
+use super::queries;
+use crate::audit::{self, AuditKind};
+use crate::auth::Viewer;
+use crate::auth::password::{self, Password, Verified};
+use crate::db::schema::{portfolio_items, sessions, users};
+use crate::db::types::Timestamp;
+use crate::db::{Conn, DbId, now};
+use crate::error::{AppError, AppResult};
+use crate::sessions::model::ClientInfo;
+use crate::sessions::queries as session_queries;
+use crate::state::AppState;
+use crate::with_conn;
+
+/// The name everyone sees for a deleted account.
+pub const DELETED_NAME: &str = "Deleted user";
+
+/// Stored instead of a deleted account's password hash: not a PHC string, so
+/// no password verifies against it.
+const ERASED_PASSWORD_HASH: &str = "!erased";
+
+/// What replaces a deleted account's email: unique (it holds the id), and
+/// not an email address (no `@`), so it can be neither registered nor used
+/// to sign in, and the real address is free to register again.
+fn tombstone_email(user_id: DbId) -> String {
+    format!("deleted:{user_id}")
+}
+
+/// Check `password` against the viewer's stored hash. A wrong password is
+/// `BAD_USER_INPUT` on `field`: the caller is signed in, only this input is wrong.
+async fn confirm_password(
+    state: &AppState,
+    viewer: Viewer,
+    password: String,
+    field: &'static str,
+) -> AppResult<()> {
+    let stored = {
+        let mut conn = state.pool.get().await?;
+        queries::find_by_ids(&mut conn, &[viewer.user_id])
+            .await?
+            .pop()
+            .ok_or(AppError::NotFound("user"))?
+            .password_hash
+    };
+    match password::verify(password, Some(stored)).await? {
+        Verified::No => Err(AppError::bad_input(field, "the password is not correct")),
+        Verified::Yes | Verified::YesRehashed(_) => Ok(()),
+    }
+}
+
+/// Change the viewer's password and end their other sessions (the one
+/// making the request goes on). Errors: `BAD_USER_INPUT` on `newPassword`
+/// (length rules, or the same as the current one) or `currentPassword`
+/// (not the current password).
+pub async fn change_password(
+    state: &AppState,
+    viewer: Viewer,
+    client: &ClientInfo,
+    current_password: String,
+    new_password: String,
+) -> AppResult<()> {
+    let new_password = Password::parse(new_password, "newPassword")?;
+    if new_password.as_str() == current_password {
+        return Err(AppError::bad_input(
+            "newPassword",
+            "must differ from the current password",
+        ));
+    }
+    confirm_password(state, viewer, current_password, "currentPassword").await?;
+    let hash = password::hash(&new_password).await?;
+    let mut conn = state.pool.get().await?;
+    let ended = conn
+        .write_tx(async |conn| -> AppResult<Vec<DbId>> {
+            queries::set_password_hash(conn, viewer.user_id, &hash).await?;
+            audit::record(conn, AuditKind::PasswordChanged, viewer.user_id, client).await?;
+            session_queries::revoke_others(conn, viewer.user_id, viewer.session_id).await
+        })
+        .await?;
+    state.sessions_ended(&ended);
+    Ok(())
+}
+
+/// Deactivate the viewer's account: every session ends; signing in again
+/// reactivates it (see [`reactivate_on_login`]). Errors: `BAD_USER_INPUT` on
+/// `password`.
+pub async fn deactivate(
+    state: &AppState,
+    viewer: Viewer,
+    client: &ClientInfo,
+    password: String,
+) -> AppResult<()> {
+    confirm_password(state, viewer, password, "password").await?;
+    let mut conn = state.pool.get().await?;
+    let ended = conn
+        .write_tx(async |conn| -> AppResult<Vec<DbId>> {
+            let now = now();
+            let updated = with_conn!(conn, |c| {
+                diesel::update(not_deleted(viewer.user_id))
+                    .set((users::deactivated_at.eq(Some(now)), users::updated_at.eq(now)))
+                    .execute(c)
+                    .await
+            })?;
+            if updated == 0 {
+                return Err(AppError::NotFound("user"));
+            }
+            audit::record(conn, AuditKind::AccountDeactivated, viewer.user_id, client).await?;
+            session_queries::revoke_all(conn, viewer.user_id).await
+        })
+        .await?;
+    state.sessions_ended(&ended);
+    Ok(())
+}
+
+/// Delete the viewer's account: every session ends (and forgets its address
+/// and user agent), the personal data is erased (email → a tombstone, names,
+/// phone, address, bio, portfolio), the name becomes "Deleted user". The row
+/// stays, with its id and role, so the projects, proposals, contracts and
+/// reviews that point to it stay intact. Errors: `BAD_USER_INPUT` on `password`.
+pub async fn delete(
+    state: &AppState,
+    viewer: Viewer,
+    client: &ClientInfo,
+    password: String,
+) -> AppResult<()> {
+    confirm_password(state, viewer, password, "password").await?;
+    let user_id = viewer.user_id;
+    let mut conn = state.pool.get().await?;
+    let ended = conn
+        .write_tx(async |conn| -> AppResult<Vec<DbId>> {
+            let now = now();
+            let erase = ProfileChangeset::erased(DELETED_NAME, now);
+            let updated = with_conn!(conn, |c| {
+                diesel::update(not_deleted(user_id))
+                    .set((
+                        &erase,
+                        users::email.eq(tombstone_email(user_id)),
+                        users::password_hash.eq(ERASED_PASSWORD_HASH),
+                        users::deactivated_at.eq(None::<Timestamp>),
+                        users::deleted_at.eq(Some(now)),
+                    ))
+                    .execute(c)
+                    .await
+            })?;
+            if updated == 0 {
+                return Err(AppError::NotFound("user"));
+            }
+            let ended = session_queries::revoke_all(conn, user_id).await?;
+            forget_sessions_and_portfolio(conn, user_id).await?;
+            audit::record(conn, AuditKind::AccountDeleted, user_id, client).await?;
+            Ok(ended)
+        })
+        .await?;
+    state.sessions_ended(&ended);
+    Ok(())
+}
+
+/// The user `user_id`, unless deleted.
+#[diesel::dsl::auto_type]
+fn not_deleted(user_id: DbId) -> _ {
+    users::table
+        .filter(users::id.eq(user_id))
+        .filter(users::deleted_at.is_null())
+}
+
+/// The rest of a deletion's erasure: the sessions' client details and the
+/// portfolio (nothing points to either).
+async fn forget_sessions_and_portfolio(conn: &mut Conn, user_id: DbId) -> AppResult<()> {
+    with_conn!(conn, |c| {
+        diesel::update(sessions::table.filter(sessions::user_id.eq(user_id)))
+            .set((
+                sessions::ip.eq(None::<String>),
+                sessions::user_agent.eq(None::<String>),
+            ))
+            .execute(c)
+            .await
+    })?;
+    with_conn!(conn, |c| {
+        diesel::delete(portfolio_items::table.filter(portfolio_items::freelancer_id.eq(user_id)))
+            .execute(c)
+            .await
+    })?;
+    Ok(())
+}
+
+/// Called by sign-in once the password verified: a deleted account is
+/// refused (it has no email or password left, so this is a safety net),
+/// and a deactivated one is reactivated (and audited, in one transaction).
+pub async fn reactivate_on_login(conn: &mut Conn, user: UserRow, client: &ClientInfo) -> AppResult<UserRow> {
+    if user.deleted_at.is_some() {
+        return Err(AppError::Unauthenticated("invalid email or password"));
+    }
+    if user.deactivated_at.is_none() {
+        return Ok(user);
+    }
+    conn.write_tx(async |conn| {
+        let now = now();
+        let row = with_conn!(conn, |c| {
+            diesel::update(not_deleted(user.id))
+                .set((
+                    users::deactivated_at.eq(None::<Timestamp>),
+                    users::updated_at.eq(now),
+                ))
+                .returning(UserRow::as_returning())
+                .get_result(c)
+                .await
+                .optional()
+        })?;
+        let row = row.ok_or(AppError::Unauthenticated("invalid email or password"))?;
+        audit::record(conn, AuditKind::AccountReactivated, row.id, client).await?;
+        Ok(row)
+    })
+    .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::accounts::model::Email;
+
+    #[test]
+    fn tombstones_are_unique_and_not_email_addresses() {
+        let (a, b) = (DbId::new(), DbId::new());
+        assert_ne!(tombstone_email(a), tombstone_email(b));
+        assert!(Email::parse(&tombstone_email(a), "email").is_err());
+    }
+}

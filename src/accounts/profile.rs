@@ -1,0 +1,454 @@
+//! The profile a user edits about themself: names, phone, postal address and
+//! bio, with the rules each value follows and the partial update of them.
+//!
+//! `updateProfile` is partial: an omitted field stays as it is, an explicit
+//! `null` clears it (except `name`, which every account has). The address is
+//! one value (a JSON text column): it is replaced or cleared as a whole.
+
+use async_graphql::{InputObject, MaybeUndefined, SimpleObject};
+use diesel::prelude::*;
+use diesel_async::RunQueryDsl;
+use serde::{Deserialize, Serialize};
+
+use super::model::{UserRow, parse_name};
+use crate::auth::Viewer;
+use crate::db::now;
+use crate::db::schema::users;
+use crate::db::types::Timestamp;
+use crate::error::{AppError, AppResult};
+use crate::state::AppState;
+use crate::text::bounded;
+use crate::with_conn;
+
+/// Longest first or last name, in characters.
+const MAX_PERSON_NAME: usize = 100;
+/// Longest bio, in characters.
+const MAX_BIO: usize = 2000;
+/// Longest address line, in characters.
+const MAX_ADDRESS_LINE: usize = 200;
+/// Longest city or region, in characters.
+const MAX_PLACE: usize = 100;
+/// Longest postal code, in characters.
+const MAX_POSTAL_CODE: usize = 20;
+/// Fewest and most digits of an E.164 number (country code included).
+const PHONE_DIGITS: std::ops::RangeInclusive<usize> = 7..=15;
+
+/// Changes to the signed-in user's profile. An omitted field stays as it
+/// is; `null` clears it (`name` cannot be cleared). Text is trimmed; send
+/// `null`, not an empty string, to clear a field.
+#[derive(InputObject, Default)]
+pub struct UpdateProfileInput {
+    /// Display name, 1 to 100 characters; `null` is refused (`BAD_USER_INPUT`, field `name`).
+    pub name: MaybeUndefined<String>,
+    /// Given name, 1 to 100 characters (public); `null` clears it.
+    pub first_name: MaybeUndefined<String>,
+    /// Family name, 1 to 100 characters (private); `null` clears it.
+    pub last_name: MaybeUndefined<String>,
+    /// Phone number in E.164 form (`+` and 7 to 15 digits, like `+14155550123`;
+    /// spaces, dots, hyphens and parentheses are dropped) (private); `null` clears it.
+    pub phone: MaybeUndefined<String>,
+    /// Postal address, replacing the whole previous one (private); `null` clears it.
+    pub address: MaybeUndefined<AddressInput>,
+    /// A few words about the user, 1 to 2000 characters (public); `null` clears it.
+    pub bio: MaybeUndefined<String>,
+}
+
+/// A postal address. Errors name the part, like `address.country`.
+#[derive(InputObject, Clone)]
+pub struct AddressInput {
+    /// Street and number, 1 to 200 characters.
+    pub line1: String,
+    /// Apartment, floor, building, at most 200 characters; blank means none.
+    pub line2: Option<String>,
+    /// City or town, 1 to 100 characters.
+    pub city: String,
+    /// State, province or region, at most 100 characters; blank means none.
+    pub region: Option<String>,
+    /// Postal code, at most 20 characters; blank means none.
+    pub postal_code: Option<String>,
+    /// ISO 3166-1 alpha-2 country code (`DE`, `US`), any case; stored upper-case.
+    pub country: String,
+}
+
+/// A postal address.
+#[derive(SimpleObject, Serialize, Deserialize, Debug, Clone, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct Address {
+    /// Street and number.
+    pub line1: String,
+    /// Apartment, floor, building.
+    pub line2: Option<String>,
+    /// City or town.
+    pub city: String,
+    /// State, province or region.
+    pub region: Option<String>,
+    /// Postal code.
+    pub postal_code: Option<String>,
+    /// ISO 3166-1 alpha-2 country code, upper-case.
+    pub country: String,
+}
+
+impl Address {
+    /// The address stored on `row`, if any.
+    pub fn of(row: &UserRow) -> AppResult<Option<Address>> {
+        row.address
+            .as_deref()
+            .map(|text| {
+                serde_json::from_str(text)
+                    .map_err(|e| AppError::internal(format!("users.address is not an address: {e}")))
+            })
+            .transpose()
+    }
+
+    /// The stored form: a JSON object with the GraphQL field names.
+    fn to_db(&self) -> AppResult<String> {
+        serde_json::to_string(self).map_err(AppError::internal)
+    }
+}
+
+/// The columns a profile update sets: `None` leaves a column as it is,
+/// `Some(None)` sets it to `NULL`.
+#[derive(AsChangeset, Debug, Default, PartialEq, Eq)]
+#[diesel(table_name = users)]
+pub struct ProfileChangeset {
+    /// New display name.
+    pub name: Option<String>,
+    /// New given name.
+    pub first_name: Option<Option<String>>,
+    /// New family name.
+    pub last_name: Option<Option<String>>,
+    /// New phone number.
+    pub phone: Option<Option<String>>,
+    /// New bio.
+    pub bio: Option<Option<String>>,
+    /// New address (JSON, see [`Address`]).
+    pub address: Option<Option<String>>,
+    /// Always set (so the changeset is never empty).
+    pub updated_at: Option<Timestamp>,
+}
+
+impl ProfileChangeset {
+    /// Every profile field cleared and the display name replaced by `name`
+    /// (the erasure of a deleted account).
+    pub fn erased(name: &str, now: Timestamp) -> Self {
+        ProfileChangeset {
+            name: Some(name.to_owned()),
+            first_name: Some(None),
+            last_name: Some(None),
+            phone: Some(None),
+            bio: Some(None),
+            address: Some(None),
+            updated_at: Some(now),
+        }
+    }
+}
+
+/// ISO 3166-1 alpha-2: the 249 officially assigned codes, sorted.
+const COUNTRIES: [&str; 249] = [
+    "AD", "AE", "AF", "AG", "AI", "AL", "AM", "AO", "AQ", "AR", "AS", "AT", "AU", "AW", "AX", "AZ", "BA",
+    "BB", "BD", "BE", "BF", "BG", "BH", "BI", "BJ", "BL", "BM", "BN", "BO", "BQ", "BR", "BS", "BT", "BV",
+    "BW", "BY", "BZ", "CA", "CC", "CD", "CF", "CG", "CH", "CI", "CK", "CL", "CM", "CN", "CO", "CR", "CU",
+    "CV", "CW", "CX", "CY", "CZ", "DE", "DJ", "DK", "DM", "DO", "DZ", "EC", "EE", "EG", "EH", "ER", "ES",
+    "ET", "FI", "FJ", "FK", "FM", "FO", "FR", "GA", "GB", "GD", "GE", "GF", "GG", "GH", "GI", "GL", "GM",
+    "GN", "GP", "GQ", "GR", "GS", "GT", "GU", "GW", "GY", "HK", "HM", "HN", "HR", "HT", "HU", "ID", "IE",
+    "IL", "IM", "IN", "IO", "IQ", "IR", "IS", "IT", "JE", "JM", "JO", "JP", "KE", "KG", "KH", "KI", "KM",
+    "KN", "KP", "KR", "KW", "KY", "KZ", "LA", "LB", "LC", "LI", "LK", "LR", "LS", "LT", "LU", "LV", "LY",
+    "MA", "MC", "MD", "ME", "MF", "MG", "MH", "MK", "ML", "MM", "MN", "MO", "MP", "MQ", "MR", "MS", "MT",
+    "MU", "MV", "MW", "MX", "MY", "MZ", "NA", "NC", "NE", "NF", "NG", "NI", "NL", "NO", "NP", "NR", "NU",
+    "NZ", "OM", "PA", "PE", "PF", "PG", "PH", "PK", "PL", "PM", "PN", "PR", "PS", "PT", "PW", "PY", "QA",
+    "RE", "RO", "RS", "RU", "RW", "SA", "SB", "SC", "SD", "SE", "SG", "SH", "SI", "SJ", "SK", "SL", "SM",
+    "SN", "SO", "SR", "SS", "ST", "SV", "SX", "SY", "SZ", "TC", "TD", "TF", "TG", "TH", "TJ", "TK", "TL",
+    "TM", "TN", "TO", "TR", "TT", "TV", "TW", "TZ", "UA", "UG", "UM", "US", "UY", "UZ", "VA", "VC", "VE",
+    "VG", "VI", "VN", "VU", "WF", "WS", "YE", "YT", "ZA", "ZM", "ZW",
+];
+
+/// A country: an assigned ISO 3166-1 alpha-2 code, trimmed and upper-cased.
+pub fn parse_country(raw: &str, field: &'static str) -> AppResult<String> {
+    let code = raw.trim().to_ascii_uppercase();
+    if COUNTRIES.binary_search(&code.as_str()).is_ok() {
+        Ok(code)
+    } else {
+        Err(AppError::bad_input(
+            field,
+            "must be an ISO 3166-1 alpha-2 country code, like DE or US",
+        ))
+    }
+}
+
+/// A phone number in E.164: `+`, a non-zero digit, 7 to 15 digits in all.
+/// Spaces, dots, hyphens and parentheses are dropped first; nothing else is
+/// (no guessing a country for a national number).
+pub fn parse_phone(raw: &str) -> AppResult<String> {
+    let compact: String = raw
+        .trim()
+        .chars()
+        .filter(|c| !matches!(c, ' ' | '.' | '-' | '(' | ')'))
+        .collect();
+    let valid = compact.strip_prefix('+').is_some_and(|digits| {
+        PHONE_DIGITS.contains(&digits.len())
+            && digits.bytes().all(|b| b.is_ascii_digit())
+            && !digits.starts_with('0')
+    });
+    if valid {
+        Ok(compact)
+    } else {
+        Err(AppError::bad_input(
+            "phone",
+            "must be an international number in E.164 form, like +14155550123",
+        ))
+    }
+}
+
+/// An optional part of an address: trimmed, blank means none.
+fn optional_part(raw: Option<&str>, field: &'static str, max: usize) -> AppResult<Option<String>> {
+    let part = raw.map(|raw| bounded(raw, field, max, true)).transpose()?;
+    Ok(part.filter(|p| !p.is_empty()))
+}
+
+/// Check every part of an address.
+pub fn parse_address(input: &AddressInput) -> AppResult<Address> {
+    Ok(Address {
+        line1: bounded(&input.line1, "address.line1", MAX_ADDRESS_LINE, false)?,
+        line2: optional_part(input.line2.as_deref(), "address.line2", MAX_ADDRESS_LINE)?,
+        city: bounded(&input.city, "address.city", MAX_PLACE, false)?,
+        region: optional_part(input.region.as_deref(), "address.region", MAX_PLACE)?,
+        postal_code: optional_part(
+            input.postal_code.as_deref(),
+            "address.postalCode",
+            MAX_POSTAL_CODE,
+        )?,
+        country: parse_country(&input.country, "address.country")?,
+    })
+}
+
+/// An update of a nullable column: `None` when omitted, `Some(None)` for
+/// `null`, `Some(Some(value))` for a valid value.
+fn change<T, U>(
+    value: &MaybeUndefined<T>,
+    parse: impl FnOnce(&T) -> AppResult<U>,
+) -> AppResult<Option<Option<U>>> {
+    match value {
+        MaybeUndefined::Undefined => Ok(None),
+        MaybeUndefined::Null => Ok(Some(None)),
+        MaybeUndefined::Value(value) => parse(value).map(|parsed| Some(Some(parsed))),
+    }
+}
+
+/// Validate an update into the columns it sets (pure; the first invalid
+/// field is the error).
+pub fn changeset(input: &UpdateProfileInput, now: Timestamp) -> AppResult<ProfileChangeset> {
+    let name = match &input.name {
+        MaybeUndefined::Undefined => None,
+        MaybeUndefined::Null => {
+            return Err(AppError::bad_input("name", "the display name cannot be cleared"));
+        }
+        MaybeUndefined::Value(name) => Some(parse_name(name)?),
+    };
+    let person = |field| move |raw: &String| bounded(raw, field, MAX_PERSON_NAME, false);
+    Ok(ProfileChangeset {
+        name,
+        first_name: change(&input.first_name, person("firstName"))?,
+        last_name: change(&input.last_name, person("lastName"))?,
+        phone: change(&input.phone, |raw| parse_phone(raw))?,
+        bio: change(&input.bio, |raw| bounded(raw, "bio", MAX_BIO, false))?,
+        address: change(&input.address, |raw| parse_address(raw)?.to_db())?,
+        updated_at: Some(now),
+    })
+}
+
+/// Apply `input` to the viewer's own profile. Errors: `BAD_USER_INPUT` with
+/// the offending field.
+pub async fn update(state: &AppState, viewer: Viewer, input: &UpdateProfileInput) -> AppResult<UserRow> {
+    let changes = changeset(input, now())?;
+    let mut conn = state.pool.get().await?;
+    let row = with_conn!(&mut conn, |c| {
+        diesel::update(
+            users::table
+                .filter(users::id.eq(viewer.user_id))
+                .filter(users::deleted_at.is_null()),
+        )
+        .set(&changes)
+        .returning(UserRow::as_returning())
+        .get_result(c)
+        .await
+        .optional()
+    })?;
+    row.ok_or(AppError::NotFound("user"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn field<T>(result: AppResult<T>) -> Option<&'static str> {
+        match result {
+            Err(AppError::BadInput { field, .. }) => Some(field),
+            _ => None,
+        }
+    }
+
+    fn address(country: &str) -> AddressInput {
+        AddressInput {
+            line1: " 1 Main St ".into(),
+            line2: Some("  ".into()),
+            city: "Springfield".into(),
+            region: None,
+            postal_code: Some(" 12345 ".into()),
+            country: country.into(),
+        }
+    }
+
+    #[test]
+    fn phones_must_be_e164() {
+        assert_eq!(
+            parse_phone(" +1 (415) 555-0123 ").ok().as_deref(),
+            Some("+14155550123")
+        );
+        assert_eq!(
+            parse_phone("+49.30.1234567").ok().as_deref(),
+            Some("+49301234567")
+        );
+        assert_eq!(parse_phone("+6834002").ok().as_deref(), Some("+6834002"));
+        assert!(parse_phone(&format!("+{}", "1".repeat(15))).is_ok());
+        for bad in [
+            "",
+            "+",
+            "4155550123",
+            "004915112345678",
+            "+0123456789",
+            "+123456",
+            &format!("+{}", "1".repeat(16)),
+            "+1415555012x",
+            "+1/415/5550123",
+            "++14155550123",
+        ] {
+            assert_eq!(field(parse_phone(bad)), Some("phone"), "{bad}");
+        }
+    }
+
+    #[test]
+    fn countries_are_assigned_alpha2_codes() {
+        assert!(COUNTRIES.windows(2).all(|w| w[0] < w[1]), "sorted, no duplicates");
+        assert!(
+            COUNTRIES
+                .iter()
+                .all(|c| c.len() == 2 && c.bytes().all(|b| b.is_ascii_uppercase()))
+        );
+        assert_eq!(parse_country(" de ", "country").ok().as_deref(), Some("DE"));
+        assert_eq!(parse_country("Us", "country").ok().as_deref(), Some("US"));
+        for bad in ["", "D", "DEU", "XX", "UK", "ZZ", "é"] {
+            assert_eq!(field(parse_country(bad, "country")), Some("country"), "{bad}");
+        }
+    }
+
+    #[test]
+    fn addresses_are_trimmed_and_blank_optional_parts_dropped() {
+        let parsed = parse_address(&address("fr")).ok();
+        assert_eq!(
+            parsed,
+            Some(Address {
+                line1: "1 Main St".into(),
+                line2: None,
+                city: "Springfield".into(),
+                region: None,
+                postal_code: Some("12345".into()),
+                country: "FR".into(),
+            })
+        );
+        assert_eq!(field(parse_address(&address("XX"))), Some("address.country"));
+        let blank_city = AddressInput {
+            city: " ".into(),
+            ..address("FR")
+        };
+        assert_eq!(field(parse_address(&blank_city)), Some("address.city"));
+        let long_code = AddressInput {
+            postal_code: Some("1".repeat(21)),
+            ..address("FR")
+        };
+        assert_eq!(field(parse_address(&long_code)), Some("address.postalCode"));
+        let long_line = AddressInput {
+            line2: Some("x".repeat(201)),
+            ..address("FR")
+        };
+        assert_eq!(field(parse_address(&long_line)), Some("address.line2"));
+    }
+
+    #[test]
+    fn omitted_fields_stay_and_null_clears() {
+        let at = now();
+        let untouched = changeset(&UpdateProfileInput::default(), at).ok();
+        assert_eq!(
+            untouched,
+            Some(ProfileChangeset {
+                updated_at: Some(at),
+                ..ProfileChangeset::default()
+            })
+        );
+        let input = UpdateProfileInput {
+            first_name: MaybeUndefined::Value(" Ann ".into()),
+            phone: MaybeUndefined::Null,
+            address: MaybeUndefined::Null,
+            ..UpdateProfileInput::default()
+        };
+        let changes = changeset(&input, at).ok().unwrap_or_default();
+        assert_eq!(changes.first_name, Some(Some("Ann".into())));
+        assert_eq!(changes.phone, Some(None));
+        assert_eq!(changes.address, Some(None));
+        assert_eq!((changes.name, changes.last_name, changes.bio), (None, None, None));
+        let with_address = UpdateProfileInput {
+            address: MaybeUndefined::Value(address("de")),
+            ..UpdateProfileInput::default()
+        };
+        let changes = changeset(&with_address, at).ok().unwrap_or_default();
+        assert_eq!(
+            changes.address.flatten().as_deref(),
+            Some(
+                r#"{"line1":"1 Main St","line2":null,"city":"Springfield","region":null,"postalCode":"12345","country":"DE"}"#
+            )
+        );
+    }
+
+    #[test]
+    fn lengths_and_name_rules_name_their_field() {
+        let at = now();
+        let cases = [
+            (
+                UpdateProfileInput {
+                    name: MaybeUndefined::Null,
+                    ..UpdateProfileInput::default()
+                },
+                "name",
+            ),
+            (
+                UpdateProfileInput {
+                    first_name: MaybeUndefined::Value("x".repeat(101)),
+                    ..UpdateProfileInput::default()
+                },
+                "firstName",
+            ),
+            (
+                UpdateProfileInput {
+                    last_name: MaybeUndefined::Value("  ".into()),
+                    ..UpdateProfileInput::default()
+                },
+                "lastName",
+            ),
+            (
+                UpdateProfileInput {
+                    bio: MaybeUndefined::Value("x".repeat(2001)),
+                    ..UpdateProfileInput::default()
+                },
+                "bio",
+            ),
+        ];
+        for (input, expected) in cases {
+            assert_eq!(field(changeset(&input, at)), Some(expected));
+        }
+        let longest = UpdateProfileInput {
+            bio: MaybeUndefined::Value("é".repeat(2000)),
+            first_name: MaybeUndefined::Value("x".repeat(100)),
+            ..UpdateProfileInput::default()
+        };
+        assert!(changeset(&longest, at).is_ok());
+    }
+}
