@@ -12,7 +12,7 @@ use crate::error::AppResult;
 use crate::graphql::pagination::PageArgs;
 use crate::projects::model::ProjectRow;
 use crate::proposals::model::ProposalRow;
-use crate::with_conn;
+use crate::{newest_first_page, with_conn};
 
 /// The cursor tag of contract lists (newest first).
 pub const ORDER: &str = "STARTED_AT_DESC";
@@ -73,25 +73,16 @@ pub async fn list(
             }
             q
         };
-        let total: i64 = if with_total {
-            build().count().get_result(c).await?
-        } else {
-            0
-        };
-        let mut q = build().order((contracts::started_at.desc(), contracts::id.desc()));
-        if let Some((at, id)) = after {
-            q = q.filter(
-                contracts::started_at
-                    .lt(at)
-                    .or(contracts::started_at.eq(at).and(contracts::id.lt(id))),
-            );
-        }
-        let rows = q
-            .limit(args.fetch())
-            .select(ContractRow::as_select())
-            .load(c)
-            .await?;
-        Ok::<_, diesel::result::Error>((rows, total))
+        newest_first_page!(
+            c,
+            build,
+            contracts::started_at,
+            contracts::id,
+            ContractRow,
+            after,
+            args.fetch(),
+            with_total
+        )
     })?)
 }
 

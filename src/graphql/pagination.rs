@@ -141,6 +141,28 @@ impl PageArgs {
     }
 }
 
+/// One newest-first keyset page inside a `with_conn!` body: the total (when
+/// `$with_total`) over `$build()`, then up to `$fetch` rows after `$after`
+/// (from [`PageArgs::after_time`]), ordered by `$time` then `$id`, both
+/// descending. `$build` is a closure returning the filtered boxed query, so
+/// both statements share one filter.
+#[macro_export]
+macro_rules! newest_first_page {
+    ($c:ident, $build:ident, $time:expr, $id:expr, $row:ty, $after:expr, $fetch:expr, $with_total:expr) => {{
+        let total: i64 = if $with_total {
+            $build().count().get_result($c).await?
+        } else {
+            0
+        };
+        let mut query = $build().order(($time.desc(), $id.desc()));
+        if let Some((at, id)) = $after {
+            query = query.filter($time.lt(at).or($time.eq(at).and($id.lt(id))));
+        }
+        let rows = query.limit($fetch).select(<$row>::as_select()).load($c).await?;
+        Ok::<_, diesel::result::Error>((rows, total))
+    }};
+}
+
 /// Does the query select `totalCount` on this connection?
 pub fn wants_total(ctx: &Context<'_>) -> bool {
     ctx.look_ahead().field("totalCount").exists()

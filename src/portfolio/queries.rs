@@ -9,7 +9,7 @@ use crate::db::schema::portfolio_items;
 use crate::db::{Conn, DbId};
 use crate::error::AppResult;
 use crate::graphql::pagination::PageArgs;
-use crate::with_conn;
+use crate::{newest_first_page, with_conn};
 
 /// The cursor tag of portfolio lists (newest first).
 pub const ORDER: &str = "CREATED_AT_DESC";
@@ -72,31 +72,20 @@ pub async fn list_by_freelancer(
 ) -> AppResult<(Vec<PortfolioItemRow>, i64)> {
     let after = args.after_time()?;
     Ok(with_conn!(conn, |c| {
-        let total: i64 = if with_total {
+        let build = || {
             portfolio_items::table
                 .filter(portfolio_items::freelancer_id.eq(freelancer))
-                .count()
-                .get_result(c)
-                .await?
-        } else {
-            0
+                .into_boxed()
         };
-        let mut query = portfolio_items::table
-            .filter(portfolio_items::freelancer_id.eq(freelancer))
-            .order((portfolio_items::created_at.desc(), portfolio_items::id.desc()))
-            .into_boxed();
-        if let Some((at, id)) = after {
-            query = query.filter(
-                portfolio_items::created_at
-                    .lt(at)
-                    .or(portfolio_items::created_at.eq(at).and(portfolio_items::id.lt(id))),
-            );
-        }
-        let rows = query
-            .limit(args.fetch())
-            .select(PortfolioItemRow::as_select())
-            .load(c)
-            .await?;
-        Ok::<_, diesel::result::Error>((rows, total))
+        newest_first_page!(
+            c,
+            build,
+            portfolio_items::created_at,
+            portfolio_items::id,
+            PortfolioItemRow,
+            after,
+            args.fetch(),
+            with_total
+        )
     })?)
 }

@@ -11,7 +11,7 @@ use crate::db::schema::{projects, proposals};
 use crate::db::{Conn, DbId, now};
 use crate::error::AppResult;
 use crate::graphql::pagination::PageArgs;
-use crate::with_conn;
+use crate::{newest_first_page, with_conn};
 
 /// The cursor tag of proposal lists (newest first).
 pub const ORDER: &str = "CREATED_AT_DESC";
@@ -65,25 +65,16 @@ pub async fn list(
             }
             q
         };
-        let total: i64 = if with_total {
-            build().count().get_result(c).await?
-        } else {
-            0
-        };
-        let mut q = build().order((proposals::created_at.desc(), proposals::id.desc()));
-        if let Some((at, id)) = after {
-            q = q.filter(
-                proposals::created_at
-                    .lt(at)
-                    .or(proposals::created_at.eq(at).and(proposals::id.lt(id))),
-            );
-        }
-        let rows = q
-            .limit(args.fetch())
-            .select(ProposalRow::as_select())
-            .load(c)
-            .await?;
-        Ok::<_, diesel::result::Error>((rows, total))
+        newest_first_page!(
+            c,
+            build,
+            proposals::created_at,
+            proposals::id,
+            ProposalRow,
+            after,
+            args.fetch(),
+            with_total
+        )
     })?)
 }
 

@@ -9,7 +9,7 @@ use crate::db::schema::reviews;
 use crate::db::{Conn, DbId};
 use crate::error::AppResult;
 use crate::graphql::pagination::PageArgs;
-use crate::with_conn;
+use crate::{newest_first_page, with_conn};
 
 /// The cursor tag of review lists (newest first).
 pub const ORDER: &str = "CREATED_AT_DESC";
@@ -46,31 +46,16 @@ pub async fn received(
 ) -> AppResult<(Vec<ReviewRow>, i64)> {
     let after = args.after_time()?;
     Ok(with_conn!(conn, |c| {
-        let total: i64 = if with_total {
-            reviews::table
-                .filter(reviews::reviewee_id.eq(user))
-                .count()
-                .get_result(c)
-                .await?
-        } else {
-            0
-        };
-        let mut q = reviews::table
-            .filter(reviews::reviewee_id.eq(user))
-            .order((reviews::created_at.desc(), reviews::id.desc()))
-            .into_boxed();
-        if let Some((at, id)) = after {
-            q = q.filter(
-                reviews::created_at
-                    .lt(at)
-                    .or(reviews::created_at.eq(at).and(reviews::id.lt(id))),
-            );
-        }
-        let rows = q
-            .limit(args.fetch())
-            .select(ReviewRow::as_select())
-            .load(c)
-            .await?;
-        Ok::<_, diesel::result::Error>((rows, total))
+        let build = || reviews::table.filter(reviews::reviewee_id.eq(user)).into_boxed();
+        newest_first_page!(
+            c,
+            build,
+            reviews::created_at,
+            reviews::id,
+            ReviewRow,
+            after,
+            args.fetch(),
+            with_total
+        )
     })?)
 }
