@@ -77,6 +77,34 @@ pub struct LoginThrottle {
     pub lockout: Duration,
 }
 
+/// Outgoing mail (see `crate::mail`).
+#[derive(Debug, Clone)]
+pub struct MailConfig {
+    /// `SMTP_URL` (unset: mail goes to the log; required in production): lettre's
+    /// form, `smtp://user:pass@host:587?tls=required` (STARTTLS), `smtps://…`
+    /// (implicit TLS) or `smtp://host:port` (plain, local relays only).
+    pub smtp_url: Option<Secret>,
+    /// `MAIL_FROM` (`Agora <no-reply@localhost>`; required in production): the sender.
+    pub from: lettre::message::Mailbox,
+    /// `MAIL_RETRY_BASE` (30s): wait after a first failed send; doubles with
+    /// every failure, up to an hour.
+    pub retry_base: Duration,
+}
+
+/// Email verification, password recovery and the sign-up challenge.
+#[derive(Debug, Clone, Copy)]
+pub struct AccountRules {
+    /// `VERIFY_TOKEN_TTL` (48h): life of an email verification link.
+    pub verify_token_ttl: Duration,
+    /// `RESET_TOKEN_TTL` (1h): life of a password reset link.
+    pub reset_token_ttl: Duration,
+    /// `REQUIRE_VERIFIED_EMAIL` (false): only users with a verified email may
+    /// create projects and submit proposals.
+    pub require_verified_email: bool,
+    /// `SIGNUP_CAPTCHA` (false): `register` requires an answered `captcha`.
+    pub signup_captcha: bool,
+}
+
 /// The server's configuration.
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -116,6 +144,13 @@ pub struct Config {
     pub limits: GraphqlLimits,
     /// Sign-in throttling.
     pub login_throttle: LoginThrottle,
+    /// `PUBLIC_URL` (`http://localhost:PORT`): where users reach the front end
+    /// and files; mailed links start with it (never with the request's Host).
+    pub public_url: String,
+    /// Outgoing mail.
+    pub mail: MailConfig,
+    /// Verification, recovery and sign-up rules.
+    pub accounts: AccountRules,
 }
 
 /// A configuration variable with a bad value.
@@ -217,7 +252,26 @@ impl Config {
             })
             .collect::<Result<Vec<_>, _>>()?;
         let host = parse("HOST", "127.0.0.1")?;
-        let port = parse("PORT", "8080")?;
+        let port: u16 = {
+            let port = parse("PORT", "8080")?;
+            port.parse()
+                .map_err(|_| invalid("PORT", format!("{port:?} is not a port")))?
+        };
+        let flag = |name: &'static str| -> Result<bool, ConfigError> {
+            var(name).map_or(Ok(false), |v| {
+                parse_bool(&v).ok_or_else(|| invalid(name, "use true or false"))
+            })
+        };
+        let public_url = parse("PUBLIC_URL", &format!("http://localhost:{port}"))?;
+        if !(public_url.starts_with("http://") || public_url.starts_with("https://"))
+            || http::Uri::try_from(public_url.as_str()).is_err()
+        {
+            return Err(invalid(
+                "PUBLIC_URL",
+                format!("{public_url:?} is not an http(s) URL"),
+            ));
+        }
+        let mail = mail_config(&var, app_env)?;
 
         let config = Config {
             database_url: parse("DATABASE_URL", "sqlite://agora.db")?,
@@ -225,9 +279,7 @@ impl Config {
             host: host
                 .parse()
                 .map_err(|_| invalid("HOST", format!("{host:?} is not an IP address")))?,
-            port: port
-                .parse()
-                .map_err(|_| invalid("PORT", format!("{port:?} is not a port")))?,
+            port,
             app_env,
             jwt_secret,
             access_token_ttl: duration("ACCESS_TOKEN_TTL", "15m")?,
@@ -252,7 +304,24 @@ impl Config {
                 max_failures_per_ip: at_least_one("LOGIN_MAX_FAILURES_PER_IP", 50)?,
                 lockout: duration("LOGIN_LOCKOUT", "15m")?,
             },
+            public_url: public_url.trim_end_matches('/').to_owned(),
+            mail,
+            accounts: AccountRules {
+                verify_token_ttl: duration("VERIFY_TOKEN_TTL", "48h")?,
+                reset_token_ttl: duration("RESET_TOKEN_TTL", "1h")?,
+                require_verified_email: flag("REQUIRE_VERIFIED_EMAIL")?,
+                signup_captcha: flag("SIGNUP_CAPTCHA")?,
+            },
         };
+        for (name, ttl) in [
+            ("VERIFY_TOKEN_TTL", config.accounts.verify_token_ttl),
+            ("RESET_TOKEN_TTL", config.accounts.reset_token_ttl),
+            ("MAIL_RETRY_BASE", config.mail.retry_base),
+        ] {
+            if ttl.is_zero() {
+                return Err(invalid(name, "must be positive"));
+            }
+        }
         if config.access_token_ttl.is_zero() || config.access_token_ttl >= config.refresh_token_ttl {
             return Err(invalid(
                 "ACCESS_TOKEN_TTL",
@@ -282,6 +351,47 @@ impl Config {
     pub fn uses_dev_secret(&self) -> bool {
         self.jwt_secret.expose() == DEV_JWT_SECRET
     }
+}
+
+/// `SMTP_URL`, `MAIL_FROM` and `MAIL_RETRY_BASE`: both addresses are checked
+/// now (no connection is made), and production needs real ones.
+fn mail_config(var: &impl Fn(&str) -> Option<String>, app_env: AppEnv) -> Result<MailConfig, ConfigError> {
+    use lettre::{AsyncSmtpTransport, Tokio1Executor};
+    let production = app_env == AppEnv::Production;
+    let smtp_url = match var("SMTP_URL") {
+        Some(url) => {
+            AsyncSmtpTransport::<Tokio1Executor>::from_url(&url)
+                .map_err(|e| invalid("SMTP_URL", format!("not an smtp:// or smtps:// URL ({e})")))?;
+            Some(Secret::new(url))
+        }
+        None if production => {
+            return Err(invalid(
+                "SMTP_URL",
+                "required in production (mail carries sign-in links)",
+            ));
+        }
+        None => None,
+    };
+    let from = match var("MAIL_FROM") {
+        Some(from) => from.parse().map_err(|_| {
+            invalid(
+                "MAIL_FROM",
+                format!("{from:?} is not a mailbox like Agora <no-reply@example.com>"),
+            )
+        })?,
+        None if production => return Err(invalid("MAIL_FROM", "required in production")),
+        None => lettre::message::Mailbox::new(
+            Some("Agora".to_owned()),
+            lettre::Address::new("no-reply", "localhost").map_err(|e| invalid("MAIL_FROM", e.to_string()))?,
+        ),
+    };
+    let retry_base = parse_duration(&var("MAIL_RETRY_BASE").unwrap_or_else(|| "30s".to_owned()))
+        .map_err(|reason| invalid("MAIL_RETRY_BASE", reason))?;
+    Ok(MailConfig {
+        smtp_url,
+        from,
+        retry_base,
+    })
 }
 
 fn parse_bool(v: &str) -> Option<bool> {
@@ -329,6 +439,17 @@ mod tests {
         assert_eq!(c.login_throttle.max_failures, 5);
         assert_eq!(c.login_throttle.max_failures_per_ip, 50);
         assert_eq!(c.login_throttle.lockout, Duration::from_secs(900));
+        assert_eq!(c.public_url, "http://localhost:8080");
+        assert!(c.mail.smtp_url.is_none());
+        assert_eq!(c.mail.from.to_string(), "Agora <no-reply@localhost>");
+        assert_eq!(c.accounts.verify_token_ttl, Duration::from_secs(48 * 3600));
+        assert_eq!(c.accounts.reset_token_ttl, Duration::from_secs(3600));
+        assert!(!c.accounts.require_verified_email && !c.accounts.signup_captcha);
+        let c = config(&[("PORT", "9000"), ("PUBLIC_URL", "https://agora.example.com/")]);
+        assert_eq!(
+            c.map(|c| c.public_url).ok().as_deref(),
+            Some("https://agora.example.com")
+        );
     }
 
     #[test]
@@ -339,8 +460,18 @@ mod tests {
             .err()
             .map(|e| e.name);
         assert_eq!(err, Some("JWT_SECRET"));
-        let ok = config(&[("APP_ENV", "production"), ("JWT_SECRET", &"k".repeat(32))]);
-        assert!(ok.is_ok_and(|c| !c.graphiql));
+        let secret = "k".repeat(32);
+        let production = [("APP_ENV", "production"), ("JWT_SECRET", secret.as_str())];
+        let err = config(&production).err().map(|e| e.name);
+        assert_eq!(err, Some("SMTP_URL"), "production needs real mail");
+        let with_smtp = [
+            &production[..],
+            &[("SMTP_URL", "smtp://mail.example.com:587?tls=required")],
+        ]
+        .concat();
+        assert_eq!(config(&with_smtp).err().map(|e| e.name), Some("MAIL_FROM"));
+        let ok = config(&[&with_smtp[..], &[("MAIL_FROM", "Agora <no-reply@example.com>")]].concat());
+        assert!(ok.is_ok_and(|c| !c.graphiql && c.mail.smtp_url.is_some()));
     }
 
     #[test]
@@ -360,6 +491,14 @@ mod tests {
             ("LOGIN_MAX_FAILURES_PER_IP", "-3"),
             ("LOGIN_LOCKOUT", "0"),
             ("LOGIN_LOCKOUT", "forever"),
+            ("PUBLIC_URL", "example.com"),
+            ("SMTP_URL", "http://mail.example.com"),
+            ("MAIL_FROM", "not an address"),
+            ("MAIL_RETRY_BASE", "0"),
+            ("VERIFY_TOKEN_TTL", "0"),
+            ("RESET_TOKEN_TTL", "soon"),
+            ("REQUIRE_VERIFIED_EMAIL", "maybe"),
+            ("SIGNUP_CAPTCHA", "2"),
         ] {
             let got = config(&[(name, value)]).err().map(|e| e.name);
             let expected = if name == "ADMIN_EMAIL" {

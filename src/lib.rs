@@ -13,6 +13,7 @@ pub mod error;
 pub mod events;
 pub mod graphql;
 pub mod http;
+pub mod mail;
 pub mod money;
 pub mod portfolio;
 pub mod projects;

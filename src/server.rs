@@ -52,6 +52,10 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
             Err(err) => anyhow::bail!("ADMIN_EMAIL/ADMIN_PASSWORD: {}", err.message()),
         }
     }
+    crate::mail::deliver::spawn(state.clone());
+    if config.mail.smtp_url.is_none() {
+        tracing::warn!("SMTP_URL is not set: mail is written to the log, not sent (development only)");
+    }
     let addr = SocketAddr::new(config.host, config.port);
     let listener = tokio::net::TcpListener::bind(addr)
         .await

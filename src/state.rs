@@ -1,5 +1,5 @@
 //! What every request shares: the pool, configuration, keys, the session
-//! cache and the event bus.
+//! cache, the event bus and the mail deliverer's signal.
 
 use std::sync::Arc;
 
@@ -8,6 +8,7 @@ use crate::auth::tokens::TokenKeys;
 use crate::config::Config;
 use crate::db::{DbId, Pool};
 use crate::events::{Event, Events};
+use crate::mail::MailSignal;
 
 /// Shared application state; cheap to clone.
 #[derive(Clone)]
@@ -22,6 +23,8 @@ pub struct AppState {
     pub sessions: Arc<SessionCache>,
     /// Fan-out of domain events to subscriptions.
     pub events: Events,
+    /// Wakes the mail deliverer after mail was committed.
+    pub mail: MailSignal,
 }
 
 impl AppState {
@@ -33,6 +36,7 @@ impl AppState {
             config: Arc::new(config),
             sessions: Arc::new(SessionCache::default()),
             events: Events::default(),
+            mail: MailSignal::default(),
         }
     }
 

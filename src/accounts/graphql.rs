@@ -215,6 +215,11 @@ pub struct RegisterInput {
     pub name: String,
     /// `CLIENT` or `FREELANCER`.
     pub role: Role,
+    /// The `id` of a `captcha` challenge; required when the server asks for
+    /// one (`SIGNUP_CAPTCHA`), ignored otherwise.
+    pub captcha_id: Option<ID>,
+    /// The challenge's answer, in digits.
+    pub captcha_answer: Option<String>,
 }
 
 /// Sign-in details.
@@ -264,14 +269,18 @@ pub struct AccountsMutation;
 
 #[Object]
 impl AccountsMutation {
-    /// Create an account and sign in. Errors: `BAD_USER_INPUT` (field `email`,
-    /// `password`, `name` or `role`), `CONFLICT` (field `email`).
+    /// Create an account and sign in. A link to verify the email is mailed
+    /// (see `verifyEmail`). Errors: `BAD_USER_INPUT` (field `email`,
+    /// `password`, `name`, `role`, or, when a captcha is required,
+    /// `captchaId` or `captchaAnswer`), `CONFLICT` (field `email`).
     async fn register(&self, ctx: &Context<'_>, input: RegisterInput) -> async_graphql::Result<AuthPayload> {
         let registration = Registration {
             email: input.email,
             password: input.password,
             name: input.name,
             role: input.role,
+            captcha_id: input.captcha_id,
+            captcha_answer: input.captcha_answer,
         };
         let (user, tokens) = ops::register(state(ctx)?, registration, &client_info(ctx)).await?;
         Ok(AuthPayload::new(tokens, user))

@@ -39,7 +39,7 @@ fn tombstone_email(user_id: DbId) -> String {
 
 /// Check `password` against the viewer's stored hash. A wrong password is
 /// `BAD_USER_INPUT` on `field`: the caller is signed in, only this input is wrong.
-async fn confirm_password(
+pub(super) async fn confirm_password(
     state: &AppState,
     viewer: Viewer,
     password: String,

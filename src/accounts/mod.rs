@@ -1,6 +1,10 @@
-//! Accounts: users, their roles, sign-up and sign-in, the profile and the
-//! account lifecycle (password change, deactivation, deletion).
+//! Accounts: users, their roles, sign-up (with its optional captcha) and
+//! sign-in, email verification and change, password recovery, the profile
+//! and the account lifecycle (password change, deactivation, deletion).
 
+pub mod captcha;
+pub mod email_graphql;
+pub mod email_tokens;
 pub mod graphql;
 pub mod lifecycle;
 pub mod lifecycle_graphql;
@@ -9,3 +13,5 @@ pub mod model;
 pub mod ops;
 pub mod profile;
 pub mod queries;
+pub mod recovery;
+pub mod verification;

@@ -1,7 +1,7 @@
 //! Account workflows: sign up, sign in, and the configured super admin.
 
 use super::model::{Email, NewUser, Role, UserRow, parse_name};
-use super::queries;
+use super::{captcha, queries, verification};
 use crate::audit::{self, AuditKind, LoginFailure};
 use crate::auth::password::{self, Password, Verified};
 use crate::auth::throttle::LoginAttempt;
@@ -21,9 +21,15 @@ pub struct Registration {
     pub name: String,
     /// `CLIENT` or `FREELANCER`.
     pub role: Role,
+    /// The answered challenge (checked when `SIGNUP_CAPTCHA` is on).
+    pub captcha_id: Option<async_graphql::ID>,
+    /// Its answer.
+    pub captcha_answer: Option<String>,
 }
 
-/// Create an account and sign it in, in one transaction.
+/// Create an account, mail its verification link and sign it in, in one
+/// transaction. With `SIGNUP_CAPTCHA`, the challenge is used up first (right
+/// or wrong, and even if the sign-up then fails).
 pub async fn register(
     state: &AppState,
     input: Registration,
@@ -35,28 +41,40 @@ pub async fn register(
         return Err(AppError::bad_input("role", "sign up as CLIENT or FREELANCER"));
     }
     let password = Password::parse(input.password, "password")?;
-    let hash = password::hash(&password).await?;
     let mut conn = state.pool.get().await?;
-    conn.write_tx(async |conn| {
-        let now = now();
-        let user = queries::insert(
-            conn,
-            &NewUser {
-                id: DbId::new(),
-                email: email.as_str(),
-                password_hash: &hash,
-                name: &name,
-                role: input.role.as_str(),
-                created_at: now,
-                updated_at: now,
-            },
+    if state.config.accounts.signup_captcha {
+        captcha::answer(
+            &mut conn,
+            input.captcha_id.as_ref(),
+            input.captcha_answer.as_deref(),
         )
         .await?;
-        let tokens = sessions::start(state, conn, user.id, client).await?;
-        audit::record(conn, AuditKind::SignedUp, user.id, client).await?;
-        Ok((user, tokens))
-    })
-    .await
+    }
+    let hash = password::hash(&password).await?;
+    let registered = conn
+        .write_tx(async |conn| -> AppResult<(UserRow, Tokens)> {
+            let now = now();
+            let user = queries::insert(
+                conn,
+                &NewUser {
+                    id: DbId::new(),
+                    email: email.as_str(),
+                    password_hash: &hash,
+                    name: &name,
+                    role: input.role.as_str(),
+                    created_at: now,
+                    updated_at: now,
+                },
+            )
+            .await?;
+            let tokens = sessions::start(state, conn, user.id, client).await?;
+            audit::record(conn, AuditKind::SignedUp, user.id, client).await?;
+            verification::send_verification(conn, state, &user).await?;
+            Ok((user, tokens))
+        })
+        .await?;
+    state.mail.wake();
+    Ok(registered)
 }
 
 /// Sign in. An unknown email and a wrong password answer alike, after the same
@@ -138,7 +156,10 @@ pub async fn ensure_super_admin(state: &AppState, email: &str, password: String)
         updated_at: now,
     };
     match queries::insert(&mut conn, &new).await {
-        Ok(_) => Ok(AdminOutcome::Created),
+        // The operator chose the address: it needs no verification mail.
+        Ok(admin) => queries::mark_email_verified(&mut conn, admin.id)
+            .await
+            .map(|()| AdminOutcome::Created),
         Err(AppError::Conflict { .. }) => Ok(AdminOutcome::AlreadyExists),
         Err(e) => Err(e),
     }

@@ -53,3 +53,15 @@ pub async fn set_password_hash(conn: &mut Conn, id: DbId, hash: &str) -> AppResu
     })?;
     Ok(())
 }
+
+/// Mark the user's current email verified (if it is not already).
+pub async fn mark_email_verified(conn: &mut Conn, id: DbId) -> AppResult<()> {
+    let now = now();
+    with_conn!(conn, |c| {
+        diesel::update(users::table.find(id).filter(users::email_verified_at.is_null()))
+            .set((users::email_verified_at.eq(Some(now)), users::updated_at.eq(now)))
+            .execute(c)
+            .await
+    })?;
+    Ok(())
+}

@@ -145,16 +145,7 @@ impl<'a> LoginAttempt<'a> {
     /// attempt back from the address's count, and audit the sign-in. Call it
     /// inside the transaction that starts the session.
     pub async fn succeeded(&self, conn: &mut Conn, user: DbId) -> AppResult<()> {
-        let digest = self.email_digest.as_str();
-        with_conn!(conn, |c| {
-            diesel::delete(
-                login_failures::table
-                    .filter(login_failures::scope.eq(Scope::Account.as_str()))
-                    .filter(login_failures::key.eq(digest)),
-            )
-            .execute(c)
-            .await
-        })?;
+        forget_account_failures(conn, &self.email_digest).await?;
         if let Some(ip) = self.client.ip.as_deref() {
             with_conn!(conn, |c| {
                 diesel::update(
@@ -170,6 +161,22 @@ impl<'a> LoginAttempt<'a> {
         }
         audit::record(conn, AuditKind::LoginSucceeded, user, self.client).await
     }
+}
+
+/// Forget the failed sign-ins counted against the account whose email has
+/// this digest ([`audit::email_digest`]): after a sign-in, or a password reset
+/// (whoever reset it may sign in at once).
+pub async fn forget_account_failures(conn: &mut Conn, email_digest: &str) -> AppResult<()> {
+    with_conn!(conn, |c| {
+        diesel::delete(
+            login_failures::table
+                .filter(login_failures::scope.eq(Scope::Account.as_str()))
+                .filter(login_failures::key.eq(email_digest)),
+        )
+        .execute(c)
+        .await
+    })?;
+    Ok(())
 }
 
 /// Count one attempt on the (`scope`, `key`) counter, starting a new window

@@ -99,8 +99,8 @@ impl TokenKeys {
     }
 }
 
-/// A new refresh token: what the client gets, and the digest stored.
-pub fn new_refresh_token() -> AppResult<(String, String)> {
+/// A new opaque token (refresh tokens, mailed links): what the client gets, and the digest stored.
+pub fn new_opaque_token() -> AppResult<(String, String)> {
     let mut bytes = [0u8; 32];
     getrandom::fill(&mut bytes).map_err(AppError::internal)?;
     let token = URL_SAFE_NO_PAD.encode(bytes);
@@ -144,8 +144,8 @@ mod tests {
 
     #[test]
     fn refresh_tokens_are_random_and_stored_digested() {
-        let (a, da) = new_refresh_token().unwrap_or_default();
-        let (b, _) = new_refresh_token().unwrap_or_default();
+        let (a, da) = new_opaque_token().unwrap_or_default();
+        let (b, _) = new_opaque_token().unwrap_or_default();
         assert_ne!(a, b);
         assert_eq!(a.len(), 43);
         assert_eq!(da, digest_token(&a));

@@ -207,11 +207,58 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    use diesel::sql_types::*;
+    use super::sql_types::{PortableTimestamp, PortableUuid};
+
+    mail_outbox (id) {
+        id -> PortableUuid,
+        kind -> Text,
+        recipient -> Text,
+        subject -> Text,
+        text_body -> Nullable<Text>,
+        html_body -> Nullable<Text>,
+        created_at -> PortableTimestamp,
+        attempts -> Integer,
+        next_attempt_at -> PortableTimestamp,
+        locked_until -> Nullable<PortableTimestamp>,
+        last_error -> Nullable<Text>,
+        sent_at -> Nullable<PortableTimestamp>,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use super::sql_types::{PortableTimestamp, PortableUuid};
+
+    account_tokens (token_hash) {
+        token_hash -> Text,
+        purpose -> Text,
+        user_id -> PortableUuid,
+        email -> Text,
+        created_at -> PortableTimestamp,
+        expires_at -> PortableTimestamp,
+        used_at -> Nullable<PortableTimestamp>,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use super::sql_types::{PortableTimestamp, PortableUuid};
+
+    captchas (id) {
+        id -> PortableUuid,
+        answer -> Text,
+        expires_at -> PortableTimestamp,
+    }
+}
+
 diesel::joinable!(projects -> users (client_id));
 diesel::joinable!(project_skills -> projects (project_id));
 diesel::joinable!(proposals -> projects (project_id));
 diesel::joinable!(portfolio_items -> users (freelancer_id));
 diesel::joinable!(reviews -> contracts (contract_id));
+diesel::joinable!(account_tokens -> users (user_id));
 diesel::allow_tables_to_appear_in_same_query!(
     users,
     sessions,
@@ -224,4 +271,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     portfolio_items,
     login_failures,
     audit_events,
+    mail_outbox,
+    account_tokens,
+    captchas,
 );

@@ -8,6 +8,8 @@ pub mod pagination;
 use async_graphql::dataloader::{DataLoader, HashMapCache};
 use async_graphql::{Data, MergedObject, MergedSubscription, SDLExportOptions, Schema};
 
+use crate::accounts::captcha::CaptchaQuery;
+use crate::accounts::email_graphql::AccountEmailMutation;
 use crate::accounts::graphql::{AccountsMutation, AccountsQuery};
 use crate::accounts::lifecycle_graphql::AccountLifecycleMutation;
 use crate::accounts::loader::UserLoader;
@@ -28,6 +30,7 @@ use crate::state::AppState;
 #[graphql(name = "Query")]
 pub struct QueryRoot(
     AccountsQuery,
+    CaptchaQuery,
     SessionsQuery,
     ProjectsQuery,
     ProposalsQuery,
@@ -41,6 +44,7 @@ pub struct QueryRoot(
 pub struct MutationRoot(
     AccountsMutation,
     AccountLifecycleMutation,
+    AccountEmailMutation,
     SessionsMutation,
     ProjectsMutation,
     ProposalsMutation,

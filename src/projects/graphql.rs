@@ -346,7 +346,9 @@ pub struct ProjectsMutation;
 
 #[Object]
 impl ProjectsMutation {
-    /// Post a project (clients). Errors: `FORBIDDEN`, `BAD_USER_INPUT`.
+    /// Post a project (clients). Errors: `FORBIDDEN` (reason
+    /// `EMAIL_NOT_VERIFIED` when the server requires a verified email),
+    /// `BAD_USER_INPUT`.
     #[graphql(guard = "RoleGuard::any_of(&[Role::Client])")]
     async fn create_project(
         &self,

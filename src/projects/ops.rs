@@ -9,6 +9,7 @@ use super::model::{
 };
 use super::queries;
 use crate::accounts::model::Role;
+use crate::accounts::verification::require_verified;
 use crate::auth::Viewer;
 use crate::contracts::queries as contracts;
 use crate::db::types::Timestamp;
@@ -53,6 +54,7 @@ pub async fn create(state: &AppState, viewer: Viewer, input: CreateProjectInput)
     let (budget_min, budget_max, currency) = budget(&input.budget_min, &input.budget_max)?;
     let deadline = deadline(input.deadline)?;
     let mut conn = state.pool.get().await?;
+    require_verified(&mut conn, state, viewer).await?;
     conn.write_tx(async |conn| {
         let now = now();
         let project = queries::insert(

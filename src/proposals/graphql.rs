@@ -164,7 +164,8 @@ pub struct ProposalsMutation;
 #[Object]
 impl ProposalsMutation {
     /// Bid on an open project (freelancers; once per project). Errors:
-    /// `FORBIDDEN`, `NOT_FOUND`, `INVALID_STATE` (not `OPEN`), `CONFLICT`
+    /// `FORBIDDEN` (reason `EMAIL_NOT_VERIFIED` when the server requires a
+    /// verified email), `NOT_FOUND`, `INVALID_STATE` (not `OPEN`), `CONFLICT`
     /// (field `projectId`: you already bid), `BAD_USER_INPUT`.
     #[graphql(guard = "RoleGuard::any_of(&[Role::Freelancer])")]
     async fn submit_proposal(

@@ -6,6 +6,7 @@ use super::graphql::{SubmitProposalInput, UpdateProposalInput};
 use super::model::{NewProposal, ProposalChangeset, ProposalRow, ProposalStatus, parse_hours};
 use super::queries;
 use crate::accounts::model::Role;
+use crate::accounts::verification::require_verified;
 use crate::auth::Viewer;
 use crate::contracts::model::ContractRow;
 use crate::contracts::queries as contracts;
@@ -42,6 +43,7 @@ pub async fn submit(state: &AppState, viewer: Viewer, input: SubmitProposalInput
     let letter = cover_letter(&input.cover_letter)?;
     let hours = input.estimated_hours.map(parse_hours).transpose()?;
     let mut conn = state.pool.get().await?;
+    require_verified(&mut conn, state, viewer).await?;
     conn.write_tx(async |conn| {
         let project = projects::find_visible(conn, Some(viewer), project_id)
             .await?

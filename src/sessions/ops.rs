@@ -7,7 +7,7 @@ use super::model::{ClientInfo, NewRefreshToken, NewSession};
 use super::queries;
 use crate::audit::{self, AuditKind};
 use crate::auth::Viewer;
-use crate::auth::tokens::{digest_token, new_refresh_token};
+use crate::auth::tokens::{digest_token, new_opaque_token};
 use crate::db::schema::{refresh_tokens, sessions, users};
 use crate::db::types::Timestamp;
 use crate::db::{Conn, DbId, now};
@@ -41,7 +41,7 @@ pub async fn start(
 ) -> AppResult<Tokens> {
     let session_id = DbId::new();
     let now = now();
-    let (refresh_token, digest) = new_refresh_token()?;
+    let (refresh_token, digest) = new_opaque_token()?;
     let expires_at = now.plus(state.config.refresh_token_ttl);
     conn.write_tx(async |conn| -> AppResult<()> {
         let session = NewSession {
@@ -181,7 +181,7 @@ async fn rotate(
     let Some(user_id) = live else {
         return Ok(Refresh::Ended);
     };
-    let (token, digest) = new_refresh_token()?;
+    let (token, digest) = new_opaque_token()?;
     insert_refresh_token(conn, &digest, session_id, now).await?;
     with_conn!(conn, |c| {
         diesel::update(sessions::table.find(session_id))

@@ -15,6 +15,8 @@ use http_body_util::BodyExt;
 use serde_json::{Value, json};
 use tower::ServiceExt;
 
+use crate::smtp::SmtpSink;
+
 pub const PASSWORD: &str = "correct horse battery";
 const JWT_SECRET: &str = "test-secret-test-secret-test-secret!";
 
@@ -57,6 +59,8 @@ pub struct Account {
 pub struct TestApp {
     pub router: Router,
     pub state: AppState,
+    /// The SMTP server mail goes to ([`TestApp::with_mail`]).
+    pub smtp: Option<SmtpSink>,
     /// Dropped last: removes a PostgreSQL test database.
     _db: TestDb,
 }
@@ -68,6 +72,25 @@ impl TestApp {
 
     /// With extra configuration variables (`("APP_ENV", "production")`).
     pub async fn with_env(vars: &[(&str, &str)]) -> Self {
+        Self::build(vars, None).await
+    }
+
+    /// With the mail deliverer running, sending to a real SMTP server in the
+    /// test (`app.mailbox()`); a failed send is retried after a second.
+    /// (Other apps run no deliverer: their mail waits in the outbox.)
+    pub async fn with_mail(vars: &[(&str, &str)]) -> Self {
+        let sink = SmtpSink::start().await;
+        let url = sink.url();
+        let vars = [&[("SMTP_URL", url.as_str()), ("MAIL_RETRY_BASE", "1s")], vars].concat();
+        Self::build(&vars, Some(sink)).await
+    }
+
+    /// The SMTP server of [`TestApp::with_mail`].
+    pub fn mailbox(&self) -> &SmtpSink {
+        self.smtp.as_ref().expect("TestApp::with_mail")
+    }
+
+    async fn build(vars: &[(&str, &str)], smtp: Option<SmtpSink>) -> Self {
         let db = TestDb::create().await;
         let mut env: HashMap<String, String> = HashMap::from([
             ("DATABASE_URL".into(), db.url()),
@@ -83,9 +106,13 @@ impl TestApp {
         .unwrap();
         run_migrations(&pool).await.expect("migrations");
         let state = AppState::new(pool, config);
+        if smtp.is_some() {
+            agora::mail::deliver::spawn(state.clone());
+        }
         TestApp {
             router: agora::app(state.clone()),
             state,
+            smtp,
             _db: db,
         }
     }
@@ -163,12 +190,31 @@ impl TestApp {
         }
     }
 
+    /// The text of the one column (aliased `v`) of every row `select` returns.
+    pub async fn column(&self, select: &str) -> Vec<Option<String>> {
+        let mut conn = self.state.pool.get().await.unwrap();
+        let rows: Vec<Cell> =
+            agora::with_conn!(&mut conn, |c| diesel::sql_query(select).load(c).await).unwrap();
+        rows.into_iter().map(|r| r.v).collect()
+    }
+
     /// Run raw SQL on the test database (to set up what the API cannot, like
     /// an admin's block or the passing of time).
     pub async fn sql(&self, statement: &str) {
         let mut conn = self.state.pool.get().await.unwrap();
         agora::with_conn!(&mut conn, |c| diesel::sql_query(statement).execute(c).await).unwrap();
     }
+}
+
+#[derive(QueryableByName)]
+struct Cell {
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Text>)]
+    v: Option<String>,
+}
+
+/// `at` as a literal both databases read as a stored time.
+pub fn sql_time(at: chrono::DateTime<chrono::Utc>) -> String {
+    format!("'{}'", at.format("%Y-%m-%dT%H:%M:%S%.6fZ"))
 }
 
 /// `TEST_DATABASE_URL`, when set: the suite then runs on PostgreSQL, and

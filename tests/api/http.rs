@@ -145,7 +145,13 @@ async fn default_limits_admit_the_standard_introspection_query() {
 #[tokio::test(flavor = "multi_thread")]
 async fn production_hides_the_schema_and_graphiql() {
     let secret = "production-secret-production-secret-!";
-    let app = TestApp::with_env(&[("APP_ENV", "production"), ("JWT_SECRET", secret)]).await;
+    let app = TestApp::with_env(&[
+        ("APP_ENV", "production"),
+        ("JWT_SECRET", secret),
+        ("SMTP_URL", "smtp://127.0.0.1:25"),
+        ("MAIL_FROM", "Agora <no-reply@example.com>"),
+    ])
+    .await;
     let reply = app.gql("{ __schema { types { name } } }", json!({}), None).await;
     assert!(
         reply.body["data"]["__schema"].is_null(),

@@ -2,9 +2,6 @@
 //! signing in) and deleting (erasure that keeps contracts intact).
 
 use agora::accounts::ops::ensure_super_admin;
-use diesel::QueryableByName;
-use diesel::sql_types::Text;
-use diesel_async::RunQueryDsl;
 use serde_json::{Value, json};
 
 use crate::common::{Account, PASSWORD, Reply, TestApp};
@@ -19,11 +16,11 @@ const LOGIN: &str =
 const REFRESH: &str = "mutation($t: String!) { refreshToken(refreshToken: $t) { accessToken } }";
 const NEW_PASSWORD: &str = "a brand new passphrase";
 
-fn field(reply: &Reply) -> &Value {
+pub fn field(reply: &Reply) -> &Value {
     &reply.body["errors"][0]["extensions"]["field"]
 }
 
-async fn login_with(app: &TestApp, email: &str, password: &str) -> Reply {
+pub async fn login_with(app: &TestApp, email: &str, password: &str) -> Reply {
     app.gql(
         LOGIN,
         json!({ "input": { "email": email, "password": password } }),
@@ -33,7 +30,7 @@ async fn login_with(app: &TestApp, email: &str, password: &str) -> Reply {
 }
 
 /// Is this access token still accepted?
-async fn works(app: &TestApp, account: &Account) -> bool {
+pub async fn works(app: &TestApp, account: &Account) -> bool {
     let reply = app.gql("{ me { id } }", json!({}), Some(&account.access)).await;
     match reply.code() {
         "" => reply.data()["me"]["id"] == account.id.as_str(),
@@ -42,21 +39,13 @@ async fn works(app: &TestApp, account: &Account) -> bool {
     }
 }
 
-#[derive(QueryableByName)]
-struct Audited {
-    #[diesel(sql_type = Text)]
-    user_id: String,
-}
-
 /// The users of every audit row of `kind`.
-async fn audited(app: &TestApp, kind: &str) -> Vec<String> {
-    let sql = format!("SELECT CAST(user_id AS text) AS user_id FROM audit_events WHERE kind = '{kind}'");
-    let mut conn = app.state.pool.get().await.unwrap();
-    let rows: Vec<Audited> = agora::with_conn!(&mut conn, |c| diesel::sql_query(sql).load(c).await).unwrap();
-    rows.into_iter().map(|r| r.user_id).collect()
+pub async fn audited(app: &TestApp, kind: &str) -> Vec<String> {
+    let sql = format!("SELECT CAST(user_id AS text) AS v FROM audit_events WHERE kind = '{kind}'");
+    app.column(&sql).await.into_iter().flatten().collect()
 }
 
-async fn refreshes(app: &TestApp, account: &Account) -> bool {
+pub async fn refreshes(app: &TestApp, account: &Account) -> bool {
     let reply = app.gql(REFRESH, json!({ "t": account.refresh }), None).await;
     reply.code().is_empty()
 }

@@ -1,0 +1,3 @@
+DROP TABLE captchas;
+DROP TABLE account_tokens;
+DROP TABLE mail_outbox;

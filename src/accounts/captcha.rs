@@ -1,0 +1,176 @@
+//! The sign-up challenge (`SIGNUP_CAPTCHA=true`): the server asks a small
+//! sum in words ("What is seven plus twelve?"), keeps the answer for
+//! [`TTL`], and `register` must bring the challenge's id and the answer in
+//! digits. A challenge is used up by the first answer, right or wrong, so
+//! each one allows a single guess.
+
+use std::time::Duration;
+
+use async_graphql::{Context, ID, Object, SimpleObject};
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use diesel_async::RunQueryDsl;
+
+use crate::db::schema::captchas;
+use crate::db::{Conn, DbId, now};
+use crate::error::{AppError, AppResult};
+use crate::graphql::context::state;
+use crate::with_conn;
+
+/// How long a challenge may be answered.
+pub const TTL: Duration = Duration::from_secs(600);
+
+const WORDS: [&str; 21] = [
+    "zero",
+    "one",
+    "two",
+    "three",
+    "four",
+    "five",
+    "six",
+    "seven",
+    "eight",
+    "nine",
+    "ten",
+    "eleven",
+    "twelve",
+    "thirteen",
+    "fourteen",
+    "fifteen",
+    "sixteen",
+    "seventeen",
+    "eighteen",
+    "nineteen",
+    "twenty",
+];
+
+/// A question and its answer from three random bytes.
+fn question(random: [u8; 3]) -> (String, String) {
+    let [op, x, y] = random.map(usize::from);
+    let (small_a, small_b) = (x % 21, y % 21);
+    let (word, a, b, answer) = match op % 3 {
+        0 => ("plus", small_a, small_b, small_a + small_b),
+        1 => {
+            let (high, low) = (small_a.max(small_b), small_a.min(small_b));
+            ("minus", high, low, high - low)
+        }
+        _ => {
+            let (a, b) = (2 + x % 8, 2 + y % 8);
+            ("times", a, b, a * b)
+        }
+    };
+    (
+        format!("What is {} {word} {}?", WORDS[a], WORDS[b]),
+        answer.to_string(),
+    )
+}
+
+/// A challenge to answer when signing up.
+#[derive(SimpleObject)]
+pub struct Captcha {
+    /// Pass it to `register` as `captchaId`.
+    pub id: ID,
+    /// The question; answer it in digits as `captchaAnswer`.
+    pub question: String,
+    /// After this, the challenge cannot be answered.
+    pub expires_at: DateTime<Utc>,
+}
+
+/// Store a new challenge (and drop expired ones).
+async fn create(conn: &mut Conn) -> AppResult<Captcha> {
+    let mut random = [0u8; 3];
+    getrandom::fill(&mut random).map_err(AppError::internal)?;
+    let (question, answer) = question(random);
+    let now = now();
+    let (id, expires_at) = (DbId::new(), now.plus(TTL));
+    with_conn!(conn, |c| {
+        diesel::delete(captchas::table.filter(captchas::expires_at.le(now)))
+            .execute(c)
+            .await
+    })?;
+    with_conn!(conn, |c| {
+        diesel::insert_into(captchas::table)
+            .values((
+                captchas::id.eq(id),
+                captchas::answer.eq(&answer),
+                captchas::expires_at.eq(expires_at),
+            ))
+            .execute(c)
+            .await
+    })?;
+    Ok(Captcha {
+        id: ID(id.to_string()),
+        question,
+        expires_at: expires_at.0,
+    })
+}
+
+/// Use up challenge `id` with `answer`. Errors: `BAD_USER_INPUT` on
+/// `captchaId` (missing, unknown, expired or used) or `captchaAnswer`
+/// (missing or wrong).
+pub async fn answer(conn: &mut Conn, id: Option<&ID>, answer: Option<&str>) -> AppResult<()> {
+    let id = id.ok_or_else(|| AppError::bad_input("captchaId", "answer a captcha to sign up"))?;
+    let answer = answer
+        .map(str::trim)
+        .filter(|a| !a.is_empty())
+        .ok_or_else(|| AppError::bad_input("captchaAnswer", "answer the captcha"))?;
+    let unknown = || AppError::bad_input("captchaId", "this captcha expired or was used: ask for a new one");
+    let id = DbId::parse(id).ok_or_else(unknown)?;
+    let now = now();
+    let expected: Option<String> = with_conn!(conn, |c| {
+        diesel::delete(
+            captchas::table
+                .filter(captchas::id.eq(id))
+                .filter(captchas::expires_at.gt(now)),
+        )
+        .returning(captchas::answer)
+        .get_result(c)
+        .await
+        .optional()
+    })?;
+    match expected {
+        None => Err(unknown()),
+        Some(expected) if expected == answer => Ok(()),
+        Some(_) => Err(AppError::bad_input(
+            "captchaAnswer",
+            "that is not the answer: ask for a new captcha",
+        )),
+    }
+}
+
+/// The captcha query.
+#[derive(Default)]
+pub struct CaptchaQuery;
+
+#[Object]
+impl CaptchaQuery {
+    /// A new sign-up challenge, valid for ten minutes and for one answer.
+    /// Needed by `register` when the server requires it (`SIGNUP_CAPTCHA`).
+    async fn captcha(&self, ctx: &Context<'_>) -> async_graphql::Result<Captcha> {
+        let mut conn = state(ctx)?.pool.get().await.map_err(AppError::from)?;
+        Ok(create(&mut conn).await?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_question_has_its_answer() {
+        let cases = [
+            ([0, 7, 12], "What is seven plus twelve?", "19"),
+            ([1, 3, 15], "What is fifteen minus three?", "12"),
+            ([2, 1, 4], "What is three times six?", "18"),
+        ];
+        for (random, q, a) in cases {
+            assert_eq!(question(random), (q.to_owned(), a.to_owned()));
+        }
+        for op in 0..3u8 {
+            for x in 0..=255u8 {
+                let (q, a) = question([op, x, x.wrapping_mul(7)]);
+                assert!(q.starts_with("What is ") && a.parse::<u32>().is_ok(), "{q} {a}");
+            }
+        }
+    }
+}

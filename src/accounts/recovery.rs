@@ -1,0 +1,103 @@
+//! Password recovery: a reset link by mail, and the reset itself.
+//!
+//! `requestPasswordReset` answers the same, at once, whether or not the
+//! address has an account: the lookup, the token and the mail happen in a
+//! task after the answer, so neither the answer nor its timing tells whether
+//! an account exists. Requests past the per-account mail rate
+//! ([`email_tokens::check_rate`]) are dropped silently for the same reason.
+
+use super::email_tokens::{self, TokenPurpose, stale_link};
+use super::model::Email;
+use super::queries;
+use crate::audit::{self, AuditKind};
+use crate::auth::password::{self, Password};
+use crate::auth::throttle::forget_account_failures;
+use crate::db::DbId;
+use crate::error::{AppError, AppResult};
+use crate::mail::{self, templates};
+use crate::sessions::model::ClientInfo;
+use crate::sessions::queries as session_queries;
+use crate::state::AppState;
+
+/// Mail a reset link to `email` if it belongs to an account that may sign
+/// in. Answers before looking (see the module docs). Errors: `BAD_USER_INPUT`
+/// on `email` only for a malformed address.
+pub fn request_reset(state: &AppState, email: &str) -> AppResult<()> {
+    let email = Email::parse(email, "email")?;
+    let state = state.clone();
+    tokio::spawn(async move {
+        if let Err(err) = mail_reset_link(&state, &email).await {
+            tracing::warn!(code = err.code(), error = %err.message(), "password reset mail not queued");
+        }
+    });
+    Ok(())
+}
+
+async fn mail_reset_link(state: &AppState, email: &Email) -> AppResult<()> {
+    let mut conn = state.pool.get().await?;
+    let queued = conn
+        .write_tx(async |conn| -> AppResult<bool> {
+            let Some(user) = queries::find_by_email(conn, email.as_str()).await? else {
+                return Ok(false);
+            };
+            if user.deleted_at.is_some() || user.blocked_at.is_some() {
+                return Ok(false);
+            }
+            match email_tokens::check_rate(conn, user.id, TokenPurpose::ResetPassword).await {
+                Err(AppError::RateLimited { .. }) => return Ok(false),
+                other => other?,
+            }
+            let token = email_tokens::issue(
+                conn,
+                TokenPurpose::ResetPassword,
+                user.id,
+                &user.email,
+                state.config.accounts.reset_token_ttl,
+            )
+            .await?;
+            let mail = templates::reset_password(&state.config, &user.email, &user.name, &token);
+            mail::enqueue(conn, &mail).await?;
+            Ok(true)
+        })
+        .await?;
+    if queued {
+        state.mail.wake();
+    }
+    Ok(())
+}
+
+/// Set a new password with a reset link's token. The token is single use;
+/// every session of the user ends; failed sign-ins counted against the
+/// account are forgotten; the address counts as verified (the link reached
+/// it). Errors: `BAD_USER_INPUT` on `newPassword` (length) or `token`
+/// (unknown, used, expired, or mailed to an address that is no longer the
+/// login).
+pub async fn reset_password(
+    state: &AppState,
+    token: &str,
+    new_password: String,
+    client: &ClientInfo,
+) -> AppResult<()> {
+    let password = Password::parse(new_password, "newPassword")?;
+    email_tokens::check(&mut state.pool.get().await?, TokenPurpose::ResetPassword, token).await?;
+    let hash = password::hash(&password).await?;
+    let mut conn = state.pool.get().await?;
+    let ended = conn
+        .write_tx(async |conn| -> AppResult<Vec<DbId>> {
+            let used = email_tokens::consume(conn, &[TokenPurpose::ResetPassword], token).await?;
+            let user = queries::find_by_ids(conn, &[used.user_id])
+                .await?
+                .pop()
+                .filter(|u| u.deleted_at.is_none() && u.email == used.email)
+                .ok_or_else(stale_link)?;
+            queries::set_password_hash(conn, user.id, &hash).await?;
+            queries::mark_email_verified(conn, user.id).await?;
+            email_tokens::retire(conn, user.id, &[TokenPurpose::ResetPassword]).await?;
+            forget_account_failures(conn, &audit::email_digest(&user.email)).await?;
+            audit::record(conn, AuditKind::PasswordReset, user.id, client).await?;
+            session_queries::revoke_all(conn, user.id).await
+        })
+        .await?;
+    state.sessions_ended(&ended);
+    Ok(())
+}

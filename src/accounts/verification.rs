@@ -1,0 +1,203 @@
+//! Email addresses: verification at sign-up (and on request), the change of
+//! the login address (confirmed from the new address, announced to the old
+//! one), and the `REQUIRE_VERIFIED_EMAIL` gate.
+//!
+//! Every link is a single-use token ([`email_tokens`]) mailed through the
+//! outbox in the transaction that issues it; the deliverer is woken after
+//! the commit.
+
+use diesel::prelude::*;
+use diesel_async::RunQueryDsl;
+
+use super::email_tokens::{self, TokenPurpose, stale_link};
+use super::lifecycle::confirm_password;
+use super::model::{Email, UserRow};
+use super::queries;
+use crate::audit::{self, AuditKind};
+use crate::auth::Viewer;
+use crate::db::schema::users;
+use crate::db::{Conn, now};
+use crate::error::{AppError, AppResult};
+use crate::mail::{self, templates};
+use crate::sessions::model::ClientInfo;
+use crate::state::AppState;
+use crate::with_conn;
+
+/// The reason `FORBIDDEN` gives when a verified email is required.
+pub const EMAIL_NOT_VERIFIED: &str = "EMAIL_NOT_VERIFIED";
+
+/// Issue a verification token for `user`'s address and put its mail in the
+/// outbox, inside the caller's transaction (sign-up, resend).
+pub async fn send_verification(conn: &mut Conn, state: &AppState, user: &UserRow) -> AppResult<()> {
+    let config = &state.config;
+    let token = email_tokens::issue(
+        conn,
+        TokenPurpose::VerifyEmail,
+        user.id,
+        &user.email,
+        config.accounts.verify_token_ttl,
+    )
+    .await?;
+    mail::enqueue(
+        conn,
+        &templates::verify_email(config, &user.email, &user.name, &token),
+    )
+    .await
+}
+
+/// The viewer's row (a deleted or vanished account is `NOT_FOUND`).
+async fn viewer_row(conn: &mut Conn, viewer: Viewer) -> AppResult<UserRow> {
+    queries::find_by_ids(conn, &[viewer.user_id])
+        .await?
+        .pop()
+        .filter(|u| u.deleted_at.is_none())
+        .ok_or(AppError::NotFound("user"))
+}
+
+/// Mail the viewer a new verification link. Errors: `INVALID_STATE` (already
+/// verified), `RATE_LIMITED` (see [`email_tokens::check_rate`]).
+pub async fn resend(state: &AppState, viewer: Viewer) -> AppResult<()> {
+    let mut conn = state.pool.get().await?;
+    conn.write_tx(async |conn| {
+        let user = viewer_row(conn, viewer).await?;
+        if user.email_verified_at.is_some() {
+            return Err(AppError::InvalidState("your email is verified already".into()));
+        }
+        email_tokens::check_rate(conn, user.id, TokenPurpose::VerifyEmail).await?;
+        send_verification(conn, state, &user).await
+    })
+    .await?;
+    state.mail.wake();
+    Ok(())
+}
+
+/// Use a link from a verification or email-change mail. A verification marks
+/// the address verified; an email change makes the new address the login
+/// (verified), ends every other pending link, records `EMAIL_CHANGED` and
+/// tells the old address. Errors: `BAD_USER_INPUT` on `token` (unknown, used,
+/// expired, or for an address that is no longer the account's), `CONFLICT`
+/// on `token` (the new address was taken meanwhile).
+pub async fn verify_email(state: &AppState, token: &str, client: &ClientInfo) -> AppResult<()> {
+    let mut conn = state.pool.get().await?;
+    let mailed = conn
+        .write_tx(async |conn| -> AppResult<bool> {
+            let used = email_tokens::consume(
+                conn,
+                &[TokenPurpose::VerifyEmail, TokenPurpose::ChangeEmail],
+                token,
+            )
+            .await?;
+            let user = queries::find_by_ids(conn, &[used.user_id])
+                .await?
+                .pop()
+                .filter(|u| u.deleted_at.is_none())
+                .ok_or_else(stale_link)?;
+            let now = now();
+            match TokenPurpose::from_db(&used.purpose)? {
+                TokenPurpose::ChangeEmail => {
+                    with_conn!(conn, |c| {
+                        diesel::update(users::table.find(user.id))
+                            .set((
+                                users::email.eq(&used.email),
+                                users::email_verified_at.eq(Some(now)),
+                                users::updated_at.eq(now),
+                            ))
+                            .execute(c)
+                            .await
+                    })
+                    .map_err(|e| match AppError::from(e) {
+                        AppError::Conflict { .. } => AppError::Conflict {
+                            field: "token",
+                            message: "this address belongs to another account now".into(),
+                        },
+                        other => other,
+                    })?;
+                    email_tokens::retire(
+                        conn,
+                        user.id,
+                        &[
+                            TokenPurpose::VerifyEmail,
+                            TokenPurpose::ResetPassword,
+                            TokenPurpose::ChangeEmail,
+                        ],
+                    )
+                    .await?;
+                    audit::record(conn, AuditKind::EmailChanged, user.id, client).await?;
+                    let notice =
+                        templates::email_changed(&state.config, &user.email, &used.email, &user.name);
+                    mail::enqueue(conn, &notice).await?;
+                    Ok(true)
+                }
+                TokenPurpose::VerifyEmail if used.email == user.email => {
+                    queries::mark_email_verified(conn, user.id).await?;
+                    email_tokens::retire(conn, user.id, &[TokenPurpose::VerifyEmail]).await?;
+                    Ok(false)
+                }
+                TokenPurpose::VerifyEmail | TokenPurpose::ResetPassword => Err(stale_link()),
+            }
+        })
+        .await?;
+    if mailed {
+        state.mail.wake();
+    }
+    Ok(())
+}
+
+/// Ask to sign in with `new_email` from now on: a link goes to the new
+/// address, and the login changes only when it is used
+/// ([`verify_email`]). Errors: `BAD_USER_INPUT` on `newEmail` (malformed,
+/// or the current address) or `currentPassword`; `CONFLICT` on `newEmail`;
+/// `RATE_LIMITED`.
+pub async fn change_email(
+    state: &AppState,
+    viewer: Viewer,
+    current_password: String,
+    new_email: &str,
+) -> AppResult<()> {
+    let new_email = Email::parse(new_email, "newEmail")?;
+    confirm_password(state, viewer, current_password, "currentPassword").await?;
+    let mut conn = state.pool.get().await?;
+    conn.write_tx(async |conn| {
+        let user = viewer_row(conn, viewer).await?;
+        if user.email == new_email.as_str() {
+            return Err(AppError::bad_input("newEmail", "this is your email already"));
+        }
+        if queries::find_by_email(conn, new_email.as_str()).await?.is_some() {
+            return Err(AppError::Conflict {
+                field: "newEmail",
+                message: "this email is already in use".into(),
+            });
+        }
+        email_tokens::check_rate(conn, user.id, TokenPurpose::ChangeEmail).await?;
+        let token = email_tokens::issue(
+            conn,
+            TokenPurpose::ChangeEmail,
+            user.id,
+            new_email.as_str(),
+            state.config.accounts.verify_token_ttl,
+        )
+        .await?;
+        let mail = templates::confirm_email_change(&state.config, new_email.as_str(), &user.name, &token);
+        mail::enqueue(conn, &mail).await
+    })
+    .await?;
+    state.mail.wake();
+    Ok(())
+}
+
+/// With `REQUIRE_VERIFIED_EMAIL=true`, `FORBIDDEN` (reason
+/// `EMAIL_NOT_VERIFIED`) unless the viewer's email is verified.
+pub async fn require_verified(conn: &mut Conn, state: &AppState, viewer: Viewer) -> AppResult<()> {
+    if !state.config.accounts.require_verified_email {
+        return Ok(());
+    }
+    let verified = viewer_row(conn, viewer).await?.email_verified_at.is_some();
+    if verified {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden {
+            message: "verify your email address first".into(),
+            reason: Some(EMAIL_NOT_VERIFIED),
+        })
+    }
+}

@@ -1,0 +1,92 @@
+//! Mail that is never lost: a transactional outbox.
+//!
+//! A change that sends mail renders the message ([`templates`]) and
+//! [`enqueue`]s it with the connection of its own transaction, so the message
+//! exists exactly when the change commits. After the commit the change calls
+//! [`MailSignal::wake`]; the deliverer ([`deliver`]) sends what is due over
+//! SMTP, or writes it to the log when no `SMTP_URL` is set (development),
+//! and records every attempt. A failed send is retried with backoff until it
+//! goes through: SMTP being down delays mail, it never drops it.
+
+pub mod deliver;
+pub mod templates;
+
+use std::sync::Arc;
+
+use diesel::prelude::*;
+use diesel_async::RunQueryDsl;
+use tokio::sync::Notify;
+
+use crate::db::schema::mail_outbox;
+use crate::db::types::Timestamp;
+use crate::db::{Conn, DbId, now};
+use crate::error::AppResult;
+use crate::with_conn;
+pub use templates::Mail;
+
+crate::text_enum! {
+    /// Which message an outbox row holds.
+    pub enum MailKind {
+        /// The email verification link (sign-up, resend).
+        VerifyEmail = "VERIFY_EMAIL",
+        /// The password reset link.
+        ResetPassword = "RESET_PASSWORD",
+        /// The link confirming a new login address.
+        ConfirmEmailChange = "CONFIRM_EMAIL_CHANGE",
+        /// The notice to the old address after an email change.
+        EmailChanged = "EMAIL_CHANGED",
+    }
+}
+
+/// Wakes the deliverer when new mail was committed; cheap to clone.
+#[derive(Clone, Default)]
+pub struct MailSignal(Arc<Notify>);
+
+impl MailSignal {
+    /// Tell the deliverer there is new mail (call after the commit). A wake
+    /// while it is busy is kept for its next round.
+    pub fn wake(&self) {
+        self.0.notify_one();
+    }
+
+    /// Wait for [`MailSignal::wake`].
+    pub async fn woken(&self) {
+        self.0.notified().await;
+    }
+}
+
+/// A new `mail_outbox` row.
+#[derive(Insertable)]
+#[diesel(table_name = mail_outbox)]
+struct NewOutboxMail<'a> {
+    id: DbId,
+    kind: &'static str,
+    recipient: &'a str,
+    subject: &'a str,
+    text_body: Option<&'a str>,
+    html_body: Option<&'a str>,
+    created_at: Timestamp,
+    next_attempt_at: Timestamp,
+}
+
+/// Put `mail` in the outbox, inside the caller's transaction; it is due at once.
+pub async fn enqueue(conn: &mut Conn, mail: &Mail) -> AppResult<()> {
+    let now = now();
+    let row = NewOutboxMail {
+        id: DbId::new(),
+        kind: mail.kind.as_str(),
+        recipient: &mail.to,
+        subject: &mail.subject,
+        text_body: Some(&mail.text),
+        html_body: Some(&mail.html),
+        created_at: now,
+        next_attempt_at: now,
+    };
+    with_conn!(conn, |c| {
+        diesel::insert_into(mail_outbox::table)
+            .values(&row)
+            .execute(c)
+            .await
+    })?;
+    Ok(())
+}

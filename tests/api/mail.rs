@@ -1,0 +1,159 @@
+//! The mail outbox: written with the change, delivered over real SMTP,
+//! retried when SMTP fails, logged when there is no SMTP, never lost.
+
+use std::time::Duration;
+
+use serde_json::json;
+
+use crate::common::{PASSWORD, TestApp};
+
+const REGISTER: &str = "mutation($input: RegisterInput!) { register(input: $input) { user { id } } }";
+
+async fn register(app: &TestApp, email: &str) -> crate::common::Reply {
+    app.gql(
+        REGISTER,
+        json!({ "input": { "email": email, "password": PASSWORD, "name": "Ann <Lee>", "role": "CLIENT" } }),
+        None,
+    )
+    .await
+}
+
+/// `attempts`, `last_error`, whether sent, whether the bodies are kept, of
+/// the outbox rows to `to`.
+async fn outbox(app: &TestApp, to: &str) -> Vec<(String, Option<String>, bool, bool)> {
+    // One statement, so the row is read as of one moment.
+    let select = format!(
+        "SELECT CAST(attempts AS text) || '|' || CASE WHEN sent_at IS NULL THEN '0' ELSE '1' END \
+         || '|' || CASE WHEN text_body IS NULL THEN '0' ELSE '1' END || '|' || COALESCE(last_error, '') AS v \
+         FROM mail_outbox WHERE recipient = '{to}' ORDER BY created_at"
+    );
+    app.column(&select)
+        .await
+        .into_iter()
+        .map(|row| {
+            let row = row.unwrap_or_default();
+            let parts: Vec<&str> = row.splitn(4, '|').collect();
+            let error = Some(parts[3].to_owned()).filter(|e| !e.is_empty());
+            (parts[0].to_owned(), error, parts[1] == "1", parts[2] == "1")
+        })
+        .collect()
+}
+
+/// Wait (at most 15 s) until `done` holds for the outbox rows to `to`.
+async fn outbox_until(
+    app: &TestApp,
+    to: &str,
+    done: impl Fn(&[(String, Option<String>, bool, bool)]) -> bool,
+) -> Vec<(String, Option<String>, bool, bool)> {
+    for _ in 0..150 {
+        let rows = outbox(app, to).await;
+        if done(&rows) {
+            return rows;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("outbox to {to} never got there: {:?}", outbox(app, to).await);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn sign_up_mail_goes_out_over_smtp_with_links_from_public_url() {
+    let app = TestApp::with_mail(&[("PUBLIC_URL", "https://app.example.com/")]).await;
+    register(&app, "ann@example.com").await.data();
+    let mail = app.mailbox().nth("ann@example.com", 1).await;
+
+    assert_eq!(
+        mail.header("Subject").as_deref(),
+        Some("Confirm your email address")
+    );
+    assert_eq!(mail.header("From").as_deref(), Some("Agora <no-reply@localhost>"));
+    assert!(mail.text.contains("multipart/alternative"), "{}", mail.text);
+    assert!(mail.text.contains("text/plain") && mail.text.contains("text/html"));
+    assert!(mail.text.contains("https://app.example.com/verify-email?token="));
+    assert!(mail.text.contains("Hello Ann <Lee>,"), "plain text as is");
+    assert!(mail.text.contains("Hello Ann &lt;Lee&gt;,"), "HTML escaped");
+    assert_eq!(mail.token("verify-email").len(), 43, "256 bits, base64url");
+
+    let rows = outbox_until(&app, "ann@example.com", |rows| rows.iter().all(|r| r.2)).await;
+    assert_eq!(rows.len(), 1);
+    let (attempts, last_error, sent, body_kept) = &rows[0];
+    assert_eq!(
+        (attempts.as_str(), last_error, sent, body_kept),
+        ("1", &None, &true, &false)
+    );
+    let stored = app.column("SELECT token_hash AS v FROM account_tokens").await;
+    assert_eq!(stored.len(), 1);
+    assert_ne!(
+        stored[0].as_deref(),
+        Some(mail.token("verify-email").as_str()),
+        "hashed at rest"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_refused_send_is_retried_until_it_goes_through() {
+    let app = TestApp::with_mail(&[]).await;
+    app.mailbox().refuse_next(2);
+    register(&app, "bob@example.com").await.data();
+
+    let mail = app.mailbox().nth("bob@example.com", 1).await;
+    assert!(mail.token("verify-email").len() == 43);
+    assert_eq!(app.mailbox().refused(), 2);
+    let rows = outbox_until(&app, "bob@example.com", |rows| rows.iter().all(|r| r.2)).await;
+    let (attempts, last_error, _, _) = &rows[0];
+    assert_eq!(attempts, "3", "two refusals, then the send: {rows:?}");
+    assert!(
+        last_error.as_deref().is_some_and(|e| e.contains("451")),
+        "{last_error:?}"
+    );
+    assert_eq!(
+        app.mailbox().wait_for("bob@example.com", 1).await.len(),
+        1,
+        "sent once"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn with_smtp_down_mail_waits_in_the_outbox() {
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("smtp://{}", closed.local_addr().unwrap());
+    drop(closed);
+    let app = TestApp::with_env(&[("SMTP_URL", &url), ("MAIL_RETRY_BASE", "1s")]).await;
+    agora::mail::deliver::spawn(app.state.clone());
+    register(&app, "cy@example.com").await.data();
+
+    let rows = outbox_until(&app, "cy@example.com", |rows| {
+        rows.first().is_some_and(|r| r.0.parse::<u32>().unwrap_or(0) >= 2)
+    })
+    .await;
+    let (_, last_error, sent, body_kept) = &rows[0];
+    assert!(!sent && *body_kept, "kept for the next attempt: {rows:?}");
+    assert!(last_error.as_deref().is_some_and(|e| !e.is_empty()));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn without_smtp_mail_is_logged_and_marked_sent() {
+    let app = TestApp::new().await;
+    agora::mail::deliver::spawn(app.state.clone());
+    register(&app, "dee@example.com").await.data();
+    let rows = outbox_until(&app, "dee@example.com", |rows| rows.iter().all(|r| r.2)).await;
+    assert_eq!(rows.len(), 1);
+    assert_eq!(rows[0].0, "1");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_failed_change_queues_no_mail() {
+    let app = TestApp::new().await;
+    register(&app, "eve@example.com").await.data();
+    assert_eq!(register(&app, "eve@example.com").await.code(), "CONFLICT");
+    assert_eq!(
+        outbox(&app, "eve@example.com").await.len(),
+        1,
+        "only the first sign-up's"
+    );
+    assert_eq!(
+        app.column("SELECT token_hash AS v FROM account_tokens")
+            .await
+            .len(),
+        1
+    );
+}
