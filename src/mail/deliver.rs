@@ -81,7 +81,10 @@ impl Transport {
                     .recipient
                     .parse()
                     .map_err(|e| format!("recipient {:?}: {e}", mail.recipient))?;
+                // The outbox id makes the Message-ID: a repeated send (at
+                // least once) carries the same one, so mail clients merge them.
                 let message = Message::builder()
+                    .message_id(Some(format!("<{}@{}>", mail.id, from.email.domain())))
                     .from(from.clone())
                     .to(to)
                     .subject(mail.subject.as_str())

@@ -72,6 +72,8 @@ async fn sign_up_mail_goes_out_over_smtp_with_links_from_public_url() {
     assert!(mail.text.contains("Hello Ann <Lee>,"), "plain text as is");
     assert!(mail.text.contains("Hello Ann &lt;Lee&gt;,"), "HTML escaped");
     assert_eq!(mail.token("verify-email").len(), 43, "256 bits, base64url");
+    let message_id = mail.header("Message-ID").unwrap();
+    assert!(message_id.ends_with("@localhost>"), "{message_id}");
 
     let rows = outbox_until(&app, "ann@example.com", |rows| rows.iter().all(|r| r.2)).await;
     assert_eq!(rows.len(), 1);
