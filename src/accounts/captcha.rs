@@ -20,7 +20,8 @@ use crate::with_conn;
 /// How long a challenge may be answered.
 pub const TTL: Duration = Duration::from_secs(600);
 
-const WORDS: [&str; 21] = [
+/// The numbers questions are written with, zero to twenty.
+pub const NUMBER_WORDS: [&str; 21] = [
     "zero",
     "one",
     "two",
@@ -60,7 +61,7 @@ fn question(random: [u8; 3]) -> (String, String) {
         }
     };
     (
-        format!("What is {} {word} {}?", WORDS[a], WORDS[b]),
+        format!("What is {} {word} {}?", NUMBER_WORDS[a], NUMBER_WORDS[b]),
         answer.to_string(),
     )
 }

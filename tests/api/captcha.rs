@@ -1,41 +1,18 @@
 //! The sign-up captcha: required with `SIGNUP_CAPTCHA=true`, one answer per
 //! challenge, expiring.
 
+use agora::accounts::captcha::NUMBER_WORDS;
 use serde_json::{Value, json};
 
 use crate::common::{PASSWORD, Reply, TestApp, sql_time};
-use crate::lifecycle::field;
 
 const CAPTCHA: &str = "{ captcha { id question expiresAt } }";
 const REGISTER: &str = "mutation($input: RegisterInput!) { register(input: $input) { user { email } } }";
 
 /// Solve "What is seven plus twelve?" and its kin.
 fn solve(question: &str) -> String {
-    const WORDS: [&str; 21] = [
-        "zero",
-        "one",
-        "two",
-        "three",
-        "four",
-        "five",
-        "six",
-        "seven",
-        "eight",
-        "nine",
-        "ten",
-        "eleven",
-        "twelve",
-        "thirteen",
-        "fourteen",
-        "fifteen",
-        "sixteen",
-        "seventeen",
-        "eighteen",
-        "nineteen",
-        "twenty",
-    ];
     let words: Vec<&str> = question.trim_end_matches('?').split(' ').collect();
-    let number = |w: &str| WORDS.iter().position(|n| *n == w).unwrap() as i64;
+    let number = |w: &str| NUMBER_WORDS.iter().position(|n| *n == w).unwrap() as i64;
     let (a, op, b) = (number(words[2]), words[3], number(words[4]));
     match op {
         "plus" => a + b,
@@ -63,7 +40,7 @@ async fn register(app: &TestApp, email: &str, id: Option<&str>, answer: Option<&
 }
 
 fn refused_on(reply: &Reply) -> (&str, Option<&str>) {
-    (reply.code(), field(reply).as_str())
+    (reply.code(), reply.field())
 }
 
 #[tokio::test(flavor = "multi_thread")]

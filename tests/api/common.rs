@@ -35,6 +35,16 @@ impl Reply {
             .unwrap_or("")
     }
 
+    /// `errors[0].extensions.field`.
+    pub fn field(&self) -> Option<&str> {
+        self.body["errors"][0]["extensions"]["field"].as_str()
+    }
+
+    /// `errors[0].message`.
+    pub fn message(&self) -> &str {
+        self.body["errors"][0]["message"].as_str().unwrap_or("")
+    }
+
     /// `data`, asserting there were no errors.
     pub fn data(&self) -> &Value {
         assert!(
