@@ -179,6 +179,25 @@ pub async fn retire(conn: &mut Conn, user_id: DbId, purposes: &[TokenPurpose]) -
     Ok(())
 }
 
+/// Delete tokens that expired before `before` (retention).
+pub async fn prune_expired(conn: &mut Conn, before: Timestamp) -> AppResult<usize> {
+    Ok(with_conn!(conn, |c| {
+        diesel::delete(account_tokens::table.filter(account_tokens::expires_at.lt(before)))
+            .execute(c)
+            .await
+    })?)
+}
+
+/// Delete every token of `user_id` (account deletion: they hold its address).
+pub async fn delete_all(conn: &mut Conn, user_id: DbId) -> AppResult<()> {
+    with_conn!(conn, |c| {
+        diesel::delete(account_tokens::table.filter(account_tokens::user_id.eq(user_id)))
+            .execute(c)
+            .await
+    })?;
+    Ok(())
+}
+
 /// `RATE_LIMITED` (with `retryAfter`) when a token for `purpose` was mailed
 /// to `user_id` less than [`MIN_INTERVAL`] ago, or [`MAX_PER_HOUR`] in the
 /// last hour.

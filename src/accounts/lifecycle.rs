@@ -8,6 +8,7 @@
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 
+use super::email_tokens;
 use super::model::UserRow;
 use super::profile::ProfileChangeset;
 use super::queries;
@@ -18,6 +19,7 @@ use crate::db::schema::{portfolio_items, sessions, users};
 use crate::db::types::Timestamp;
 use crate::db::{Conn, DbId, now};
 use crate::error::{AppError, AppResult};
+use crate::mail;
 use crate::sessions::model::ClientInfo;
 use crate::sessions::queries as session_queries;
 use crate::state::AppState;
@@ -124,7 +126,8 @@ pub async fn deactivate(
 
 /// Delete the viewer's account: every session ends (and forgets its address
 /// and user agent), the personal data is erased (email → a tombstone, names,
-/// phone, address, bio, portfolio), the name becomes "Deleted user". The row
+/// phone, address, bio, portfolio, mailed tokens, the outbox's mail to the
+/// address, sent or not), the name becomes "Deleted user". The row
 /// stays, with its id and role, so the projects, proposals, contracts and
 /// reviews that point to it stay intact. Errors: `BAD_USER_INPUT` on `password`.
 pub async fn delete(
@@ -139,6 +142,11 @@ pub async fn delete(
     let ended = conn
         .write_tx(async |conn| -> AppResult<Vec<DbId>> {
             let now = now();
+            let email = queries::find_by_ids(conn, &[user_id])
+                .await?
+                .pop()
+                .ok_or(AppError::NotFound("user"))?
+                .email;
             let erase = ProfileChangeset::erased(DELETED_NAME, now);
             let updated = with_conn!(conn, |c| {
                 diesel::update(not_deleted(user_id))
@@ -157,6 +165,8 @@ pub async fn delete(
             }
             let ended = session_queries::revoke_all(conn, user_id).await?;
             forget_sessions_and_portfolio(conn, user_id).await?;
+            email_tokens::delete_all(conn, user_id).await?;
+            mail::forget_recipient(conn, &email).await?;
             audit::record(conn, AuditKind::AccountDeleted, user_id, client).await?;
             Ok(ended)
         })

@@ -90,3 +90,22 @@ pub async fn enqueue(conn: &mut Conn, mail: &Mail) -> AppResult<()> {
     })?;
     Ok(())
 }
+
+/// Drop every message to `address`, sent or not (account deletion).
+pub async fn forget_recipient(conn: &mut Conn, address: &str) -> AppResult<()> {
+    with_conn!(conn, |c| {
+        diesel::delete(mail_outbox::table.filter(mail_outbox::recipient.eq(address)))
+            .execute(c)
+            .await
+    })?;
+    Ok(())
+}
+
+/// Drop messages sent before `before` (the deliverer's retention).
+pub async fn prune_sent(conn: &mut Conn, before: Timestamp) -> AppResult<usize> {
+    Ok(with_conn!(conn, |c| {
+        diesel::delete(mail_outbox::table.filter(mail_outbox::sent_at.lt(before)))
+            .execute(c)
+            .await
+    })?)
+}

@@ -202,6 +202,13 @@ async fn deletion_erases_the_person_but_keeps_contracts() {
         assert!(!works(&app, session).await);
         assert!(!refreshes(&app, session).await);
     }
+    let traces = "SELECT recipient AS v FROM mail_outbox WHERE recipient = 'ann@example.com' \
+                  UNION ALL SELECT email AS v FROM account_tokens WHERE email = 'ann@example.com'";
+    assert_eq!(
+        app.column(traces).await,
+        Vec::<Option<String>>::new(),
+        "mail and links erased"
+    );
     let login = login_with(&app, "ann@example.com", PASSWORD).await;
     assert_eq!(login.code(), "UNAUTHENTICATED");
 

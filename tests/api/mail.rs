@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use serde_json::json;
 
-use crate::common::{PASSWORD, TestApp};
+use crate::common::{PASSWORD, TestApp, sql_time};
 
 const REGISTER: &str = "mutation($input: RegisterInput!) { register(input: $input) { user { id } } }";
 
@@ -158,4 +158,25 @@ async fn a_failed_change_queues_no_mail() {
             .len(),
         1
     );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn sent_mail_and_expired_links_are_kept_thirty_days() {
+    let app = TestApp::new().await;
+    register(&app, "old@example.com").await.data();
+    let long_ago = sql_time(chrono::Utc::now() - chrono::Duration::days(31));
+    app.sql(&format!(
+        "UPDATE mail_outbox SET sent_at = {long_ago}, text_body = NULL, html_body = NULL"
+    ))
+    .await;
+    app.sql(&format!("UPDATE account_tokens SET expires_at = {long_ago}"))
+        .await;
+    register(&app, "new@example.com").await.data();
+
+    agora::mail::deliver::spawn(app.state.clone());
+    let rows = outbox_until(&app, "new@example.com", |rows| rows.iter().all(|r| r.2)).await;
+    assert_eq!(rows.len(), 1, "recent mail stays");
+    assert!(outbox(&app, "old@example.com").await.is_empty());
+    let tokens = app.column("SELECT email AS v FROM account_tokens").await;
+    assert_eq!(tokens, [Some("new@example.com".to_owned())]);
 }
