@@ -64,6 +64,10 @@ pub enum LoginFailure {
     WrongCredentials,
     /// The account is blocked.
     Blocked,
+    /// A signed-in user confirmed an action (password or email change,
+    /// deactivation, deletion) with a wrong password. Counted by the
+    /// sign-in throttle like a failed sign-in.
+    WrongConfirmation,
     /// Refused by throttling before the password was checked; recorded once
     /// per counter and window, not for every refused attempt.
     RateLimited,
@@ -75,6 +79,7 @@ impl LoginFailure {
         match self {
             LoginFailure::WrongCredentials => "WRONG_CREDENTIALS",
             LoginFailure::Blocked => "BLOCKED",
+            LoginFailure::WrongConfirmation => "WRONG_CONFIRMATION",
             LoginFailure::RateLimited => "RATE_LIMITED",
         }
     }

@@ -42,7 +42,8 @@ impl AccountEmailMutation {
     /// your login changes only once it is used (`verifyEmail`); your old
     /// address is then told of the change. Errors: `BAD_USER_INPUT` (field
     /// `currentPassword`, or `newEmail`: malformed or your address already),
-    /// `CONFLICT` (field `newEmail`), `RATE_LIMITED`.
+    /// `CONFLICT` (field `newEmail`), `RATE_LIMITED` (one link a minute, five
+    /// an hour; wrong passwords count as failed sign-ins).
     #[graphql(guard = "RoleGuard::signed_in()")]
     async fn change_email(
         &self,
@@ -50,7 +51,14 @@ impl AccountEmailMutation {
         #[graphql(desc = "Your password now.")] current_password: String,
         #[graphql(desc = "The address to sign in with from now on.")] new_email: String,
     ) -> async_graphql::Result<bool> {
-        verification::change_email(state(ctx)?, require_viewer(ctx)?, current_password, &new_email).await?;
+        verification::change_email(
+            state(ctx)?,
+            require_viewer(ctx)?,
+            &client_info(ctx),
+            current_password,
+            &new_email,
+        )
+        .await?;
         Ok(true)
     }
 

@@ -12,9 +12,10 @@ use super::email_tokens;
 use super::model::UserRow;
 use super::profile::ProfileChangeset;
 use super::queries;
-use crate::audit::{self, AuditKind};
+use crate::audit::{self, AuditKind, LoginFailure};
 use crate::auth::Viewer;
 use crate::auth::password::{self, Password, Verified};
+use crate::auth::throttle::LoginAttempt;
 use crate::db::schema::{portfolio_items, sessions, users};
 use crate::db::types::Timestamp;
 use crate::db::{Conn, DbId, now};
@@ -40,24 +41,37 @@ fn tombstone_email(user_id: DbId) -> String {
 }
 
 /// Check `password` against the viewer's stored hash. A wrong password is
-/// `BAD_USER_INPUT` on `field`: the caller is signed in, only this input is wrong.
+/// `BAD_USER_INPUT` on `field`: the caller is signed in, only this input is
+/// wrong. Each check counts as a sign-in attempt for the throttle (so a
+/// stolen access token cannot guess the password faster than `login` can),
+/// and past the limits it is `RATE_LIMITED` before any hashing.
 pub(super) async fn confirm_password(
     state: &AppState,
     viewer: Viewer,
+    client: &ClientInfo,
     password: String,
     field: &'static str,
 ) -> AppResult<()> {
-    let stored = {
+    let (user, attempt) = {
         let mut conn = state.pool.get().await?;
-        queries::find_by_ids(&mut conn, &[viewer.user_id])
+        let user = queries::find_by_ids(&mut conn, &[viewer.user_id])
             .await?
             .pop()
-            .ok_or(AppError::NotFound("user"))?
-            .password_hash
+            .ok_or(AppError::NotFound("user"))?;
+        let attempt =
+            LoginAttempt::admit(&mut conn, &state.config.login_throttle, &user.email, client).await?;
+        (user, attempt)
     };
-    match password::verify(password, Some(stored)).await? {
-        Verified::No => Err(AppError::bad_input(field, "the password is not correct")),
-        Verified::Yes | Verified::YesRehashed(_) => Ok(()),
+    let verified = password::verify(password, Some(user.password_hash)).await?;
+    let mut conn = state.pool.get().await?;
+    match verified {
+        Verified::No => {
+            attempt
+                .failed(&mut conn, Some(user.id), LoginFailure::WrongConfirmation)
+                .await?;
+            Err(AppError::bad_input(field, "the password is not correct"))
+        }
+        Verified::Yes | Verified::YesRehashed(_) => attempt.confirmed(&mut conn).await,
     }
 }
 
@@ -79,7 +93,7 @@ pub async fn change_password(
             "must differ from the current password",
         ));
     }
-    confirm_password(state, viewer, current_password, "currentPassword").await?;
+    confirm_password(state, viewer, client, current_password, "currentPassword").await?;
     let hash = password::hash(&new_password).await?;
     let mut conn = state.pool.get().await?;
     let ended = conn
@@ -102,7 +116,7 @@ pub async fn deactivate(
     client: &ClientInfo,
     password: String,
 ) -> AppResult<()> {
-    confirm_password(state, viewer, password, "password").await?;
+    confirm_password(state, viewer, client, password, "password").await?;
     let mut conn = state.pool.get().await?;
     let ended = conn
         .write_tx(async |conn| -> AppResult<Vec<DbId>> {
@@ -136,7 +150,7 @@ pub async fn delete(
     client: &ClientInfo,
     password: String,
 ) -> AppResult<()> {
-    confirm_password(state, viewer, password, "password").await?;
+    confirm_password(state, viewer, client, password, "password").await?;
     let user_id = viewer.user_id;
     let mut conn = state.pool.get().await?;
     let ended = conn

@@ -151,11 +151,12 @@ pub async fn verify_email(state: &AppState, token: &str, client: &ClientInfo) ->
 pub async fn change_email(
     state: &AppState,
     viewer: Viewer,
+    client: &ClientInfo,
     current_password: String,
     new_email: &str,
 ) -> AppResult<()> {
     let new_email = Email::parse(new_email, "newEmail")?;
-    confirm_password(state, viewer, current_password, "currentPassword").await?;
+    confirm_password(state, viewer, client, current_password, "currentPassword").await?;
     let mut conn = state.pool.get().await?;
     conn.write_tx(async |conn| {
         let user = viewer_row(conn, viewer).await?;

@@ -141,10 +141,16 @@ impl<'a> LoginAttempt<'a> {
         audit::record_login_failure(conn, &self.email_digest, user, self.client, reason).await
     }
 
-    /// The attempt signed `user` in: forget the account's failures, take the
-    /// attempt back from the address's count, and audit the sign-in. Call it
-    /// inside the transaction that starts the session.
+    /// The attempt signed `user` in: [`LoginAttempt::confirmed`], and audit
+    /// the sign-in. Call it inside the transaction that starts the session.
     pub async fn succeeded(&self, conn: &mut Conn, user: DbId) -> AppResult<()> {
+        self.confirmed(conn).await?;
+        audit::record(conn, AuditKind::LoginSucceeded, user, self.client).await
+    }
+
+    /// The password was right: forget the account's failures and take the
+    /// attempt back from the address's count.
+    pub async fn confirmed(&self, conn: &mut Conn) -> AppResult<()> {
         forget_account_failures(conn, &self.email_digest).await?;
         if let Some(ip) = self.client.ip.as_deref() {
             with_conn!(conn, |c| {
@@ -159,7 +165,7 @@ impl<'a> LoginAttempt<'a> {
                 .await
             })?;
         }
-        audit::record(conn, AuditKind::LoginSucceeded, user, self.client).await
+        Ok(())
     }
 }
 

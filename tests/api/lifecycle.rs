@@ -256,3 +256,61 @@ async fn lifecycle_mutations_need_a_session() {
         assert_eq!(reply.code(), "UNAUTHENTICATED");
     }
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn wrong_confirmations_count_as_failed_sign_ins() {
+    let app = TestApp::with_env(&[("LOGIN_MAX_FAILURES", "2")]).await;
+    let ann = app.register("ann@example.com", "CLIENT").await;
+    let wrong = json!({ "c": "guess one", "n": NEW_PASSWORD });
+    for _ in 0..2 {
+        let reply = app.gql(CHANGE, wrong.clone(), Some(&ann.access)).await;
+        assert_eq!(reply.code(), "BAD_USER_INPUT");
+    }
+    // A right password now waits too: the account's window is full.
+    let right = app
+        .gql(
+            CHANGE,
+            json!({ "c": PASSWORD, "n": NEW_PASSWORD }),
+            Some(&ann.access),
+        )
+        .await;
+    assert_eq!(right.code(), "RATE_LIMITED");
+    assert!(
+        right.body["errors"][0]["extensions"]["retryAfter"]
+            .as_u64()
+            .unwrap()
+            > 0
+    );
+    assert_eq!(
+        login_with(&app, "ann@example.com", PASSWORD).await.code(),
+        "RATE_LIMITED"
+    );
+    let detail = "SELECT detail AS v FROM audit_events WHERE kind = 'LOGIN_FAILED' ORDER BY created_at";
+    assert_eq!(
+        app.column(detail).await,
+        ["WRONG_CONFIRMATION", "WRONG_CONFIRMATION", "RATE_LIMITED"].map(|d| Some(d.to_owned()))
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_right_confirmation_clears_the_failures() {
+    let app = TestApp::with_env(&[("LOGIN_MAX_FAILURES", "2")]).await;
+    let ann = app.register("ann@example.com", "CLIENT").await;
+    let wrong = app
+        .gql(DEACTIVATE, json!({ "p": "guess" }), Some(&ann.access))
+        .await;
+    assert_eq!(wrong.code(), "BAD_USER_INPUT");
+    app.gql(
+        CHANGE,
+        json!({ "c": PASSWORD, "n": NEW_PASSWORD }),
+        Some(&ann.access),
+    )
+    .await
+    .data();
+    for _ in 0..2 {
+        let reply = app
+            .gql(DEACTIVATE, json!({ "p": "guess" }), Some(&ann.access))
+            .await;
+        assert_eq!(reply.code(), "BAD_USER_INPUT", "{}", reply.body);
+    }
+}
