@@ -8,6 +8,7 @@ pub mod audit;
 pub mod auth;
 pub mod config;
 pub mod contracts;
+pub mod cpu;
 pub mod db;
 pub mod error;
 pub mod events;
