@@ -6,6 +6,8 @@ use std::net::IpAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
+use crate::storage::StorageUrl;
+
 /// A fixed secret for development only; production refuses to start without
 /// its own `JWT_SECRET`.
 const DEV_JWT_SECRET: &str = "agora-development-secret-do-not-use-in-production";
@@ -88,6 +90,9 @@ pub struct Config {
     pub host: IpAddr,
     /// `PORT` (8080): port to listen on.
     pub port: u16,
+    /// `PUBLIC_URL` (`http://localhost:<PORT>`): where clients reach this
+    /// server, without a trailing slash; absolute links (file URLs) start with it.
+    pub public_url: String,
     /// `APP_ENV` (`development`): `development` or `production`.
     pub app_env: AppEnv,
     /// `JWT_SECRET`: HMAC key for access tokens, at least 32 bytes; required in production.
@@ -108,8 +113,15 @@ pub struct Config {
     pub graphiql: bool,
     /// `GRAPHIQL_ASSETS_DIR` (unset: CDN): serve GraphiQL's scripts from this directory.
     pub graphiql_assets_dir: Option<PathBuf>,
-    /// `MAX_BODY_BYTES` (2 MiB): largest request body.
+    /// `MAX_BODY_BYTES` (2 MiB): largest request body (multipart uploads may
+    /// be larger: see `max_avatar_bytes`).
     pub max_body_bytes: usize,
+    /// `MAX_AVATAR_BYTES` (5 MiB): largest avatar image a user may upload.
+    pub max_avatar_bytes: usize,
+    /// `STORAGE_URL` (`file://./data/uploads`): where uploaded files are kept,
+    /// `file://<directory>` or `s3://<bucket>[/<prefix>]` (S3-compatible;
+    /// region, endpoint and credentials from the `AWS_*` variables).
+    pub storage_url: StorageUrl,
     /// `REQUEST_TIMEOUT` (30s): longest a request may run.
     pub request_timeout: Duration,
     /// GraphQL operation limits.
@@ -218,6 +230,13 @@ impl Config {
             .collect::<Result<Vec<_>, _>>()?;
         let host = parse("HOST", "127.0.0.1")?;
         let port = parse("PORT", "8080")?;
+        let port: u16 = port
+            .parse()
+            .map_err(|_| invalid("PORT", format!("{port:?} is not a port")))?;
+        let public_url = parse_public_url(var("PUBLIC_URL"), port)?;
+        let cwd = std::env::current_dir().map_err(|e| invalid("STORAGE_URL", e.to_string()))?;
+        let storage_url = StorageUrl::parse(&parse("STORAGE_URL", "file://./data/uploads")?, &cwd)
+            .map_err(|reason| invalid("STORAGE_URL", reason))?;
 
         let config = Config {
             database_url: parse("DATABASE_URL", "sqlite://agora.db")?,
@@ -225,9 +244,8 @@ impl Config {
             host: host
                 .parse()
                 .map_err(|_| invalid("HOST", format!("{host:?} is not an IP address")))?,
-            port: port
-                .parse()
-                .map_err(|_| invalid("PORT", format!("{port:?} is not a port")))?,
+            port,
+            public_url,
             app_env,
             jwt_secret,
             access_token_ttl: duration("ACCESS_TOKEN_TTL", "15m")?,
@@ -239,6 +257,8 @@ impl Config {
             graphiql,
             graphiql_assets_dir: var("GRAPHIQL_ASSETS_DIR").map(PathBuf::from),
             max_body_bytes: number("MAX_BODY_BYTES", 2 * 1024 * 1024)?,
+            max_avatar_bytes: at_least_one("MAX_AVATAR_BYTES", 5 * 1024 * 1024)?,
+            storage_url,
             request_timeout: duration("REQUEST_TIMEOUT", "30s")?,
             limits: GraphqlLimits {
                 max_depth: number("GRAPHQL_MAX_DEPTH", 15)?,
@@ -281,6 +301,27 @@ impl Config {
     /// Is the JWT secret the built-in development one?
     pub fn uses_dev_secret(&self) -> bool {
         self.jwt_secret.expose() == DEV_JWT_SECRET
+    }
+}
+
+/// `PUBLIC_URL`: an http(s) URL without query or fragment; trailing slashes dropped.
+fn parse_public_url(value: Option<String>, port: u16) -> Result<String, ConfigError> {
+    let Some(url) = value else {
+        return Ok(format!("http://localhost:{port}"));
+    };
+    let url = url.trim_end_matches('/');
+    let valid = (url.starts_with("http://") || url.starts_with("https://"))
+        && url
+            .parse::<http::Uri>()
+            .is_ok_and(|u| u.host().is_some_and(|h| !h.is_empty()) && u.query().is_none())
+        && !url.contains('#');
+    if valid {
+        Ok(url.to_owned())
+    } else {
+        Err(invalid(
+            "PUBLIC_URL",
+            format!("{url:?} is not an http(s) URL like https://api.example.com"),
+        ))
     }
 }
 
@@ -329,6 +370,18 @@ mod tests {
         assert_eq!(c.login_throttle.max_failures, 5);
         assert_eq!(c.login_throttle.max_failures_per_ip, 50);
         assert_eq!(c.login_throttle.lockout, Duration::from_secs(900));
+        assert_eq!(c.public_url, "http://localhost:8080");
+        assert_eq!(c.max_avatar_bytes, 5 * 1024 * 1024);
+        let cwd = std::env::current_dir().unwrap_or_default();
+        assert_eq!(c.storage_url, StorageUrl::Local(cwd.join("./data/uploads")));
+    }
+
+    #[test]
+    fn public_url_follows_the_port_and_drops_trailing_slashes() {
+        let c = config(&[("PORT", "9000")]).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(c.public_url, "http://localhost:9000");
+        let c = config(&[("PUBLIC_URL", "https://api.example.com/agora/")]).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(c.public_url, "https://api.example.com/agora");
     }
 
     #[test]
@@ -360,6 +413,15 @@ mod tests {
             ("LOGIN_MAX_FAILURES_PER_IP", "-3"),
             ("LOGIN_LOCKOUT", "0"),
             ("LOGIN_LOCKOUT", "forever"),
+            ("PUBLIC_URL", "api.example.com"),
+            ("PUBLIC_URL", "ftp://example.com"),
+            ("PUBLIC_URL", "https://example.com/?a=b"),
+            ("PUBLIC_URL", "https://"),
+            ("MAX_AVATAR_BYTES", "0"),
+            ("MAX_AVATAR_BYTES", "5MB"),
+            ("STORAGE_URL", "./data/uploads"),
+            ("STORAGE_URL", "s3://"),
+            ("STORAGE_URL", "gs://bucket"),
         ] {
             let got = config(&[(name, value)]).err().map(|e| e.name);
             let expected = if name == "ADMIN_EMAIL" {

@@ -1,7 +1,8 @@
-//! CPU-heavy jobs (argon2 hashing) run on blocking threads, at most one per
-//! core at a time. Each holds a core and a lot of memory (an argon2 hash
-//! 19 MiB), so more at once only adds memory without adding throughput (32
-//! concurrent logins once held 690 MiB); the rest wait their turn.
+//! CPU-heavy jobs (argon2 hashing, image decoding) run on blocking threads,
+//! at most one per core at a time. Each holds a core and a lot of memory
+//! (an argon2 hash 19 MiB, a decoded photo up to 128 MiB), so more at once
+//! only adds memory without adding throughput (32 concurrent logins once
+//! held 690 MiB); the rest wait their turn.
 
 use std::sync::OnceLock;
 

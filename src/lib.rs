@@ -23,6 +23,7 @@ pub mod seed;
 pub mod server;
 pub mod sessions;
 pub mod state;
+pub mod storage;
 pub mod text;
 
 pub use http::app;

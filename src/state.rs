@@ -1,13 +1,14 @@
 //! What every request shares: the pool, configuration, keys, the session
-//! cache and the event bus.
+//! cache, the event bus and object storage.
 
 use std::sync::Arc;
 
 use crate::auth::SessionCache;
 use crate::auth::tokens::TokenKeys;
-use crate::config::Config;
+use crate::config::{Config, ConfigError};
 use crate::db::{DbId, Pool};
 use crate::events::{Event, Events};
+use crate::storage::Storage;
 
 /// Shared application state; cheap to clone.
 #[derive(Clone)]
@@ -22,18 +23,22 @@ pub struct AppState {
     pub sessions: Arc<SessionCache>,
     /// Fan-out of domain events to subscriptions.
     pub events: Events,
+    /// Uploaded files (`STORAGE_URL`).
+    pub storage: Storage,
 }
 
 impl AppState {
-    /// State over a migrated pool.
-    pub fn new(pool: Pool, config: Config) -> Self {
-        AppState {
+    /// State over a migrated pool, opening the object store (a bad
+    /// `STORAGE_URL` is refused here).
+    pub fn new(pool: Pool, config: Config) -> Result<Self, ConfigError> {
+        Ok(AppState {
             pool,
             keys: Arc::new(TokenKeys::new(&config)),
+            storage: Storage::open(&config.storage_url)?,
             config: Arc::new(config),
             sessions: Arc::new(SessionCache::default()),
             events: Events::default(),
-        }
+        })
     }
 
     /// Sessions were ended (after their transaction committed): stop trusting

@@ -8,6 +8,7 @@
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 
+use super::avatar;
 use super::model::UserRow;
 use super::profile::ProfileChangeset;
 use super::queries;
@@ -124,9 +125,10 @@ pub async fn deactivate(
 
 /// Delete the viewer's account: every session ends (and forgets its address
 /// and user agent), the personal data is erased (email → a tombstone, names,
-/// phone, address, bio, portfolio), the name becomes "Deleted user". The row
-/// stays, with its id and role, so the projects, proposals, contracts and
-/// reviews that point to it stay intact. Errors: `BAD_USER_INPUT` on `password`.
+/// phone, address, bio, portfolio, avatar: its file is deleted after the
+/// commit), the name becomes "Deleted user". The row stays, with its id and
+/// role, so the projects, proposals, contracts and reviews that point to it
+/// stay intact. Errors: `BAD_USER_INPUT` on `password`.
 pub async fn delete(
     state: &AppState,
     viewer: Viewer,
@@ -136,8 +138,8 @@ pub async fn delete(
     confirm_password(state, viewer, password, "password").await?;
     let user_id = viewer.user_id;
     let mut conn = state.pool.get().await?;
-    let ended = conn
-        .write_tx(async |conn| -> AppResult<Vec<DbId>> {
+    let (ended, avatar_key) = conn
+        .write_tx(async |conn| -> AppResult<(Vec<DbId>, Option<String>)> {
             let now = now();
             let erase = ProfileChangeset::erased(DELETED_NAME, now);
             let updated = with_conn!(conn, |c| {
@@ -157,17 +159,21 @@ pub async fn delete(
             }
             let ended = session_queries::revoke_all(conn, user_id).await?;
             forget_sessions_and_portfolio(conn, user_id).await?;
+            let avatar_key = avatar::delete_row(conn, user_id).await?;
             audit::record(conn, AuditKind::AccountDeleted, user_id, client).await?;
-            Ok(ended)
+            Ok((ended, avatar_key))
         })
         .await?;
     state.sessions_ended(&ended);
+    if let Some(key) = avatar_key {
+        state.storage.discard(&key).await;
+    }
     Ok(())
 }
 
 /// The user `user_id`, unless deleted.
 #[diesel::dsl::auto_type]
-fn not_deleted(user_id: DbId) -> _ {
+pub(super) fn not_deleted(user_id: DbId) -> _ {
     users::table
         .filter(users::id.eq(user_id))
         .filter(users::deleted_at.is_null())

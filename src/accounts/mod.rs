@@ -1,6 +1,8 @@
-//! Accounts: users, their roles, sign-up and sign-in, the profile and the
-//! account lifecycle (password change, deactivation, deletion).
+//! Accounts: users, their roles, sign-up and sign-in, the profile, the
+//! avatar and the account lifecycle (password change, deactivation, deletion).
 
+pub mod avatar;
+pub mod avatar_graphql;
 pub mod graphql;
 pub mod lifecycle;
 pub mod lifecycle_graphql;
@@ -9,3 +11,4 @@ pub mod model;
 pub mod ops;
 pub mod profile;
 pub mod queries;
+pub mod thumbnail;

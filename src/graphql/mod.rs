@@ -8,6 +8,7 @@ pub mod pagination;
 use async_graphql::dataloader::{DataLoader, HashMapCache};
 use async_graphql::{Data, MergedObject, MergedSubscription, SDLExportOptions, Schema};
 
+use crate::accounts::avatar_graphql::{AvatarLoader, AvatarMutation};
 use crate::accounts::graphql::{AccountsMutation, AccountsQuery};
 use crate::accounts::lifecycle_graphql::AccountLifecycleMutation;
 use crate::accounts::loader::UserLoader;
@@ -41,6 +42,7 @@ pub struct QueryRoot(
 pub struct MutationRoot(
     AccountsMutation,
     AccountLifecycleMutation,
+    AvatarMutation,
     SessionsMutation,
     ProjectsMutation,
     ProposalsMutation,
@@ -108,6 +110,7 @@ pub fn install_request_data(data: &mut Data, state: &AppState, viewer: Option<Vi
     data.insert(viewer);
     data.insert(client);
     data.insert(cached(UserLoader(pool.clone())));
+    data.insert(cached(AvatarLoader(pool.clone())));
     data.insert(cached(ProjectLoader(pool.clone())));
     data.insert(cached(SkillsLoader(pool.clone())));
     data.insert(cached(ProposalCountLoader(pool.clone())));

@@ -53,10 +53,12 @@ pub struct Account {
     pub refresh: String,
 }
 
-/// The application over its own fresh database.
+/// The application over its own fresh database and file storage.
 pub struct TestApp {
     pub router: Router,
     pub state: AppState,
+    /// The directory `STORAGE_URL` points to (unless a test set its own).
+    pub files: tempfile::TempDir,
     /// Dropped last: removes a PostgreSQL test database.
     _db: TestDb,
 }
@@ -69,10 +71,12 @@ impl TestApp {
     /// With extra configuration variables (`("APP_ENV", "production")`).
     pub async fn with_env(vars: &[(&str, &str)]) -> Self {
         let db = TestDb::create().await;
+        let files = tempfile::tempdir().unwrap();
         let mut env: HashMap<String, String> = HashMap::from([
             ("DATABASE_URL".into(), db.url()),
             ("DATABASE_POOL_SIZE".into(), "4".into()),
             ("JWT_SECRET".into(), JWT_SECRET.into()),
+            ("STORAGE_URL".into(), format!("file://{}", files.path().display())),
         ]);
         env.extend(vars.iter().map(|(k, v)| (k.to_string(), v.to_string())));
         let config = Config::from_lookup(|k| env.get(k).cloned()).expect("test config");
@@ -82,10 +86,11 @@ impl TestApp {
         )
         .unwrap();
         run_migrations(&pool).await.expect("migrations");
-        let state = AppState::new(pool, config);
+        let state = AppState::new(pool, config).expect("storage");
         TestApp {
             router: agora::app(state.clone()),
             state,
+            files,
             _db: db,
         }
     }

@@ -9,8 +9,8 @@ use crate::marketplace::{CREATE, project_input};
 const PAGE: &str = "query($first: Int) {
   projects(first: $first, filter: {mine: true}) {
     totalCount
-    edges { node { title skills client { name } proposalCount
-      proposals(first: 5) { totalCount edges { node { bidAmount { amount } freelancer { name rating { count } } } } } } }
+    edges { node { title skills client { name avatarUrl } proposalCount
+      proposals(first: 5) { totalCount edges { node { bidAmount { amount } freelancer { name avatarUrl rating { count } } } } } } }
   }
 }";
 
