@@ -275,7 +275,7 @@ async fn main() -> anyhow::Result<()> {
     let pool = Pool::new(&backend, config.database_pool_size)?;
     run_migrations(&pool).await?;
     let addr = SocketAddr::new(config.host, config.port);
-    let state = AppState::new(pool, config);
+    let state = AppState::new(pool, config)?;
     let app = Router::new()
         .route("/graphql", post(graphql))
         .route("/health/ready", get(ready))

@@ -6,6 +6,8 @@ use std::net::IpAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
+use crate::storage::StorageUrl;
+
 /// A fixed secret for development only; production refuses to start without
 /// its own `JWT_SECRET`.
 const DEV_JWT_SECRET: &str = "agora-development-secret-do-not-use-in-production";
@@ -136,17 +138,28 @@ pub struct Config {
     pub graphiql: bool,
     /// `GRAPHIQL_ASSETS_DIR` (unset: CDN): serve GraphiQL's scripts from this directory.
     pub graphiql_assets_dir: Option<PathBuf>,
-    /// `MAX_BODY_BYTES` (2 MiB): largest request body.
+    /// `MAX_BODY_BYTES` (2 MiB): largest request body (multipart uploads may
+    /// be larger: see `max_avatar_bytes`).
     pub max_body_bytes: usize,
+    /// `MAX_AVATAR_BYTES` (5 MiB): largest avatar image a user may upload.
+    pub max_avatar_bytes: usize,
+    /// `STORAGE_URL` (`file://./data/uploads`): where uploaded files are kept,
+    /// `file://<directory>` or `s3://<bucket>[/<prefix>]` (S3-compatible;
+    /// region, endpoint and credentials from the `AWS_*` variables).
+    pub storage_url: StorageUrl,
     /// `REQUEST_TIMEOUT` (30s): longest a request may run.
     pub request_timeout: Duration,
     /// GraphQL operation limits.
     pub limits: GraphqlLimits,
     /// Sign-in throttling.
     pub login_throttle: LoginThrottle,
-    /// `PUBLIC_URL` (`http://localhost:PORT`): where users reach the front end
-    /// and files; mailed links start with it (never with the request's Host).
+    /// `PUBLIC_URL` (`http://localhost:PORT`): where users reach the front
+    /// end, without a trailing slash; mailed links start with it (never with
+    /// the request's Host).
     pub public_url: String,
+    /// `FILES_URL` (`PUBLIC_URL/files`): where clients fetch uploaded files
+    /// (this server's `/files`, or a CDN in front of it); file URLs start with it.
+    pub files_url: String,
     /// Outgoing mail.
     pub mail: MailConfig,
     /// Verification, recovery and sign-up rules.
@@ -252,26 +265,25 @@ impl Config {
             })
             .collect::<Result<Vec<_>, _>>()?;
         let host = parse("HOST", "127.0.0.1")?;
-        let port: u16 = {
-            let port = parse("PORT", "8080")?;
-            port.parse()
-                .map_err(|_| invalid("PORT", format!("{port:?} is not a port")))?
-        };
+        let port = parse("PORT", "8080")?;
+        let port: u16 = port
+            .parse()
+            .map_err(|_| invalid("PORT", format!("{port:?} is not a port")))?;
         let flag = |name: &'static str| -> Result<bool, ConfigError> {
             var(name).map_or(Ok(false), |v| {
                 parse_bool(&v).ok_or_else(|| invalid(name, "use true or false"))
             })
         };
-        let public_url = parse("PUBLIC_URL", &format!("http://localhost:{port}"))?;
-        if !(public_url.starts_with("http://") || public_url.starts_with("https://"))
-            || http::Uri::try_from(public_url.as_str()).is_err()
-        {
-            return Err(invalid(
-                "PUBLIC_URL",
-                format!("{public_url:?} is not an http(s) URL"),
-            ));
-        }
+        let public_url = parse_public_url(
+            "PUBLIC_URL",
+            var("PUBLIC_URL"),
+            format!("http://localhost:{port}"),
+        )?;
+        let files_url = parse_public_url("FILES_URL", var("FILES_URL"), format!("{public_url}/files"))?;
         let mail = mail_config(&var, app_env)?;
+        let cwd = std::env::current_dir().map_err(|e| invalid("STORAGE_URL", e.to_string()))?;
+        let storage_url = StorageUrl::parse(&parse("STORAGE_URL", "file://./data/uploads")?, &cwd)
+            .map_err(|reason| invalid("STORAGE_URL", reason))?;
 
         let config = Config {
             database_url: parse("DATABASE_URL", "sqlite://agora.db")?,
@@ -291,6 +303,8 @@ impl Config {
             graphiql,
             graphiql_assets_dir: var("GRAPHIQL_ASSETS_DIR").map(PathBuf::from),
             max_body_bytes: number("MAX_BODY_BYTES", 2 * 1024 * 1024)?,
+            max_avatar_bytes: at_least_one("MAX_AVATAR_BYTES", 5 * 1024 * 1024)?,
+            storage_url,
             request_timeout: duration("REQUEST_TIMEOUT", "30s")?,
             limits: GraphqlLimits {
                 max_depth: number("GRAPHQL_MAX_DEPTH", 15)?,
@@ -304,7 +318,8 @@ impl Config {
                 max_failures_per_ip: at_least_one("LOGIN_MAX_FAILURES_PER_IP", 50)?,
                 lockout: duration("LOGIN_LOCKOUT", "15m")?,
             },
-            public_url: public_url.trim_end_matches('/').to_owned(),
+            public_url,
+            files_url,
             mail,
             accounts: AccountRules {
                 verify_token_ttl: duration("VERIFY_TOKEN_TTL", "48h")?,
@@ -394,6 +409,32 @@ fn mail_config(var: &impl Fn(&str) -> Option<String>, app_env: AppEnv) -> Result
     })
 }
 
+/// `PUBLIC_URL`, `FILES_URL`: an http(s) URL without query or fragment;
+/// trailing slashes dropped.
+fn parse_public_url(
+    name: &'static str,
+    value: Option<String>,
+    default: String,
+) -> Result<String, ConfigError> {
+    let Some(url) = value else {
+        return Ok(default);
+    };
+    let url = url.trim_end_matches('/');
+    let valid = (url.starts_with("http://") || url.starts_with("https://"))
+        && url
+            .parse::<http::Uri>()
+            .is_ok_and(|u| u.host().is_some_and(|h| !h.is_empty()) && u.query().is_none())
+        && !url.contains('#');
+    if valid {
+        Ok(url.to_owned())
+    } else {
+        Err(invalid(
+            name,
+            format!("{url:?} is not an http(s) URL like https://example.com"),
+        ))
+    }
+}
+
 fn parse_bool(v: &str) -> Option<bool> {
     match v.to_ascii_lowercase().as_str() {
         "1" | "true" | "yes" | "on" => Some(true),
@@ -445,11 +486,21 @@ mod tests {
         assert_eq!(c.accounts.verify_token_ttl, Duration::from_secs(48 * 3600));
         assert_eq!(c.accounts.reset_token_ttl, Duration::from_secs(3600));
         assert!(!c.accounts.require_verified_email && !c.accounts.signup_captcha);
-        let c = config(&[("PORT", "9000"), ("PUBLIC_URL", "https://agora.example.com/")]);
-        assert_eq!(
-            c.map(|c| c.public_url).ok().as_deref(),
-            Some("https://agora.example.com")
-        );
+        assert_eq!(c.files_url, "http://localhost:8080/files");
+        assert_eq!(c.max_avatar_bytes, 5 * 1024 * 1024);
+        let cwd = std::env::current_dir().unwrap_or_default();
+        assert_eq!(c.storage_url, StorageUrl::Local(cwd.join("./data/uploads")));
+    }
+
+    #[test]
+    fn public_url_follows_the_port_and_drops_trailing_slashes() {
+        let c = config(&[("PORT", "9000")]).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(c.public_url, "http://localhost:9000");
+        let c = config(&[("PUBLIC_URL", "https://agora.example.com/app/")]).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(c.public_url, "https://agora.example.com/app");
+        assert_eq!(c.files_url, "https://agora.example.com/app/files");
+        let c = config(&[("FILES_URL", "https://cdn.example.com/")]).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(c.files_url, "https://cdn.example.com");
     }
 
     #[test]
@@ -491,7 +542,7 @@ mod tests {
             ("LOGIN_MAX_FAILURES_PER_IP", "-3"),
             ("LOGIN_LOCKOUT", "0"),
             ("LOGIN_LOCKOUT", "forever"),
-            ("PUBLIC_URL", "example.com"),
+            ("FILES_URL", "cdn.example.com"),
             ("SMTP_URL", "http://mail.example.com"),
             ("MAIL_FROM", "not an address"),
             ("MAIL_RETRY_BASE", "0"),
@@ -499,6 +550,15 @@ mod tests {
             ("RESET_TOKEN_TTL", "soon"),
             ("REQUIRE_VERIFIED_EMAIL", "maybe"),
             ("SIGNUP_CAPTCHA", "2"),
+            ("PUBLIC_URL", "api.example.com"),
+            ("PUBLIC_URL", "ftp://example.com"),
+            ("PUBLIC_URL", "https://example.com/?a=b"),
+            ("PUBLIC_URL", "https://"),
+            ("MAX_AVATAR_BYTES", "0"),
+            ("MAX_AVATAR_BYTES", "5MB"),
+            ("STORAGE_URL", "./data/uploads"),
+            ("STORAGE_URL", "s3://"),
+            ("STORAGE_URL", "gs://bucket"),
         ] {
             let got = config(&[(name, value)]).err().map(|e| e.name);
             let expected = if name == "ADMIN_EMAIL" {

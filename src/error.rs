@@ -46,6 +46,13 @@ pub enum AppError {
     },
     /// The object's current status forbids this transition.
     InvalidState(String),
+    /// An uploaded file is larger than allowed; `field` names the input.
+    PayloadTooLarge {
+        /// The input field carrying the file.
+        field: &'static str,
+        /// What is too large, and the limit.
+        message: String,
+    },
     /// Too many attempts; try again after `retry_after` seconds.
     RateLimited {
         /// Seconds until a new attempt may succeed.
@@ -89,6 +96,7 @@ impl AppError {
             AppError::Forbidden { message, .. }
             | AppError::BadInput { message, .. }
             | AppError::Conflict { message, .. }
+            | AppError::PayloadTooLarge { message, .. }
             | AppError::InvalidState(message) => message.clone(),
             AppError::NotFound(what) => format!("{what} not found"),
             AppError::RateLimited { .. } => "too many attempts, try again later".to_owned(),
@@ -106,6 +114,7 @@ impl AppError {
             AppError::BadInput { .. } => "BAD_USER_INPUT",
             AppError::Conflict { .. } => "CONFLICT",
             AppError::InvalidState(_) => "INVALID_STATE",
+            AppError::PayloadTooLarge { .. } => "PAYLOAD_TOO_LARGE",
             AppError::RateLimited { .. } => "RATE_LIMITED",
             AppError::Unavailable(_) => "SERVICE_UNAVAILABLE",
             AppError::Internal(_) => "INTERNAL_SERVER_ERROR",
@@ -205,7 +214,9 @@ fn to_graphql(err: &AppError) -> async_graphql::Error {
     async_graphql::Error::new(err.message()).extend_with(|_, ext| {
         ext.set("code", err.code());
         match err {
-            AppError::BadInput { field, .. } | AppError::Conflict { field, .. } => ext.set("field", *field),
+            AppError::BadInput { field, .. }
+            | AppError::Conflict { field, .. }
+            | AppError::PayloadTooLarge { field, .. } => ext.set("field", *field),
             AppError::Forbidden {
                 reason: Some(reason), ..
             } => ext.set("reason", *reason),
@@ -227,6 +238,11 @@ mod tests {
             AppError::NotFound("user").code(),
             AppError::bad_input("email", "x").code(),
             AppError::InvalidState("x".into()).code(),
+            AppError::PayloadTooLarge {
+                field: "file",
+                message: "x".into(),
+            }
+            .code(),
             AppError::RateLimited { retry_after: 1 }.code(),
             AppError::Unavailable("x".into()).code(),
             AppError::internal("x").code(),
@@ -239,6 +255,7 @@ mod tests {
                 "NOT_FOUND",
                 "BAD_USER_INPUT",
                 "INVALID_STATE",
+                "PAYLOAD_TOO_LARGE",
                 "RATE_LIMITED",
                 "SERVICE_UNAVAILABLE",
                 "INTERNAL_SERVER_ERROR"

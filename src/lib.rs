@@ -8,6 +8,7 @@ pub mod audit;
 pub mod auth;
 pub mod config;
 pub mod contracts;
+pub mod cpu;
 pub mod db;
 pub mod error;
 pub mod events;
@@ -23,6 +24,7 @@ pub mod seed;
 pub mod server;
 pub mod sessions;
 pub mod state;
+pub mod storage;
 pub mod text;
 
 pub use http::app;

@@ -104,7 +104,7 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
                 }
             };
             let pool = server::connect(&config).await?;
-            let state = AppState::new(pool, config);
+            let state = AppState::new(pool, config)?;
             match ensure_super_admin(&state, &email, password)
                 .await
                 .map_err(|e| anyhow::anyhow!("{} ({e:?})", e.message()))?
@@ -124,7 +124,7 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
                 None => seed::DEFAULT_PASSWORD.to_owned(),
             };
             let pool = server::connect(&config).await?;
-            let state = AppState::new(pool.clone(), config);
+            let state = AppState::new(pool.clone(), config)?;
             let options = SeedOptions {
                 projects,
                 password,

@@ -44,7 +44,7 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
         tracing::warn!("JWT_SECRET is not set: using the fixed development secret (never in production)");
     }
     let pool = connect(&config).await?;
-    let state = AppState::new(pool.clone(), config.clone());
+    let state = AppState::new(pool.clone(), config.clone())?;
     if let (Some(email), Some(password)) = (&config.admin_email, &config.admin_password) {
         match ensure_super_admin(&state, email, password.expose().to_owned()).await {
             Ok(AdminOutcome::Created) => tracing::info!(%email, "super admin created"),

@@ -1,14 +1,15 @@
 //! What every request shares: the pool, configuration, keys, the session
-//! cache, the event bus and the mail deliverer's signal.
+//! cache, the event bus, the mail deliverer's signal and object storage.
 
 use std::sync::Arc;
 
 use crate::auth::SessionCache;
 use crate::auth::tokens::TokenKeys;
-use crate::config::Config;
+use crate::config::{Config, ConfigError};
 use crate::db::{DbId, Pool};
 use crate::events::{Event, Events};
 use crate::mail::MailSignal;
+use crate::storage::Storage;
 
 /// Shared application state; cheap to clone.
 #[derive(Clone)]
@@ -25,19 +26,23 @@ pub struct AppState {
     pub events: Events,
     /// Wakes the mail deliverer after mail was committed.
     pub mail: MailSignal,
+    /// Uploaded files (`STORAGE_URL`).
+    pub storage: Storage,
 }
 
 impl AppState {
-    /// State over a migrated pool.
-    pub fn new(pool: Pool, config: Config) -> Self {
-        AppState {
+    /// State over a migrated pool, opening the object store (a bad
+    /// `STORAGE_URL` is refused here).
+    pub fn new(pool: Pool, config: Config) -> Result<Self, ConfigError> {
+        Ok(AppState {
             pool,
             keys: Arc::new(TokenKeys::new(&config)),
+            storage: Storage::open(&config.storage_url)?,
             config: Arc::new(config),
             sessions: Arc::new(SessionCache::default()),
             events: Events::default(),
             mail: MailSignal::default(),
-        }
+        })
     }
 
     /// Sessions were ended (after their transaction committed): stop trusting

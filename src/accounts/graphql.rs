@@ -4,6 +4,7 @@ use crate::graphql::RequestLoader;
 use async_graphql::{Context, ID, InputObject, Object};
 use chrono::{DateTime, Utc};
 
+use super::avatar_graphql::avatar_url;
 use super::lifecycle::DELETED_NAME;
 use super::loader::UserLoader;
 use super::model::{Role, UserRow};
@@ -82,6 +83,12 @@ impl User {
     /// A few words about the user. Public, when the user wrote some.
     async fn bio(&self) -> Option<&str> {
         self.row.bio.as_deref()
+    }
+
+    /// Absolute URL of the user's avatar, a 256×256 JPEG or PNG that never
+    /// changes (a new upload gets a new URL). Public; `null` when there is none.
+    async fn avatar_url(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<String>> {
+        avatar_url(ctx, self.row.id).await
     }
 
     /// Family name. Private: `null` unless the viewer is this user or an admin.

@@ -8,6 +8,7 @@
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 
+use super::avatar;
 use super::email_tokens;
 use super::model::UserRow;
 use super::profile::ProfileChangeset;
@@ -141,9 +142,10 @@ pub async fn deactivate(
 /// Delete the viewer's account: every session ends (and forgets its address
 /// and user agent), the personal data is erased (email → a tombstone, names,
 /// phone, address, bio, portfolio, mailed tokens, the outbox's mail to the
-/// address, sent or not), the name becomes "Deleted user". The row
-/// stays, with its id and role, so the projects, proposals, contracts and
-/// reviews that point to it stay intact. Errors: `BAD_USER_INPUT` on `password`.
+/// address, sent or not, the avatar: its file is deleted after the commit),
+/// the name becomes "Deleted user". The row stays, with its id and role, so
+/// the projects, proposals, contracts and reviews that point to it stay
+/// intact. Errors: `BAD_USER_INPUT` on `password`.
 pub async fn delete(
     state: &AppState,
     viewer: Viewer,
@@ -153,8 +155,8 @@ pub async fn delete(
     confirm_password(state, viewer, client, password, "password").await?;
     let user_id = viewer.user_id;
     let mut conn = state.pool.get().await?;
-    let ended = conn
-        .write_tx(async |conn| -> AppResult<Vec<DbId>> {
+    let (ended, avatar_key) = conn
+        .write_tx(async |conn| -> AppResult<(Vec<DbId>, Option<String>)> {
             let now = now();
             let email = queries::find_by_ids(conn, &[user_id])
                 .await?
@@ -181,17 +183,21 @@ pub async fn delete(
             forget_sessions_and_portfolio(conn, user_id).await?;
             email_tokens::delete_all(conn, user_id).await?;
             mail::forget_recipient(conn, &email).await?;
+            let avatar_key = avatar::delete_row(conn, user_id).await?;
             audit::record(conn, AuditKind::AccountDeleted, user_id, client).await?;
-            Ok(ended)
+            Ok((ended, avatar_key))
         })
         .await?;
     state.sessions_ended(&ended);
+    if let Some(key) = avatar_key {
+        state.storage.discard(&key).await;
+    }
     Ok(())
 }
 
 /// The user `user_id`, unless deleted.
 #[diesel::dsl::auto_type]
-fn not_deleted(user_id: DbId) -> _ {
+pub(super) fn not_deleted(user_id: DbId) -> _ {
     users::table
         .filter(users::id.eq(user_id))
         .filter(users::deleted_at.is_null())

@@ -1,7 +1,10 @@
 //! Accounts: users, their roles, sign-up (with its optional captcha) and
-//! sign-in, email verification and change, password recovery, the profile
-//! and the account lifecycle (password change, deactivation, deletion).
+//! sign-in, email verification and change, password recovery, the profile,
+//! the avatar and the account lifecycle (password change, deactivation,
+//! deletion).
 
+pub mod avatar;
+pub mod avatar_graphql;
 pub mod captcha;
 pub mod email_graphql;
 pub mod email_tokens;
@@ -14,4 +17,5 @@ pub mod ops;
 pub mod profile;
 pub mod queries;
 pub mod recovery;
+pub mod thumbnail;
 pub mod verification;

@@ -10,11 +10,12 @@ use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 use serde::{Deserialize, Serialize};
 
+use super::lifecycle::not_deleted;
 use super::model::{UserRow, parse_name};
 use crate::auth::Viewer;
-use crate::db::now;
 use crate::db::schema::users;
 use crate::db::types::Timestamp;
+use crate::db::{Conn, DbId, now};
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 use crate::text::bounded;
@@ -261,17 +262,18 @@ pub fn changeset(input: &UpdateProfileInput, now: Timestamp) -> AppResult<Profil
 pub async fn update(state: &AppState, viewer: Viewer, input: &UpdateProfileInput) -> AppResult<UserRow> {
     let changes = changeset(input, now())?;
     let mut conn = state.pool.get().await?;
-    let row = with_conn!(&mut conn, |c| {
-        diesel::update(
-            users::table
-                .filter(users::id.eq(viewer.user_id))
-                .filter(users::deleted_at.is_null()),
-        )
-        .set(&changes)
-        .returning(UserRow::as_returning())
-        .get_result(c)
-        .await
-        .optional()
+    apply(&mut conn, viewer.user_id, &changes).await
+}
+
+/// Write `changes` to the user's row; a deleted account is `NOT_FOUND`.
+pub async fn apply(conn: &mut Conn, user_id: DbId, changes: &ProfileChangeset) -> AppResult<UserRow> {
+    let row = with_conn!(conn, |c| {
+        diesel::update(not_deleted(user_id))
+            .set(changes)
+            .returning(UserRow::as_returning())
+            .get_result(c)
+            .await
+            .optional()
     })?;
     row.ok_or(AppError::NotFound("user"))
 }

@@ -1,15 +1,14 @@
 //! Passwords: validated on the way in, hashed with argon2id (OWASP parameters)
-//! on a blocking thread, verified in constant work whether or not the account
-//! exists.
+//! on a blocking thread (one CPU job per core at a time, see [`crate::cpu`]),
+//! verified in constant work whether or not the account exists.
 
 use std::sync::OnceLock;
-
-use tokio::sync::Semaphore;
 
 use argon2::password_hash::phc::PasswordHash;
 use argon2::password_hash::{PasswordHasher, PasswordVerifier};
 use argon2::{Algorithm, Argon2, Params, Version};
 
+use crate::cpu;
 use crate::error::{AppError, AppResult};
 
 /// Shortest password accepted, in characters.
@@ -74,32 +73,16 @@ pub enum Verified {
     YesRehashed(String),
 }
 
-/// How many hashes may run at once: one per core. Each takes 19 MiB and a
-/// core for ~20 ms, so more at once only adds memory (32 concurrent logins
-/// once held 690 MiB) without adding throughput; the rest wait their turn.
-fn hashing_slots() -> &'static Semaphore {
-    static SLOTS: OnceLock<Semaphore> = OnceLock::new();
-    SLOTS.get_or_init(|| Semaphore::new(std::thread::available_parallelism().map_or(2, |n| n.get())))
-}
-
-/// Run an argon2 job on a blocking thread once a hashing slot is free.
-async fn with_slot<T: Send + 'static>(job: impl FnOnce() -> AppResult<T> + Send + 'static) -> AppResult<T> {
-    let _slot = hashing_slots().acquire().await.map_err(AppError::internal)?;
-    tokio::task::spawn_blocking(job)
-        .await
-        .map_err(AppError::internal)?
-}
-
 /// Hash a password for storage (PHC string).
 pub async fn hash(password: &Password) -> AppResult<String> {
     let password = password.0.clone();
-    with_slot(move || hash_blocking(&password)).await
+    cpu::run(move || hash_blocking(&password)).await
 }
 
 /// Verify `password` against `stored`; with `None`, verify against a dummy
 /// hash and answer `No`, spending the same time.
 pub async fn verify(password: String, stored: Option<String>) -> AppResult<Verified> {
-    with_slot(move || {
+    cpu::run(move || {
         let Some(stored) = stored else {
             // The result is ignored: this only spends the time a real check would.
             let _ = hasher().verify_password(password.as_bytes(), dummy_hash());

@@ -253,12 +253,25 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    use diesel::sql_types::*;
+    use super::sql_types::{PortableTimestamp, PortableUuid};
+
+    user_avatars (user_id) {
+        user_id -> PortableUuid,
+        object_key -> Text,
+        content_type -> Text,
+        updated_at -> PortableTimestamp,
+    }
+}
+
 diesel::joinable!(projects -> users (client_id));
 diesel::joinable!(project_skills -> projects (project_id));
 diesel::joinable!(proposals -> projects (project_id));
 diesel::joinable!(portfolio_items -> users (freelancer_id));
 diesel::joinable!(reviews -> contracts (contract_id));
 diesel::joinable!(account_tokens -> users (user_id));
+diesel::joinable!(user_avatars -> users (user_id));
 diesel::allow_tables_to_appear_in_same_query!(
     users,
     sessions,
@@ -274,4 +287,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     mail_outbox,
     account_tokens,
     captchas,
+    user_avatars,
 );

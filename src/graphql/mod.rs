@@ -8,6 +8,7 @@ pub mod pagination;
 use async_graphql::dataloader::{DataLoader, HashMapCache};
 use async_graphql::{Data, MergedObject, MergedSubscription, SDLExportOptions, Schema};
 
+use crate::accounts::avatar_graphql::{AvatarLoader, AvatarMutation};
 use crate::accounts::captcha::CaptchaQuery;
 use crate::accounts::email_graphql::AccountEmailMutation;
 use crate::accounts::graphql::{AccountsMutation, AccountsQuery};
@@ -45,6 +46,7 @@ pub struct MutationRoot(
     AccountsMutation,
     AccountLifecycleMutation,
     AccountEmailMutation,
+    AvatarMutation,
     SessionsMutation,
     ProjectsMutation,
     ProposalsMutation,
@@ -112,6 +114,7 @@ pub fn install_request_data(data: &mut Data, state: &AppState, viewer: Option<Vi
     data.insert(viewer);
     data.insert(client);
     data.insert(cached(UserLoader(pool.clone())));
+    data.insert(cached(AvatarLoader(pool.clone())));
     data.insert(cached(ProjectLoader(pool.clone())));
     data.insert(cached(SkillsLoader(pool.clone())));
     data.insert(cached(ProposalCountLoader(pool.clone())));

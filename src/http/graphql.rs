@@ -3,18 +3,21 @@
 //! documents that fail to parse or validate), batching only when configured.
 
 use std::net::SocketAddr;
+use std::sync::{Arc, OnceLock};
 
+use async_graphql::http::{MultipartOptions, receive_batch_body};
 use async_graphql::parser::types::OperationType;
-use async_graphql::{BatchRequest, BatchResponse, ErrorExtensions, ParseRequestError, ServerError};
-use async_graphql_axum::GraphQLBatchRequest;
+use async_graphql::{BatchRequest, BatchResponse, ErrorExtensions, ServerError, Value};
 use axum::extract::rejection::QueryRejection;
-use axum::extract::{ConnectInfo, FromRequestParts, Query, State};
+use axum::extract::{ConnectInfo, FromRequestParts, Query, Request, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use futures_util::TryStreamExt;
 use serde::Deserialize;
 
 use super::Http;
+use super::body::{BodyGuard, Exceeded, guarded};
 use crate::auth::authenticate;
 use crate::error::AppError;
 use crate::graphql::execution::ExecutionStarted;
@@ -23,6 +26,12 @@ use crate::sessions::model::ClientInfo;
 
 const GRAPHQL_RESPONSE_JSON: &str = "application/graphql-response+json";
 const JSON: &str = "application/json";
+
+/// Files one multipart request may carry (`uploadAvatar` takes one).
+const MAX_FILES: usize = 1;
+/// Room in a multipart body beyond the file itself: the `operations` and
+/// `map` parts and every part's headers.
+const MULTIPART_ALLOWANCE: usize = 64 * 1024;
 
 /// The media type the client asked for.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -69,43 +78,6 @@ fn error_response(status: StatusCode, media: MediaType, message: &str, code: &st
     response
 }
 
-/// A request body or query string that could not be read as a GraphQL request.
-pub struct Rejection(ParseRequestError);
-
-impl From<ParseRequestError> for Rejection {
-    fn from(err: ParseRequestError) -> Self {
-        Rejection(err)
-    }
-}
-
-impl IntoResponse for Rejection {
-    fn into_response(self) -> Response {
-        match self.0 {
-            ParseRequestError::PayloadTooLarge => error_response(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                MediaType::Json,
-                "request body too large",
-                "PAYLOAD_TOO_LARGE",
-            ),
-            // The body-limit layer fails the read; the extractor keeps only its text.
-            ParseRequestError::Io(err) if err.to_string().contains("length limit exceeded") => {
-                error_response(
-                    StatusCode::PAYLOAD_TOO_LARGE,
-                    MediaType::Json,
-                    "request body too large",
-                    "PAYLOAD_TOO_LARGE",
-                )
-            }
-            err => error_response(
-                StatusCode::BAD_REQUEST,
-                MediaType::Json,
-                &format!("malformed request: {err}"),
-                "BAD_REQUEST",
-            ),
-        }
-    }
-}
-
 /// The peer address, when the server was started with connect info (tests
 /// driving the router directly have none).
 pub struct PeerAddr(pub Option<SocketAddr>);
@@ -134,13 +106,38 @@ pub fn client_info(headers: &HeaderMap, peer: Option<SocketAddr>) -> ClientInfo 
     }
 }
 
-/// Is the POST body declared as something this endpoint reads?
-fn readable_content_type(headers: &HeaderMap) -> bool {
-    let Some(ct) = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()) else {
-        return false;
-    };
-    let essence = ct.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
-    essence == JSON || essence == "multipart/form-data"
+/// What a POST body is, by its `Content-Type`.
+enum BodyKind {
+    Json,
+    /// A multipart request (file uploads), with its boundary when it has one.
+    Multipart(Option<String>),
+}
+
+impl BodyKind {
+    /// `None` for anything this endpoint does not read.
+    fn of(headers: &HeaderMap) -> Option<Self> {
+        let mime: mime::Mime = headers.get(header::CONTENT_TYPE)?.to_str().ok()?.parse().ok()?;
+        match (mime.type_(), mime.subtype()) {
+            (mime::APPLICATION, mime::JSON) => Some(BodyKind::Json),
+            (mime::MULTIPART, mime::FORM_DATA) => Some(BodyKind::Multipart(
+                mime.get_param(mime::BOUNDARY).map(|b| b.to_string()),
+            )),
+            _ => None,
+        }
+    }
+}
+
+/// Can a plain HTML form have sent this? Forms cannot set these headers, so a
+/// multipart request carrying one is a deliberate API call, not a cross-site
+/// form post riding on a browser (CSRF).
+fn preflighted(headers: &HeaderMap) -> bool {
+    ["apollo-require-preflight", "x-requested-with"]
+        .iter()
+        .any(|name| {
+            headers
+                .get(*name)
+                .is_some_and(|v| !v.as_bytes().trim_ascii().is_empty())
+        })
 }
 
 /// The query-string parameters of `GET /graphql`.
@@ -184,25 +181,80 @@ pub async fn get(
     }
 }
 
-/// `POST /graphql`: a JSON body (or a multipart request).
-pub async fn post(
-    State(http): State<Http>,
-    headers: HeaderMap,
-    PeerAddr(peer): PeerAddr,
-    request: Result<GraphQLBatchRequest<Rejection>, Rejection>,
-) -> Response {
-    if !readable_content_type(&headers) {
-        return error_response(
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            MediaType::Json,
-            "send Content-Type: application/json",
-            "UNSUPPORTED_MEDIA_TYPE",
-        );
+/// `POST /graphql`: a JSON body, or a multipart request (file uploads, with
+/// a CSRF header). Bodies are limited as they stream in: JSON to
+/// `MAX_BODY_BYTES`; multipart to room for one avatar (or `MAX_BODY_BYTES`
+/// when larger) and one file.
+pub async fn post(State(http): State<Http>, PeerAddr(peer): PeerAddr, request: Request) -> Response {
+    let (parts, body) = request.into_parts();
+    let headers = parts.headers;
+    let config = &http.state.config;
+    let guard = match BodyKind::of(&headers) {
+        None => {
+            return error_response(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                MediaType::Json,
+                "send Content-Type: application/json",
+                "UNSUPPORTED_MEDIA_TYPE",
+            );
+        }
+        Some(BodyKind::Json) => BodyGuard::new(config.max_body_bytes),
+        Some(BodyKind::Multipart(_)) if !preflighted(&headers) => {
+            return error_response(
+                StatusCode::BAD_REQUEST,
+                MediaType::Json,
+                "multipart requests need the header Apollo-Require-Preflight: true \
+                 (or X-Requested-With), which a cross-site form cannot send",
+                "BAD_REQUEST",
+            );
+        }
+        Some(BodyKind::Multipart(boundary)) => {
+            let limit = config
+                .max_body_bytes
+                .max(config.max_avatar_bytes.saturating_add(MULTIPART_ALLOWANCE));
+            let guard = BodyGuard::new(limit);
+            match boundary {
+                // Two parts more than the files: `operations` and `map`.
+                Some(boundary) => guard.with_parts(&boundary, MAX_FILES + 2),
+                None => guard,
+            }
+        }
+    };
+    let declared = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
+    if declared.is_some_and(|length| length > guard.max_bytes() as u64) {
+        return too_large(Exceeded::Bytes(guard.max_bytes()));
     }
-    match request {
-        Ok(request) => execute(http, Method::POST, headers, peer, request.into_inner()).await,
-        Err(rejection) => rejection.into_response(),
+    let content_type = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok());
+    let breach = Arc::new(OnceLock::new());
+    let body = guarded(body, guard, breach.clone()).into_async_read();
+    match receive_batch_body(content_type, body, MultipartOptions::default()).await {
+        Ok(batch) => execute(http, Method::POST, headers, peer, batch).await,
+        Err(err) => match breach.get() {
+            Some(exceeded) => too_large(*exceeded),
+            None => error_response(
+                StatusCode::BAD_REQUEST,
+                MediaType::Json,
+                &format!("malformed request: {err}"),
+                "BAD_REQUEST",
+            ),
+        },
     }
+}
+
+/// 413 for a body past a limit.
+fn too_large(exceeded: Exceeded) -> Response {
+    let message = match exceeded {
+        Exceeded::Bytes(max) => format!("the request body is larger than {max} bytes"),
+        Exceeded::Parts => format!("a multipart request holds at most {MAX_FILES} file"),
+    };
+    error_response(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        MediaType::Json,
+        &message,
+        "PAYLOAD_TOO_LARGE",
+    )
 }
 
 async fn execute(
@@ -225,6 +277,14 @@ async fn execute(
             StatusCode::BAD_REQUEST,
             media,
             "the `query` parameter is required",
+            "BAD_REQUEST",
+        );
+    }
+    if batch.iter().any(forged_upload) {
+        return error_response(
+            StatusCode::BAD_REQUEST,
+            media,
+            "an Upload value must be a file part of a multipart request",
             "BAD_REQUEST",
         );
     }
@@ -293,6 +353,31 @@ async fn execute(
     }
     let response = http.schema.execute_batch(batch).await;
     respond(response, media, flag.started())
+}
+
+/// How async-graphql stands for the multipart file `n` in the variables.
+const UPLOAD_MARKER: &str = "#__graphql_file__:";
+
+/// Does `request` carry an upload marker async-graphql did not write itself?
+/// Its `Upload` scalar panics on a marker that is not the index of a file of
+/// the request, so one written by the client (in the document or the
+/// variables) is refused before execution.
+fn forged_upload(request: &async_graphql::Request) -> bool {
+    fn forged(value: &Value, files: usize) -> bool {
+        match value {
+            Value::String(s) => s
+                .strip_prefix(UPLOAD_MARKER)
+                .is_some_and(|n| n.parse::<usize>().map_or(true, |n| n >= files)),
+            Value::List(items) => items.iter().any(|v| forged(v, files)),
+            Value::Object(fields) => fields.values().any(|v| forged(v, files)),
+            _ => false,
+        }
+    }
+    request.query.contains(UPLOAD_MARKER)
+        || request
+            .variables
+            .values()
+            .any(|v| forged(v, request.uploads.len()))
 }
 
 fn unauthenticated(media: MediaType, err: AppError) -> Response {

@@ -1,5 +1,7 @@
 //! The HTTP surface: routes and the tower layers every request passes.
 
+mod body;
+pub mod files;
 mod graphiql;
 pub mod graphql;
 mod health;
@@ -13,7 +15,6 @@ use axum::response::Response;
 use axum::routing::get;
 use tower_http::compression::CompressionLayer;
 use tower_http::cors::{AllowOrigin, CorsLayer};
-use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::services::ServeDir;
 use tower_http::timeout::TimeoutLayer;
@@ -40,6 +41,7 @@ pub fn app(state: AppState) -> Router {
     let mut router = Router::new()
         .route("/graphql", get(graphql::get).post(graphql::post))
         .route("/graphql/ws", get(ws::handle))
+        .route("/files/{*key}", get(files::get))
         .route("/health/live", get(health::live))
         .route("/health/ready", get(health::ready));
     if config.graphiql {
@@ -67,7 +69,6 @@ pub fn app(state: AppState) -> Router {
             StatusCode::SERVICE_UNAVAILABLE,
             config.request_timeout,
         ))
-        .layer(RequestBodyLimitLayer::new(config.max_body_bytes))
         .layer(cors(&config.cors_allowed_origins))
         .layer(TraceLayer::new_for_http().make_span_with(|request: &Request| {
             let request_id = request

@@ -4,14 +4,17 @@
 //! several batches (resolving 100 items can outlast the loader's 1 ms
 //! window), so the statement count would grow with the page size.
 
+use async_graphql::dataloader::Loader;
 use async_graphql::{Context, SelectionField, Value};
 use futures_util::try_join;
 
 use super::loader::{ProjectProposalsLoader, ProposalCountLoader, ProposalsOf, SkillsLoader};
 use super::model::ProjectRow;
+use crate::accounts::avatar_graphql::AvatarLoader;
 use crate::accounts::loader::UserLoader;
 use crate::auth::viewer;
 use crate::db::DbId;
+use crate::error::SharedError;
 use crate::graphql::RequestLoader;
 use crate::graphql::pagination::{DEFAULT_PAGE, MAX_PAGE};
 use crate::reviews::graphql::RatingLoader;
@@ -30,30 +33,19 @@ pub async fn projects(ctx: &Context<'_>, rows: &[ProjectRow]) -> GqlResult {
     }
     let node = ctx.look_ahead().field("edges").field("node");
     let ids: Vec<DbId> = rows.iter().map(|r| r.id).collect();
-    let skills = async {
-        if node.field("skills").exists() {
-            ctx.data::<RequestLoader<SkillsLoader>>()?
-                .load_many(ids.clone())
-                .await?;
-        }
-        GqlResult::Ok(())
-    };
+    let skills = load::<SkillsLoader>(ctx, node.field("skills").exists(), &ids);
     let clients = async {
-        if node.field("client").exists() {
-            ctx.data::<RequestLoader<UserLoader>>()?
-                .load_many(rows.iter().map(|r| r.client_id))
-                .await?;
+        let client_ids: Vec<DbId> = rows.iter().map(|r| r.client_id).collect();
+        for client in node.field("client").selection_fields() {
+            users(ctx, &client, &client_ids).await?;
         }
         GqlResult::Ok(())
     };
-    let counts = async {
-        if node.field("proposalCount").exists() || node.field("proposals").exists() {
-            ctx.data::<RequestLoader<ProposalCountLoader>>()?
-                .load_many(ids.clone())
-                .await?;
-        }
-        GqlResult::Ok(())
-    };
+    let counts = load::<ProposalCountLoader>(
+        ctx,
+        node.field("proposalCount").exists() || node.field("proposals").exists(),
+        &ids,
+    );
     let proposals = async {
         for field in node.field("proposals").selection_fields() {
             proposals_of(ctx, rows, &field).await?;
@@ -64,7 +56,8 @@ pub async fn projects(ctx: &Context<'_>, rows: &[ProjectRow]) -> GqlResult {
     Ok(())
 }
 
-/// `Project.proposals(first)` for every row, then their freelancers and ratings.
+/// `Project.proposals(first)` for every row, then their freelancers (and what
+/// is asked of them).
 async fn proposals_of(ctx: &Context<'_>, rows: &[ProjectRow], field: &SelectionField<'_>) -> GqlResult {
     let arguments = field.arguments()?;
     let argument = |name: &str| arguments.iter().find(|(n, _)| n.as_str() == name).map(|(_, v)| v);
@@ -95,18 +88,29 @@ async fn proposals_of(ctx: &Context<'_>, rows: &[ProjectRow], field: &SelectionF
         return Ok(());
     };
     let ids: Vec<DbId> = loaded.values().flatten().map(|p| p.freelancer_id).collect();
-    let users = ctx.data::<RequestLoader<UserLoader>>()?.load_many(ids.clone());
-    let ratings = async {
-        if child(&freelancer, "rating").is_some() {
-            ctx.data::<RequestLoader<RatingLoader>>()?
-                .load_many(ids.clone())
-                .await?;
-        }
-        GqlResult::Ok(())
-    };
+    users(ctx, &freelancer, &ids).await
+}
+
+/// The users `ids`, and what the `User` selection `user` asks of them
+/// beyond their row (rating, avatar).
+async fn users(ctx: &Context<'_>, user: &SelectionField<'_>, ids: &[DbId]) -> GqlResult {
     try_join!(
-        async { users.await.map(|_| ()).map_err(async_graphql::Error::from) },
-        ratings
+        load::<UserLoader>(ctx, true, ids),
+        load::<RatingLoader>(ctx, child(user, "rating").is_some(), ids),
+        load::<AvatarLoader>(ctx, child(user, "avatarUrl").is_some(), ids),
     )?;
+    Ok(())
+}
+
+/// Load `ids` into the request's `L` loader when `wanted`.
+async fn load<L>(ctx: &Context<'_>, wanted: bool, ids: &[DbId]) -> GqlResult
+where
+    L: Loader<DbId, Error = SharedError>,
+{
+    if wanted {
+        ctx.data::<RequestLoader<L>>()?
+            .load_many(ids.iter().copied())
+            .await?;
+    }
     Ok(())
 }

@@ -65,12 +65,14 @@ pub struct Account {
     pub refresh: String,
 }
 
-/// The application over its own fresh database.
+/// The application over its own fresh database and file storage.
 pub struct TestApp {
     pub router: Router,
     pub state: AppState,
     /// The SMTP server mail goes to ([`TestApp::with_mail`]).
     pub smtp: Option<SmtpSink>,
+    /// The directory `STORAGE_URL` points to (unless a test set its own).
+    pub files: tempfile::TempDir,
     /// Dropped last: removes a PostgreSQL test database.
     _db: TestDb,
 }
@@ -102,10 +104,12 @@ impl TestApp {
 
     async fn build(vars: &[(&str, &str)], smtp: Option<SmtpSink>) -> Self {
         let db = TestDb::create().await;
+        let files = tempfile::tempdir().unwrap();
         let mut env: HashMap<String, String> = HashMap::from([
             ("DATABASE_URL".into(), db.url()),
             ("DATABASE_POOL_SIZE".into(), "4".into()),
             ("JWT_SECRET".into(), JWT_SECRET.into()),
+            ("STORAGE_URL".into(), format!("file://{}", files.path().display())),
         ]);
         env.extend(vars.iter().map(|(k, v)| (k.to_string(), v.to_string())));
         let config = Config::from_lookup(|k| env.get(k).cloned()).expect("test config");
@@ -115,7 +119,7 @@ impl TestApp {
         )
         .unwrap();
         run_migrations(&pool).await.expect("migrations");
-        let state = AppState::new(pool, config);
+        let state = AppState::new(pool, config).expect("storage");
         if smtp.is_some() {
             agora::mail::deliver::spawn(state.clone());
         }
@@ -123,6 +127,7 @@ impl TestApp {
             router: agora::app(state.clone()),
             state,
             smtp,
+            files,
             _db: db,
         }
     }

@@ -6,6 +6,7 @@
 mod access;
 mod accounts;
 mod audit;
+mod avatar;
 mod captcha;
 mod common;
 mod http;
