@@ -389,14 +389,35 @@ fn unauthenticated(media: MediaType, err: AppError) -> Response {
     response
 }
 
+/// The code of an error that has none: the client's input when the document
+/// did not parse or validate, or when async-graphql could not read an argument
+/// ("Failed to parse …", "Expected input type …"); anything else is ours.
+fn missing_code(executed: bool, message: &str) -> &'static str {
+    let bad_argument = [
+        "Failed to parse",
+        "Expected input type",
+        "Invalid value for argument",
+    ]
+    .iter()
+    .any(|p| message.starts_with(p));
+    if !executed || bad_argument {
+        "BAD_USER_INPUT"
+    } else {
+        "INTERNAL_SERVER_ERROR"
+    }
+}
+
 fn respond(mut response: BatchResponse, media: MediaType, executed: bool) -> Response {
-    if !executed && let BatchResponse::Single(r) = &mut response {
-        // The document did not parse or validate: the client sent bad input.
-        for error in &mut r.errors {
-            let extensions = error.extensions.get_or_insert_with(Default::default);
-            if extensions.get("code").is_none() {
-                extensions.set("code", "BAD_USER_INPUT");
-            }
+    // Every error carries a code (our own errors always do).
+    let responses = match &mut response {
+        BatchResponse::Single(r) => std::slice::from_mut(r),
+        BatchResponse::Batch(rs) => rs.as_mut_slice(),
+    };
+    for error in responses.iter_mut().flat_map(|r| r.errors.iter_mut()) {
+        let code = missing_code(executed, &error.message);
+        let extensions = error.extensions.get_or_insert_with(Default::default);
+        if extensions.get("code").is_none() {
+            extensions.set("code", code);
         }
     }
     let status = if media == MediaType::GraphqlResponseJson && !executed {

@@ -259,3 +259,22 @@ async fn oversized_bodies_are_refused() {
     let reply = app.send(post(&big, "application/json")).await;
     assert_eq!(reply.status, 413);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn arguments_that_cannot_be_read_are_bad_input() {
+    let app = TestApp::new().await;
+    let account = app.register("ann@example.com", "CLIENT").await;
+    for (query, variables) in [
+        (
+            "mutation($f: Upload!) { uploadAvatar(file: $f) { id } }",
+            json!({ "f": "not a file" }),
+        ),
+        (
+            "query($n: Int) { projects(first: $n) { totalCount } }",
+            json!({ "n": "ten" }),
+        ),
+    ] {
+        let reply = app.gql(query, variables, Some(&account.access)).await;
+        assert_eq!(reply.code(), "BAD_USER_INPUT", "{}", reply.body);
+    }
+}
