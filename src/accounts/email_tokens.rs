@@ -119,19 +119,24 @@ pub async fn consume(conn: &mut Conn, purposes: &[TokenPurpose], token: &str) ->
         .await
         .optional()
     })?;
-    if let Some(used) = used {
-        return Ok(used);
+    match used {
+        Some(used) => Ok(used),
+        None => Err(refusal(conn, &digest, &purposes).await?),
     }
+}
+
+/// Why the token with this digest cannot be used: used already, expired, or unknown.
+async fn refusal(conn: &mut Conn, digest: &str, purposes: &[&str]) -> AppResult<AppError> {
     let found: Option<(Option<Timestamp>, Timestamp)> = with_conn!(conn, |c| {
         account_tokens::table
-            .filter(account_tokens::token_hash.eq(&digest))
-            .filter(account_tokens::purpose.eq_any(&purposes))
+            .filter(account_tokens::token_hash.eq(digest))
+            .filter(account_tokens::purpose.eq_any(purposes))
             .select((account_tokens::used_at, account_tokens::expires_at))
             .first(c)
             .await
             .optional()
     })?;
-    Err(match found {
+    Ok(match found {
         Some((Some(_), _)) => refused("this link was used already"),
         Some((None, _)) => refused("this link has expired: ask for a new one"),
         None => refused("this link is not valid"),
@@ -157,7 +162,7 @@ pub async fn check(conn: &mut Conn, purpose: TokenPurpose, token: &str) -> AppRe
     if valid {
         Ok(())
     } else {
-        consume(conn, &[purpose], token).await.map(drop)
+        Err(refusal(conn, &digest, &[purpose.as_str()]).await?)
     }
 }
 

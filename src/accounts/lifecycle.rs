@@ -55,9 +55,8 @@ pub(super) async fn confirm_password(
 ) -> AppResult<()> {
     let (user, attempt) = {
         let mut conn = state.pool.get().await?;
-        let user = queries::find_by_ids(&mut conn, &[viewer.user_id])
+        let user = queries::find_live(&mut conn, viewer.user_id)
             .await?
-            .pop()
             .ok_or(AppError::NotFound("user"))?;
         let attempt =
             LoginAttempt::admit(&mut conn, &state.config.login_throttle, &user.email, client).await?;
@@ -158,9 +157,8 @@ pub async fn delete(
     let (ended, avatar_key) = conn
         .write_tx(async |conn| -> AppResult<(Vec<DbId>, Option<String>)> {
             let now = now();
-            let email = queries::find_by_ids(conn, &[user_id])
+            let email = queries::find_live(conn, user_id)
                 .await?
-                .pop()
                 .ok_or(AppError::NotFound("user"))?
                 .email;
             let erase = ProfileChangeset::erased(DELETED_NAME, now);

@@ -32,6 +32,19 @@ pub async fn find_by_ids(conn: &mut Conn, ids: &[DbId]) -> AppResult<Vec<UserRow
     })?)
 }
 
+/// The user `id`, unless deleted.
+pub async fn find_live(conn: &mut Conn, id: DbId) -> AppResult<Option<UserRow>> {
+    Ok(with_conn!(conn, |c| {
+        users::table
+            .find(id)
+            .filter(users::deleted_at.is_null())
+            .select(UserRow::as_select())
+            .first(c)
+            .await
+            .optional()
+    })?)
+}
+
 /// Insert a user; a taken email is `CONFLICT` on `email`.
 pub async fn insert(conn: &mut Conn, new: &NewUser<'_>) -> AppResult<UserRow> {
     Ok(with_conn!(conn, |c| {

@@ -85,10 +85,9 @@ pub async fn reset_password(
     let ended = conn
         .write_tx(async |conn| -> AppResult<Vec<DbId>> {
             let used = email_tokens::consume(conn, &[TokenPurpose::ResetPassword], token).await?;
-            let user = queries::find_by_ids(conn, &[used.user_id])
+            let user = queries::find_live(conn, used.user_id)
                 .await?
-                .pop()
-                .filter(|u| u.deleted_at.is_none() && u.email == used.email)
+                .filter(|u| u.email == used.email)
                 .ok_or_else(stale_link)?;
             queries::set_password_hash(conn, user.id, &hash).await?;
             queries::mark_email_verified(conn, user.id).await?;

@@ -47,10 +47,8 @@ pub async fn send_verification(conn: &mut Conn, state: &AppState, user: &UserRow
 
 /// The viewer's row (a deleted or vanished account is `NOT_FOUND`).
 async fn viewer_row(conn: &mut Conn, viewer: Viewer) -> AppResult<UserRow> {
-    queries::find_by_ids(conn, &[viewer.user_id])
+    queries::find_live(conn, viewer.user_id)
         .await?
-        .pop()
-        .filter(|u| u.deleted_at.is_none())
         .ok_or(AppError::NotFound("user"))
 }
 
@@ -87,10 +85,8 @@ pub async fn verify_email(state: &AppState, token: &str, client: &ClientInfo) ->
                 token,
             )
             .await?;
-            let user = queries::find_by_ids(conn, &[used.user_id])
+            let user = queries::find_live(conn, used.user_id)
                 .await?
-                .pop()
-                .filter(|u| u.deleted_at.is_none())
                 .ok_or_else(stale_link)?;
             let now = now();
             match TokenPurpose::from_db(&used.purpose)? {

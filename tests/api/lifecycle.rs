@@ -2,7 +2,7 @@
 //! signing in) and deleting (erasure that keeps contracts intact).
 
 use agora::accounts::ops::ensure_super_admin;
-use serde_json::{Value, json};
+use serde_json::json;
 
 use crate::common::{Account, PASSWORD, Reply, TestApp};
 use crate::marketplace::{ACCEPT, post_project, submit};
@@ -15,10 +15,6 @@ const LOGIN: &str =
     "mutation($input: LoginInput!) { login(input: $input) { accessToken user { id email } } }";
 const REFRESH: &str = "mutation($t: String!) { refreshToken(refreshToken: $t) { accessToken } }";
 const NEW_PASSWORD: &str = "a brand new passphrase";
-
-pub fn field(reply: &Reply) -> &Value {
-    &reply.body["errors"][0]["extensions"]["field"]
-}
 
 pub async fn login_with(app: &TestApp, email: &str, password: &str) -> Reply {
     app.gql(
@@ -96,7 +92,7 @@ async fn password_change_errors_name_their_field_and_end_nothing() {
     for (variables, expected) in cases {
         let reply = app.gql(CHANGE, variables.clone(), Some(&here.access)).await;
         assert_eq!(reply.code(), "BAD_USER_INPUT", "{variables}");
-        assert_eq!(field(&reply), expected, "{variables}");
+        assert_eq!(reply.field(), Some(expected), "{variables}");
     }
     assert!(works(&app, &elsewhere).await);
     assert!(audited(&app, "PASSWORD_CHANGED").await.is_empty());
@@ -119,7 +115,7 @@ async fn deactivation_ends_every_session_and_signing_in_reactivates() {
         .gql(DEACTIVATE, json!({ "p": "not my password" }), Some(&here.access))
         .await;
     assert_eq!(wrong.code(), "BAD_USER_INPUT");
-    assert_eq!(field(&wrong), "password");
+    assert_eq!(wrong.field(), Some("password"));
     assert!(works(&app, &here).await);
 
     let reply = app
@@ -192,7 +188,7 @@ async fn deletion_erases_the_person_but_keeps_contracts() {
         .gql(DELETE, json!({ "p": "not my password" }), Some(&ann.access))
         .await;
     assert_eq!(wrong.code(), "BAD_USER_INPUT");
-    assert_eq!(field(&wrong), "password");
+    assert_eq!(wrong.field(), Some("password"));
 
     let reply = app.gql(DELETE, json!({ "p": PASSWORD }), Some(&ann.access)).await;
     assert_eq!(reply.data()["deleteAccount"], true);
