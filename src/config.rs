@@ -57,8 +57,16 @@ pub enum LogFormat {
 pub struct GraphqlLimits {
     /// `GRAPHQL_MAX_DEPTH` (15): deepest selection nesting (15 admits the standard introspection query).
     pub max_depth: usize,
-    /// `GRAPHQL_MAX_COMPLEXITY` (1000): summed field cost, lists counted by page size.
+    /// `GRAPHQL_MAX_COMPLEXITY` (20000): summed field cost; a connection's
+    /// children count once per item of its page (`first`, default 20).
     pub max_complexity: usize,
+    /// `GRAPHQL_MAX_TOKENS` (10000): lexical tokens in one document, counted before parsing.
+    pub max_tokens: usize,
+    /// `GRAPHQL_MAX_FIELDS` (2000): fields in one document with every fragment
+    /// spread expanded (computed once per fragment, before validation).
+    pub max_fields: usize,
+    /// `GRAPHQL_MAX_RESPONSE_VALUES` (50000): values (fields and list items) one response may carry.
+    pub max_response_values: usize,
     /// `GRAPHQL_MAX_ALIASES` (30): aliased fields in one document.
     pub max_aliases: usize,
     /// `GRAPHQL_MAX_ROOT_FIELDS` (20): fields at the root of the operation.
@@ -308,7 +316,10 @@ impl Config {
             request_timeout: duration("REQUEST_TIMEOUT", "30s")?,
             limits: GraphqlLimits {
                 max_depth: number("GRAPHQL_MAX_DEPTH", 15)?,
-                max_complexity: number("GRAPHQL_MAX_COMPLEXITY", 1000)?,
+                max_complexity: number("GRAPHQL_MAX_COMPLEXITY", 20_000)?,
+                max_tokens: at_least_one("GRAPHQL_MAX_TOKENS", 10_000)?,
+                max_fields: at_least_one("GRAPHQL_MAX_FIELDS", 2_000)?,
+                max_response_values: at_least_one("GRAPHQL_MAX_RESPONSE_VALUES", 50_000)?,
                 max_aliases: number("GRAPHQL_MAX_ALIASES", 30)?,
                 max_root_fields: number("GRAPHQL_MAX_ROOT_FIELDS", 20)?,
                 batch_max: number("GRAPHQL_BATCH_MAX", 0)?,

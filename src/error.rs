@@ -156,6 +156,20 @@ fn unique_violation_field(info: &dyn diesel::result::DatabaseErrorInformation) -
     })
 }
 
+/// PostgreSQL's words when it ends a connection or will not take one
+/// (SQLSTATE classes 57P and 08, which diesel does not pass on).
+fn server_going_away(message: &str) -> bool {
+    [
+        "terminating connection",
+        "the database system is shutting down",
+        "the database system is starting up",
+        "the database system is in recovery mode",
+        "connection closed",
+    ]
+    .iter()
+    .any(|words| message.contains(words))
+}
+
 impl From<DieselError> for AppError {
     fn from(err: DieselError) -> Self {
         match &err {
@@ -169,7 +183,12 @@ impl From<DieselError> for AppError {
                     None => AppError::Internal(err.to_string()),
                 }
             }
-            DieselError::DatabaseError(DatabaseErrorKind::ClosedConnection, _) => {
+            DieselError::DatabaseError(
+                DatabaseErrorKind::ClosedConnection | DatabaseErrorKind::UnableToSendCommand,
+                _,
+            )
+            | DieselError::BrokenTransactionManager => AppError::Unavailable(err.to_string()),
+            DieselError::DatabaseError(_, info) if server_going_away(info.message()) => {
                 AppError::Unavailable(err.to_string())
             }
             _ => AppError::Internal(err.to_string()),

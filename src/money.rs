@@ -6,6 +6,7 @@ use async_graphql::{
 };
 
 use crate::error::{AppError, AppResult};
+use crate::text::excerpt;
 
 /// Currencies accepted, with their minor-unit digits.
 const CURRENCIES: &[(&str, u32)] = &[
@@ -94,12 +95,16 @@ fn digits_of(currency: &str) -> Option<u32> {
 /// the input for errors. Amounts must be positive.
 pub fn parse(input: &MoneyInput, field: &'static str) -> AppResult<(i64, String)> {
     let currency = input.currency.trim().to_ascii_uppercase();
-    let digits = digits_of(&currency)
-        .ok_or_else(|| AppError::bad_input(field, format!("unsupported currency {:?}", input.currency)))?;
+    let digits = digits_of(&currency).ok_or_else(|| {
+        AppError::bad_input(
+            field,
+            format!("unsupported currency {}", excerpt(&input.currency)),
+        )
+    })?;
     let minor = parse_minor(input.amount.0.trim(), digits).ok_or_else(|| {
         AppError::bad_input(
             field,
-            format!("{:?} is not an amount in {currency}", input.amount.0),
+            format!("{} is not an amount in {currency}", excerpt(&input.amount.0)),
         )
     })?;
     if minor == 0 {

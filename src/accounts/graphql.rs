@@ -131,6 +131,7 @@ impl User {
     }
 
     /// Reviews received, newest first.
+    #[graphql(complexity = "crate::graphql::pagination::cost(first, child_complexity)")]
     async fn reviews(
         &self,
         ctx: &Context<'_>,
@@ -141,6 +142,7 @@ impl User {
     }
 
     /// Work samples (freelancers), newest first.
+    #[graphql(complexity = "crate::graphql::pagination::cost(first, child_complexity)")]
     async fn portfolio(
         &self,
         ctx: &Context<'_>,

@@ -125,12 +125,7 @@ impl Email {
 
 /// A display name: trimmed, 1 to 100 characters.
 pub fn parse_name(raw: &str) -> AppResult<String> {
-    let name = raw.trim();
-    match name.chars().count() {
-        0 => Err(AppError::bad_input("name", "must not be empty")),
-        1..=100 => Ok(name.to_owned()),
-        _ => Err(AppError::bad_input("name", "must be at most 100 characters")),
-    }
+    crate::text::line(raw, "name", 100, false)
 }
 
 #[cfg(test)]

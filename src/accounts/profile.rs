@@ -18,7 +18,7 @@ use crate::db::types::Timestamp;
 use crate::db::{Conn, DbId, now};
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
-use crate::text::bounded;
+use crate::text::{bounded, line};
 use crate::with_conn;
 
 /// Longest first or last name, in characters.
@@ -202,16 +202,16 @@ pub fn parse_phone(raw: &str) -> AppResult<String> {
 
 /// An optional part of an address: trimmed, blank means none.
 fn optional_part(raw: Option<&str>, field: &'static str, max: usize) -> AppResult<Option<String>> {
-    let part = raw.map(|raw| bounded(raw, field, max, true)).transpose()?;
+    let part = raw.map(|raw| line(raw, field, max, true)).transpose()?;
     Ok(part.filter(|p| !p.is_empty()))
 }
 
 /// Check every part of an address.
 pub fn parse_address(input: &AddressInput) -> AppResult<Address> {
     Ok(Address {
-        line1: bounded(&input.line1, "address.line1", MAX_ADDRESS_LINE, false)?,
+        line1: line(&input.line1, "address.line1", MAX_ADDRESS_LINE, false)?,
         line2: optional_part(input.line2.as_deref(), "address.line2", MAX_ADDRESS_LINE)?,
-        city: bounded(&input.city, "address.city", MAX_PLACE, false)?,
+        city: line(&input.city, "address.city", MAX_PLACE, false)?,
         region: optional_part(input.region.as_deref(), "address.region", MAX_PLACE)?,
         postal_code: optional_part(
             input.postal_code.as_deref(),
@@ -245,7 +245,7 @@ pub fn changeset(input: &UpdateProfileInput, now: Timestamp) -> AppResult<Profil
         }
         MaybeUndefined::Value(name) => Some(parse_name(name)?),
     };
-    let person = |field| move |raw: &String| bounded(raw, field, MAX_PERSON_NAME, false);
+    let person = |field| move |raw: &String| line(raw, field, MAX_PERSON_NAME, false);
     Ok(ProfileChangeset {
         name,
         first_name: change(&input.first_name, person("firstName"))?,

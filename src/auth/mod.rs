@@ -35,13 +35,30 @@ impl Viewer {
     }
 }
 
+/// A bearer token that passed: who it speaks for, and until when.
+#[derive(Debug, Clone, Copy)]
+pub struct Authenticated {
+    /// The viewer, with the user's role now.
+    pub viewer: Viewer,
+    /// When the token stops being accepted (seconds since the epoch).
+    pub expires_at: u64,
+}
+
 /// Resolve an `Authorization` header value: no header is an anonymous
 /// request; a header that is not a valid bearer token of a live session is
 /// refused (the client should refresh or sign in again).
 pub async fn authenticate(state: &AppState, authorization: Option<&str>) -> AppResult<Option<Viewer>> {
-    let Some(value) = authorization else {
-        return Ok(None);
-    };
+    match authorization {
+        None => Ok(None),
+        Some(value) => Ok(Some(authenticate_bearer(state, value).await?.viewer)),
+    }
+}
+
+/// Check `Bearer <accessToken>`: the token itself, then its session (live,
+/// the user neither blocked, deactivated nor deleted), the session check
+/// cached briefly ([`SessionCache`]). Every HTTP request and every operation
+/// on a WebSocket goes through here.
+pub async fn authenticate_bearer(state: &AppState, value: &str) -> AppResult<Authenticated> {
     let token = value
         .strip_prefix("Bearer ")
         .or_else(|| value.strip_prefix("bearer "))
@@ -61,7 +78,10 @@ pub async fn authenticate(state: &AppState, authorization: Option<&str>) -> AppR
         }
     };
     match viewer {
-        Some(v) if v.user_id == claims.user_id => Ok(Some(v)),
+        Some(viewer) if viewer.user_id == claims.user_id => Ok(Authenticated {
+            viewer,
+            expires_at: claims.expires_at,
+        }),
         _ => Err(AppError::Unauthenticated("this session has ended; sign in again")),
     }
 }

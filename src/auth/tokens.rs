@@ -29,9 +29,17 @@ pub struct Claims {
     pub sid: String,
     /// Issued at (seconds since the epoch).
     pub iat: u64,
+    /// Not valid before (seconds since the epoch): the issue time. Tokens
+    /// issued before this claim existed have none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nbf: Option<u64>,
     /// Expires at (seconds since the epoch).
     pub exp: u64,
 }
+
+/// Seconds by which `exp` and `nbf` may be off, for clocks that differ
+/// between the instance that signed a token and the one checking it.
+pub const CLOCK_LEEWAY_SECS: u64 = 5;
 
 /// Signing and verification keys, built once from the configuration.
 pub struct TokenKeys {
@@ -48,6 +56,9 @@ pub struct AccessClaims {
     pub user_id: DbId,
     /// The session the token belongs to.
     pub session_id: DbId,
+    /// When the token stops being accepted (seconds since the epoch,
+    /// the leeway included).
+    pub expires_at: u64,
 }
 
 impl TokenKeys {
@@ -58,7 +69,8 @@ impl TokenKeys {
         validation.set_issuer(&[ISSUER]);
         validation.set_audience(&[AUDIENCE]);
         validation.set_required_spec_claims(&["exp", "iat", "iss", "aud", "sub"]);
-        validation.leeway = 5;
+        validation.validate_nbf = true;
+        validation.leeway = CLOCK_LEEWAY_SECS;
         TokenKeys {
             encoding: EncodingKey::from_secret(secret),
             decoding: DecodingKey::from_secret(secret),
@@ -81,19 +93,25 @@ impl TokenKeys {
             sub: user_id.to_string(),
             sid: session_id.to_string(),
             iat,
+            nbf: Some(iat),
             exp: iat + self.access_ttl_secs,
         };
         jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)
             .map_err(AppError::internal)
     }
 
-    /// Check signature, algorithm, issuer, audience and expiry.
+    /// Check signature, algorithm, issuer, audience, expiry and not-before
+    /// (each time give or take [`CLOCK_LEEWAY_SECS`]).
     pub fn verify_access(&self, token: &str) -> AppResult<AccessClaims> {
         let invalid = || AppError::Unauthenticated("invalid or expired access token");
         let data =
             jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation).map_err(|_| invalid())?;
         match (DbId::parse(&data.claims.sub), DbId::parse(&data.claims.sid)) {
-            (Some(user_id), Some(session_id)) => Ok(AccessClaims { user_id, session_id }),
+            (Some(user_id), Some(session_id)) => Ok(AccessClaims {
+                user_id,
+                session_id,
+                expires_at: data.claims.exp.saturating_add(CLOCK_LEEWAY_SECS),
+            }),
             _ => Err(invalid()),
         }
     }
@@ -131,13 +149,10 @@ mod tests {
         let k = keys(&"a".repeat(32));
         let (user, session) = (DbId::new(), DbId::new());
         let token = k.issue_access(user, session).unwrap_or_default();
-        assert_eq!(
-            k.verify_access(&token).ok(),
-            Some(AccessClaims {
-                user_id: user,
-                session_id: session
-            })
-        );
+        let claims = k.verify_access(&token).ok();
+        assert_eq!(claims.map(|c| (c.user_id, c.session_id)), Some((user, session)));
+        let expected_end = jsonwebtoken::get_current_timestamp() + 15 * 60 + CLOCK_LEEWAY_SECS;
+        assert!(claims.is_some_and(|c| c.expires_at.abs_diff(expected_end) <= 1));
         assert!(keys(&"b".repeat(32)).verify_access(&token).is_err());
         assert!(k.verify_access("not.a.jwt").is_err());
     }

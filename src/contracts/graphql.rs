@@ -129,7 +129,10 @@ pub struct ContractsQuery;
 #[Object]
 impl ContractsQuery {
     /// Your contracts (admins: all), newest first.
-    #[graphql(guard = "RoleGuard::signed_in()")]
+    #[graphql(
+        guard = "RoleGuard::signed_in()",
+        complexity = "crate::graphql::pagination::cost(first, child_complexity)"
+    )]
     async fn contracts(
         &self,
         ctx: &Context<'_>,

@@ -1,8 +1,9 @@
 //! The GraphQL schema: per-area roots merged into one, with limits on.
 
+pub mod checks;
 pub mod context;
-pub mod execution;
-mod limits;
+mod input_text;
+pub mod limits;
 pub mod pagination;
 
 use async_graphql::dataloader::{DataLoader, HashMapCache};
@@ -75,10 +76,9 @@ pub fn build_schema(state: AppState) -> AppSchema {
     .limit_complexity(limits.max_complexity)
     .limit_recursive_depth(limits.max_depth.max(32))
     .limit_directives(8)
-    .extension(execution::MarkExecution)
-    .extension(limits::DocumentLimits {
-        max_aliases: limits.max_aliases,
-        max_root_fields: limits.max_root_fields,
+    .extension(checks::Checks {
+        document: (&limits).into(),
+        max_response_values: limits.max_response_values,
     });
     if state.config.is_production() {
         builder = builder.disable_introspection().disable_suggestions();

@@ -18,6 +18,18 @@ pub const DEFAULT_PAGE: i64 = 20;
 /// Largest `first` accepted.
 pub const MAX_PAGE: i64 = 100;
 
+/// The complexity of a connection field, for the schema's complexity limit:
+/// its selection once per item of the page asked for (`first`, default 20,
+/// at most 100; at least one, so a page of none still costs its selection),
+/// plus the field itself. Nested connections multiply.
+pub fn cost(first: Option<i32>, child_complexity: usize) -> usize {
+    let items = first.map_or(DEFAULT_PAGE, |n| i64::from(n).clamp(1, MAX_PAGE));
+    usize::try_from(items)
+        .unwrap_or(1)
+        .saturating_mul(child_complexity)
+        .saturating_add(1)
+}
+
 /// One page of a list of `N`: a Relay connection named `{N}Connection`.
 pub struct Page<N: OutputType> {
     edges: Vec<Edge<String, N, EmptyFields>>,
@@ -215,6 +227,15 @@ mod tests {
             let err = PageArgs::new(Some(bad), None, "x").err();
             assert!(matches!(err, Some(AppError::BadInput { field: "first", .. })));
         }
+    }
+
+    #[test]
+    fn connections_cost_their_selection_per_item() {
+        assert_eq!(cost(None, 10), 201);
+        assert_eq!(cost(Some(100), 10), 1001);
+        assert_eq!(cost(Some(0), 10), 11);
+        assert_eq!(cost(Some(1_000_000), 10), 1001);
+        assert_eq!(cost(Some(100), usize::MAX), usize::MAX);
     }
 
     #[test]

@@ -20,8 +20,9 @@ use super::Http;
 use super::body::{BodyGuard, Exceeded, guarded};
 use crate::auth::authenticate;
 use crate::error::AppError;
-use crate::graphql::execution::ExecutionStarted;
+use crate::graphql::checks::ExecutionStarted;
 use crate::graphql::install_request_data;
+use crate::graphql::limits::DocumentLimits;
 use crate::sessions::model::ClientInfo;
 
 const GRAPHQL_RESPONSE_JSON: &str = "application/graphql-response+json";
@@ -309,9 +310,14 @@ async fn execute(
         _ => {}
     }
 
+    let document_limits = DocumentLimits::from(&http.state.config.limits);
     for request in batch.iter_mut() {
         // Parse once here (the schema reuses the parsed document) to refuse a
         // mutation over GET and to name the operation in the request's span.
+        // A document past the token limit is not parsed: the schema refuses it.
+        if document_limits.check_source(&request.query).is_err() {
+            continue;
+        }
         let wanted = request.operation_name.clone();
         let Ok(doc) = request.parsed_query() else { continue };
         let operation = match &wanted {
@@ -380,7 +386,18 @@ fn forged_upload(request: &async_graphql::Request) -> bool {
             .any(|v| forged(v, request.uploads.len()))
 }
 
+/// A request whose credentials could not be accepted: 401 when they are
+/// bad (the client should refresh or sign in again), 503 when they could
+/// not be checked (the database is down: signing in again would not help).
 fn unauthenticated(media: MediaType, err: AppError) -> Response {
+    if let AppError::Unavailable(detail) = &err {
+        tracing::warn!(%detail, "cannot check a session: the database is unavailable");
+        let mut response = error_response(StatusCode::SERVICE_UNAVAILABLE, media, &err.message(), err.code());
+        response
+            .headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
+        return response;
+    }
     let mut response = error_response(StatusCode::UNAUTHORIZED, media, &err.message(), err.code());
     response.headers_mut().insert(
         header::WWW_AUTHENTICATE,

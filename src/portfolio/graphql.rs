@@ -129,6 +129,7 @@ pub struct PortfolioQuery;
 impl PortfolioQuery {
     /// A freelancer's portfolio, newest first. Public. Errors: `NOT_FOUND`
     /// (an id that is not a user id), `BAD_USER_INPUT` (field `first` or `after`).
+    #[graphql(complexity = "crate::graphql::pagination::cost(first, child_complexity)")]
     async fn portfolio_items(
         &self,
         ctx: &Context<'_>,

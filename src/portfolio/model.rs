@@ -7,7 +7,7 @@ use crate::db::DbId;
 use crate::db::schema::portfolio_items;
 use crate::db::types::Timestamp;
 use crate::error::{AppError, AppResult};
-use crate::text::bounded;
+use crate::text::{bounded, line};
 
 /// Longest title, in characters.
 const MAX_TITLE: usize = 200;
@@ -61,7 +61,7 @@ pub struct PortfolioItemChangeset {
 
 /// A title: trimmed, 1 to 200 characters.
 pub fn parse_title(raw: &str) -> AppResult<String> {
-    bounded(raw, "title", MAX_TITLE, false)
+    line(raw, "title", MAX_TITLE, false)
 }
 
 /// A description: trimmed, at most 5000 characters (empty is allowed).

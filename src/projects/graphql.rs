@@ -101,6 +101,7 @@ impl Project {
 
     /// Its proposals, newest first: all of them for the project's client (and
     /// admins), only their own for a freelancer, none for anyone else.
+    #[graphql(complexity = "crate::graphql::pagination::cost(first, child_complexity)")]
     async fn proposals(
         &self,
         ctx: &Context<'_>,
@@ -307,6 +308,7 @@ pub struct ProjectsQuery;
 #[Object]
 impl ProjectsQuery {
     /// Projects you may see (anyone sees `OPEN` ones), newest first by default.
+    #[graphql(complexity = "crate::graphql::pagination::cost(first, child_complexity)")]
     async fn projects(
         &self,
         ctx: &Context<'_>,

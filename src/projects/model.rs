@@ -6,7 +6,7 @@ use crate::db::DbId;
 use crate::db::schema::projects;
 use crate::db::types::Timestamp;
 use crate::error::{AppError, AppResult};
-use crate::text::bounded;
+use crate::text::{bounded, line};
 
 crate::text_enum! {
     /// The kind of work a project is.
@@ -211,7 +211,7 @@ pub struct ProjectChangeset {
 
 /// A title: trimmed, 1 to 200 characters.
 pub fn parse_title(raw: &str) -> AppResult<String> {
-    bounded(raw, "title", 200, false)
+    line(raw, "title", 200, false)
 }
 
 /// A description: trimmed, 1 to 10 000 characters.

@@ -125,7 +125,10 @@ pub struct ProposalsQuery;
 #[Object]
 impl ProposalsQuery {
     /// Proposals you may see (yours, and those on your projects), newest first.
-    #[graphql(guard = "RoleGuard::signed_in()")]
+    #[graphql(
+        guard = "RoleGuard::signed_in()",
+        complexity = "crate::graphql::pagination::cost(first, child_complexity)"
+    )]
     async fn proposals(
         &self,
         ctx: &Context<'_>,

@@ -117,11 +117,19 @@ impl SessionsMutation {
         Ok(true)
     }
 
-    /// End one of your sessions. Errors: `NOT_FOUND` (no such live session of yours).
+    /// End one of your sessions; ending the current one is a logout (its
+    /// access tokens stop working, as with `logout`). Audited as a logout.
+    /// Errors: `NOT_FOUND` (no such live session of yours).
     #[graphql(guard = "RoleGuard::signed_in()")]
     async fn revoke_session(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Session> {
         let viewer = require_viewer(ctx)?;
-        let row = ops::revoke(state(ctx)?, viewer, require_id(&id, "session")?).await?;
+        let row = ops::revoke(
+            state(ctx)?,
+            viewer,
+            require_id(&id, "session")?,
+            &client_info(ctx),
+        )
+        .await?;
         Ok(Session {
             current: row.id == viewer.session_id,
             row,

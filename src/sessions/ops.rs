@@ -249,16 +249,30 @@ pub async fn logout(
     Ok(())
 }
 
-/// End one of the viewer's own sessions; another user's id is `NOT_FOUND`.
+/// End one of the viewer's own sessions, audited as a logout (detail
+/// `THIS_SESSION` for the viewer's own, which is then a logout, or
+/// `OTHER_SESSION`); another user's id is `NOT_FOUND`.
 pub async fn revoke(
     state: &AppState,
     viewer: Viewer,
     session_id: DbId,
+    client: &ClientInfo,
 ) -> AppResult<super::model::SessionRow> {
     let mut conn = state.pool.get().await?;
-    let session = queries::revoke(&mut conn, viewer.user_id, session_id)
-        .await?
-        .ok_or(AppError::NotFound("session"))?;
+    let session = conn
+        .write_tx(async |conn| -> AppResult<super::model::SessionRow> {
+            let session = queries::revoke(conn, viewer.user_id, session_id)
+                .await?
+                .ok_or(AppError::NotFound("session"))?;
+            let detail = if session.id == viewer.session_id {
+                "THIS_SESSION"
+            } else {
+                "OTHER_SESSION"
+            };
+            audit::record_with_detail(conn, AuditKind::LoggedOut, viewer.user_id, client, detail).await?;
+            Ok(session)
+        })
+        .await?;
     state.sessions_ended(&[session.id]);
     Ok(session)
 }

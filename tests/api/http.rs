@@ -2,6 +2,7 @@
 
 use axum::body::Body;
 use axum::http::{Method, Request};
+use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use serde_json::json;
 
 use crate::common::TestApp;
@@ -277,4 +278,61 @@ async fn arguments_that_cannot_be_read_are_bad_input() {
         let reply = app.gql(query, variables, Some(&account.access)).await;
         assert_eq!(reply.code(), "BAD_USER_INPUT", "{}", reply.body);
     }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_outage_is_not_a_sign_out() {
+    let app = TestApp::new().await;
+    let ann = app.register("ann@example.com", "CLIENT").await;
+    app.state.pool.close();
+    // The session cannot be checked: 503, not 401 (clients take 401 for
+    // "sign in again").
+    let reply = app.gql("{ me { id } }", json!({}), Some(&ann.access)).await;
+    assert_eq!(reply.status, 503, "{}", reply.body);
+    assert_eq!(reply.code(), "SERVICE_UNAVAILABLE");
+    assert!(reply.headers.get("www-authenticate").is_none());
+    assert!(reply.headers.get("retry-after").is_some());
+    let anonymous = app.gql("{ projects { totalCount } }", json!({}), None).await;
+    assert_eq!(anonymous.code(), "SERVICE_UNAVAILABLE", "{}", anonymous.body);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_connection_lost_mid_request_is_unavailable_not_internal() {
+    let app = TestApp::new().await;
+    if app.backend() != "postgres" {
+        return; // SQLite is a file: no connection to lose.
+    }
+    // A request waits on a lock held outside the pool; meanwhile its server
+    // connection is ended, as a failover or a restart would.
+    let url = app.state.config.database_url.clone();
+    let mut outside = AsyncPgConnection::establish(&url).await.unwrap();
+    for statement in ["BEGIN", "LOCK TABLE projects IN ACCESS EXCLUSIVE MODE"] {
+        diesel::sql_query(statement).execute(&mut outside).await.unwrap();
+    }
+    let request = app.gql("{ projects { totalCount } }", json!({}), None);
+    let terminate = async {
+        tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+        diesel::sql_query(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
+             WHERE datname = current_database() AND pid <> pg_backend_pid()",
+        )
+        .execute(&mut outside)
+        .await
+        .unwrap();
+        diesel::sql_query("COMMIT").execute(&mut outside).await.unwrap();
+    };
+    let (reply, ()) = tokio::join!(request, terminate);
+    assert_eq!(reply.code(), "SERVICE_UNAVAILABLE", "{}", reply.body);
+    // Every other pooled connection died too: each fails its request the
+    // same way once and is dropped, then new connections serve.
+    let mut served = false;
+    for _ in 0..6 {
+        let reply = app.gql("{ projects { totalCount } }", json!({}), None).await;
+        if reply.body.get("errors").is_none() {
+            served = true;
+            break;
+        }
+        assert_eq!(reply.code(), "SERVICE_UNAVAILABLE", "{}", reply.body);
+    }
+    assert!(served, "the pool recovers");
 }

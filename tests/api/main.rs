@@ -11,6 +11,7 @@ mod captcha;
 mod common;
 mod http;
 mod lifecycle;
+mod limits;
 mod listing;
 mod mail;
 mod marketplace;

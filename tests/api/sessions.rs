@@ -201,5 +201,25 @@ async fn sessions_are_listed_and_revoked_by_their_owner_only() {
     let again = app.gql(revoke, json!({ "id": other }), Some(&ann.access)).await;
     assert_eq!(again.code(), "NOT_FOUND");
     let left = app.gql(SESSIONS, json!({}), Some(&ann.access)).await;
-    assert_eq!(left.data()["mySessions"].as_array().unwrap().len(), 1);
+    let left = left.data()["mySessions"].as_array().unwrap().clone();
+    assert_eq!(left.len(), 1);
+
+    // Revoking the current session is a logout.
+    let current = left[0]["id"].as_str().unwrap();
+    let revoked = app.gql(revoke, json!({ "id": current }), Some(&ann.access)).await;
+    assert_eq!(revoked.data()["revokeSession"]["current"], true);
+    assert_eq!(
+        app.gql(ME, json!({}), Some(&ann.access)).await.code(),
+        "UNAUTHENTICATED"
+    );
+    let refresh = "mutation($t: String!) { refreshToken(refreshToken: $t) { accessToken } }";
+    let reply = app.gql(refresh, json!({ "t": ann.refresh }), None).await;
+    assert_eq!(reply.code(), "UNAUTHENTICATED");
+    let details = app
+        .column("SELECT detail AS v FROM audit_events WHERE kind = 'LOGGED_OUT' ORDER BY created_at")
+        .await;
+    assert_eq!(
+        details,
+        [Some("OTHER_SESSION".to_owned()), Some("THIS_SESSION".to_owned())]
+    );
 }

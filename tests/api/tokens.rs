@@ -62,6 +62,23 @@ async fn tampered_and_foreign_tokens_are_refused() {
     expired["exp"] = json!(jsonwebtoken::get_current_timestamp() - 3600);
     assert_refused(&app, &sign(&expired, &secret), "expired").await;
 
+    // Expiry and not-before hold to within the documented 5 s leeway.
+    let now = jsonwebtoken::get_current_timestamp();
+    let mut just_expired = good.clone();
+    just_expired["exp"] = json!(now - 30);
+    assert_refused(&app, &sign(&just_expired, &secret), "expired 30 s ago").await;
+    let mut not_yet = good.clone();
+    not_yet["nbf"] = json!(now + 60);
+    assert_refused(&app, &sign(&not_yet, &secret), "not valid for another minute").await;
+    let mut skewed = good.clone();
+    skewed["nbf"] = json!(now + 2);
+    assert_eq!(
+        app.gql(ME, json!({}), Some(&sign(&skewed, &secret))).await.data()["me"]["id"],
+        ann.id.as_str(),
+        "a clock 2 s ahead is within the leeway"
+    );
+    assert!(good["nbf"].is_u64(), "issued tokens carry nbf: {good}");
+
     let mut audience = good.clone();
     audience["aud"] = json!("someone-else");
     assert_refused(&app, &sign(&audience, &secret), "wrong audience").await;
