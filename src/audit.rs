@@ -23,6 +23,7 @@
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 
+use crate::accounts::email::Email;
 use crate::auth::tokens::digest_token;
 use crate::db::schema::audit_events;
 use crate::db::types::Timestamp;
@@ -99,10 +100,15 @@ struct NewAuditEvent<'a> {
     created_at: Timestamp,
 }
 
-/// The digest an email is kept as: SHA-256 (hex) of the address trimmed and
-/// lower-cased, as sign-up and sign-in normalise it.
+/// The digest an email is kept as: SHA-256 (hex) of its canonical form
+/// ([`Email::parse`], as sign-up and sign-in take it), so every way of
+/// writing one address counts against one throttle key; a string that is
+/// not an address is digested trimmed and lower-cased.
 pub fn email_digest(email: &str) -> String {
-    digest_token(&email.trim().to_lowercase())
+    match Email::parse(email, "email") {
+        Ok(email) => digest_token(email.as_str()),
+        Err(_) => digest_token(&email.trim().to_lowercase()),
+    }
 }
 
 /// Record `kind` for `user` (a `DbId`, or `None` when nobody is known) from
@@ -179,8 +185,13 @@ mod tests {
     use super::*;
 
     #[test]
-    fn email_digests_ignore_case_and_spaces() {
+    fn email_digests_are_of_the_canonical_form() {
         assert_eq!(email_digest(" Ann@Example.COM "), email_digest("ann@example.com"));
+        assert_eq!(
+            email_digest("jose\u{301}@EXÄMPLE.de"),
+            email_digest("josé@xn--exmple-cua.de")
+        );
+        assert_eq!(email_digest(" Not An Email "), email_digest("not an email"));
         assert_ne!(email_digest("ann@example.com"), email_digest("bob@example.com"));
         assert_eq!(email_digest("ann@example.com").len(), 64);
     }

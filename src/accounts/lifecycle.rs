@@ -254,7 +254,7 @@ pub async fn reactivate_on_login(conn: &mut Conn, user: UserRow, client: &Client
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::accounts::model::Email;
+    use crate::accounts::email::Email;
 
     #[test]
     fn tombstones_are_unique_and_not_email_addresses() {

@@ -6,6 +6,7 @@
 pub mod avatar;
 pub mod avatar_graphql;
 pub mod captcha;
+pub mod email;
 pub mod email_graphql;
 pub mod email_tokens;
 pub mod graphql;

@@ -40,7 +40,7 @@ impl Role {
 pub struct UserRow {
     /// Id.
     pub id: DbId,
-    /// Login email, lower-case.
+    /// Login email, in canonical form (`accounts::email`).
     pub email: String,
     /// argon2id PHC string.
     pub password_hash: String,
@@ -78,7 +78,7 @@ pub struct UserRow {
 pub struct NewUser<'a> {
     /// Id.
     pub id: DbId,
-    /// Login email, lower-case.
+    /// Login email, in canonical form (`accounts::email`).
     pub email: &'a str,
     /// argon2id PHC string.
     pub password_hash: &'a str,
@@ -92,37 +92,6 @@ pub struct NewUser<'a> {
     pub updated_at: Timestamp,
 }
 
-/// An email address, trimmed and lower-cased.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Email(String);
-
-impl Email {
-    /// Normalise and check an address. Deliberately simple: one `@`, a
-    /// non-empty local part, a dotted domain, no spaces, at most 254 bytes;
-    /// real validation is the verification mail.
-    pub fn parse(raw: &str, field: &'static str) -> AppResult<Self> {
-        let email = raw.trim().to_lowercase();
-        let valid = email.len() <= 254
-            && !email.chars().any(char::is_whitespace)
-            && email.split_once('@').is_some_and(|(local, domain)| {
-                !local.is_empty()
-                    && !domain.contains('@')
-                    && domain.split('.').count() >= 2
-                    && domain.split('.').all(|label| !label.is_empty())
-            });
-        if valid {
-            Ok(Email(email))
-        } else {
-            Err(AppError::bad_input(field, "not a valid email address"))
-        }
-    }
-
-    /// The normalised address.
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-}
-
 /// A display name: trimmed, 1 to 100 characters.
 pub fn parse_name(raw: &str) -> AppResult<String> {
     crate::text::line(raw, "name", 100, false)
@@ -131,26 +100,6 @@ pub fn parse_name(raw: &str) -> AppResult<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn emails_are_normalised_and_checked() {
-        assert_eq!(
-            Email::parse("  Ann@Example.COM ", "email").ok(),
-            Some(Email("ann@example.com".into()))
-        );
-        for bad in [
-            "",
-            "ann",
-            "@example.com",
-            "ann@",
-            "ann@example",
-            "a b@example.com",
-            "ann@@example.com",
-            "ann@example..com",
-        ] {
-            assert!(Email::parse(bad, "email").is_err(), "{bad}");
-        }
-    }
 
     #[test]
     fn only_client_and_freelancer_self_register() {

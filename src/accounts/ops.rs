@@ -1,6 +1,7 @@
 //! Account workflows: sign up, sign in, and the configured super admin.
 
-use super::model::{Email, NewUser, Role, UserRow, parse_name};
+use super::email::Email;
+use super::model::{NewUser, Role, UserRow, parse_name};
 use super::{captcha, queries, verification};
 use crate::audit::{self, AuditKind, LoginFailure};
 use crate::auth::password::{self, Password, Verified};

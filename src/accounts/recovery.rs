@@ -6,8 +6,8 @@
 //! an account exists. Requests past the per-account mail rate
 //! ([`email_tokens::check_rate`]) are dropped silently for the same reason.
 
+use super::email::Email;
 use super::email_tokens::{self, TokenPurpose, stale_link};
-use super::model::Email;
 use super::queries;
 use crate::audit::{self, AuditKind};
 use crate::auth::password::{self, Password};

@@ -9,9 +9,10 @@
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 
+use super::email::Email;
 use super::email_tokens::{self, TokenPurpose, stale_link};
 use super::lifecycle::confirm_password;
-use super::model::{Email, UserRow};
+use super::model::UserRow;
 use super::queries;
 use crate::audit::{self, AuditKind};
 use crate::auth::Viewer;

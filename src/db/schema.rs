@@ -224,6 +224,7 @@ diesel::table! {
         locked_until -> Nullable<PortableTimestamp>,
         last_error -> Nullable<Text>,
         sent_at -> Nullable<PortableTimestamp>,
+        failed_at -> Nullable<PortableTimestamp>,
     }
 }
 

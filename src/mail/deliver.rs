@@ -4,12 +4,16 @@
 //! `UPDATE` (a lease in `locked_until`, so instances sharing the database do
 //! not send the same message at once; a lease left by a crashed instance
 //! runs out), sends them without holding a connection, and records each
-//! outcome: `sent_at` and the bodies erased (they carry single-use links), or
-//! `attempts`, `last_error` and the next attempt after an exponential
-//! backoff (`MAIL_RETRY_BASE`, doubling, at most [`MAX_BACKOFF`]). Delivery
+//! outcome: `sent_at` and the bodies erased (they carry single-use links); for
+//! a transient failure (a 4xx reply, SMTP unreachable) `attempts`,
+//! `last_error` and the next attempt after an exponential backoff
+//! (`MAIL_RETRY_BASE`, doubling, at most [`MAX_BACKOFF`]); for a permanent
+//! one (a 5xx reply other than an authentication failure, or a message that
+//! cannot be built, like a recipient lettre refuses) `failed_at`, the error
+//! and the bodies erased: a failed message is never claimed again. Delivery
 //! is at least once: a crash between the send and its record sends again.
 //!
-//! Hourly, it prunes sent messages and expired tokens older than
+//! Hourly, it prunes sent and failed messages and expired tokens older than
 //! [`RETENTION`].
 //!
 //! It sleeps until the next retry is due, a change wakes it
@@ -41,7 +45,8 @@ const LEASE: Duration = Duration::from_secs(120);
 const MAX_BACKOFF: Duration = Duration::from_secs(3600);
 /// The longest sleep between rounds.
 const POLL: Duration = Duration::from_secs(30);
-/// How long sent messages (without their bodies) and expired tokens are kept.
+/// How long sent and failed messages (without their bodies) and expired
+/// tokens are kept.
 const RETENTION: Duration = Duration::from_secs(30 * 86_400);
 /// How often old rows are pruned.
 const PRUNE_EVERY: Duration = Duration::from_secs(3600);
@@ -58,6 +63,34 @@ struct Claimed {
     text_body: Option<String>,
     html_body: Option<String>,
     attempts: i32,
+}
+
+/// Why an attempt did not send.
+enum Failure {
+    /// Worth another attempt later: a 4xx reply, SMTP unreachable, this
+    /// server's authentication refused.
+    Transient(String),
+    /// Never going through: the server refused the message for good (a 5xx
+    /// reply), or no message can be built for it.
+    Permanent(String),
+}
+
+/// SMTP reply codes of an authentication problem (RFC 4954: required, too
+/// weak, credentials refused, encryption required). They are permanent, but
+/// they are the operator's configuration, not the message's: once it is
+/// fixed the message should go, so they are retried like transient ones.
+const AUTHENTICATION_CODES: [u16; 4] = [530, 534, 535, 538];
+
+impl Failure {
+    /// Classify a failed SMTP send.
+    fn of_smtp(error: &lettre::transport::smtp::Error) -> Self {
+        let code = error.status().map(u16::from);
+        if error.is_permanent() && !code.is_some_and(|code| AUTHENTICATION_CODES.contains(&code)) {
+            Failure::Permanent(error.to_string())
+        } else {
+            Failure::Transient(error.to_string())
+        }
+    }
 }
 
 /// Where mail goes.
@@ -80,16 +113,16 @@ impl Transport {
         }
     }
 
-    async fn send(&self, from: &Mailbox, mail: &Claimed) -> Result<(), String> {
+    async fn send(&self, from: &Mailbox, mail: &Claimed) -> Result<(), Failure> {
         let (Some(text), Some(html)) = (&mail.text_body, &mail.html_body) else {
-            return Err("the message has no body".to_owned());
+            return Err(Failure::Permanent("the message has no body".to_owned()));
         };
         match self {
             Transport::Smtp(smtp) => {
                 let to: Mailbox = mail
                     .recipient
                     .parse()
-                    .map_err(|e| format!("recipient {:?}: {e}", mail.recipient))?;
+                    .map_err(|e| Failure::Permanent(format!("recipient {:?}: {e}", mail.recipient)))?;
                 // The outbox id makes the Message-ID: a repeated send (at
                 // least once) carries the same one, so mail clients merge them.
                 let message = Message::builder()
@@ -98,8 +131,11 @@ impl Transport {
                     .to(to)
                     .subject(mail.subject.as_str())
                     .multipart(MultiPart::alternative_plain_html(text.clone(), html.clone()))
-                    .map_err(|e| e.to_string())?;
-                smtp.send(message).await.map(drop).map_err(|e| e.to_string())
+                    .map_err(|e| Failure::Permanent(e.to_string()))?;
+                smtp.send(message)
+                    .await
+                    .map(drop)
+                    .map_err(|e| Failure::of_smtp(&e))
             }
             Transport::Log => {
                 tracing::info!(
@@ -153,11 +189,12 @@ pub fn spawn(state: AppState) -> tokio::task::JoinHandle<()> {
     })
 }
 
-/// Forget what is past [`RETENTION`]: sent messages and expired tokens.
+/// Forget what is past [`RETENTION`]: sent and failed messages, expired
+/// tokens.
 async fn prune(state: &AppState) -> AppResult<()> {
     let before = Timestamp(now().0 - chrono::Duration::from_std(RETENTION).map_err(AppError::internal)?);
     let mut conn = state.pool.get().await?;
-    let mail = mail::prune_sent(&mut conn, before).await?;
+    let mail = mail::prune_finished(&mut conn, before).await?;
     let tokens = email_tokens::prune_expired(&mut conn, before).await?;
     tracing::debug!(mail, tokens, "pruned old mail and tokens");
     Ok(())
@@ -167,8 +204,8 @@ fn until(t: Timestamp) -> Duration {
     (t.0 - now().0).to_std().unwrap_or(Duration::ZERO)
 }
 
-/// Claim, send and record one batch; then the time the next unsent message
-/// is due, if any.
+/// Claim, send and record one batch; then the time the next pending message
+/// (neither sent nor failed) is due, if any.
 async fn round(state: &AppState, transport: &Transport) -> AppResult<Option<Timestamp>> {
     loop {
         let claimed = claim(state).await?;
@@ -185,6 +222,7 @@ async fn round(state: &AppState, transport: &Transport) -> AppResult<Option<Time
     Ok(with_conn!(&mut conn, |c| {
         mail_outbox::table
             .filter(mail_outbox::sent_at.is_null())
+            .filter(mail_outbox::failed_at.is_null())
             .order(mail_outbox::next_attempt_at)
             .select(mail_outbox::next_attempt_at)
             .first::<Timestamp>(c)
@@ -224,11 +262,12 @@ async fn claim(state: &AppState) -> AppResult<Vec<Claimed>> {
     })?)
 }
 
-/// Unsent, due at `now`, and not leased to anyone.
+/// Neither sent nor failed, due at `now`, and not leased to anyone.
 #[diesel::dsl::auto_type]
 fn claimable(now: Timestamp) -> _ {
     mail_outbox::sent_at
         .is_null()
+        .and(mail_outbox::failed_at.is_null())
         .and(mail_outbox::next_attempt_at.le(now))
         .and(
             mail_outbox::locked_until
@@ -238,7 +277,7 @@ fn claimable(now: Timestamp) -> _ {
 }
 
 /// Store how an attempt ended.
-async fn record(state: &AppState, mail: &Claimed, outcome: Result<(), String>) -> AppResult<()> {
+async fn record(state: &AppState, mail: &Claimed, outcome: Result<(), Failure>) -> AppResult<()> {
     let now = now();
     let attempts = mail.attempts.saturating_add(1);
     let mut conn = state.pool.get().await?;
@@ -259,7 +298,24 @@ async fn record(state: &AppState, mail: &Claimed, outcome: Result<(), String>) -
                     .await
             })?;
         }
-        Err(error) => {
+        Err(Failure::Permanent(error)) => {
+            tracing::warn!(id = %mail.id, attempts, %error, "mail refused for good; not retried");
+            let error: String = error.chars().take(MAX_ERROR_CHARS).collect();
+            with_conn!(&mut conn, |c| {
+                diesel::update(target)
+                    .set((
+                        mail_outbox::attempts.eq(attempts),
+                        mail_outbox::last_error.eq(Some(&error)),
+                        mail_outbox::failed_at.eq(Some(now)),
+                        mail_outbox::locked_until.eq(None::<Timestamp>),
+                        mail_outbox::text_body.eq(None::<String>),
+                        mail_outbox::html_body.eq(None::<String>),
+                    ))
+                    .execute(c)
+                    .await
+            })?;
+        }
+        Err(Failure::Transient(error)) => {
             let retry_in = backoff(state.config.mail.retry_base, attempts);
             tracing::warn!(id = %mail.id, attempts, retry_in_s = retry_in.as_secs(), %error, "mail not sent; will retry");
             let error: String = error.chars().take(MAX_ERROR_CHARS).collect();

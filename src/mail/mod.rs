@@ -5,8 +5,10 @@
 //! exists exactly when the change commits. After the commit the change calls
 //! [`MailSignal::wake`]; the deliverer ([`deliver`]) sends what is due over
 //! SMTP, or writes it to the log when no `SMTP_URL` is set (development),
-//! and records every attempt. A failed send is retried with backoff until it
-//! goes through: SMTP being down delays mail, it never drops it.
+//! and records every attempt. A send that fails for the moment is retried
+//! with backoff until it goes through: SMTP being down delays mail, it never
+//! drops it. A message the server refuses for good (a 5xx reply), or one
+//! that cannot be built, is marked failed and not tried again.
 
 pub mod deliver;
 pub mod templates;
@@ -101,11 +103,18 @@ pub async fn forget_recipient(conn: &mut Conn, address: &str) -> AppResult<()> {
     Ok(())
 }
 
-/// Drop messages sent before `before` (the deliverer's retention).
-pub async fn prune_sent(conn: &mut Conn, before: Timestamp) -> AppResult<usize> {
+/// Drop messages sent, or failed for good, before `before` (the deliverer's
+/// retention).
+pub async fn prune_finished(conn: &mut Conn, before: Timestamp) -> AppResult<usize> {
     Ok(with_conn!(conn, |c| {
-        diesel::delete(mail_outbox::table.filter(mail_outbox::sent_at.lt(before)))
-            .execute(c)
-            .await
+        diesel::delete(
+            mail_outbox::table.filter(
+                mail_outbox::sent_at
+                    .lt(before)
+                    .or(mail_outbox::failed_at.lt(before)),
+            ),
+        )
+        .execute(c)
+        .await
     })?)
 }

@@ -240,3 +240,57 @@ async fn unknown_and_malformed_user_ids_are_null() {
         assert!(reply.data()["user"].is_null());
     }
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn look_alike_emails_are_refused_and_create_nothing() {
+    let app = TestApp::new().await;
+    app.register("admin@example.com", "CLIENT").await;
+    let long_local = format!("{}@example.com", "a".repeat(65));
+    for email in [
+        "admin\u{200B}@example.com",
+        "\u{202E}nimda@example.com",
+        "ＡＤＭＩＮ@example.com",
+        "admin@[127.0.0.1]",
+        "admin@127.0.0.1",
+        long_local.as_str(),
+    ] {
+        let reply = app
+            .gql(REGISTER, registration(email, PASSWORD, "CLIENT"), None)
+            .await;
+        assert_eq!(reply.code(), "BAD_USER_INPUT", "{email:?}: {}", reply.body);
+        assert_eq!(reply.field(), Some("email"), "{email:?}");
+    }
+    let users = app.column("SELECT email AS v FROM users").await;
+    assert_eq!(users, [Some("admin@example.com".to_owned())]);
+    let mail = app.column("SELECT recipient AS v FROM mail_outbox").await;
+    assert_eq!(mail, [Some("admin@example.com".to_owned())]);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_fullwidth_domain_is_the_ascii_domain() {
+    let app = TestApp::new().await;
+    let ann = app.register("ann@ｅｘａｍｐｌｅ.com", "CLIENT").await;
+    assert_eq!(ann.email, "ann@example.com");
+    let again = app
+        .gql(
+            REGISTER,
+            registration("ann@example.com", PASSWORD, "FREELANCER"),
+            None,
+        )
+        .await;
+    assert_eq!(again.code(), "CONFLICT");
+    assert_eq!(again.field(), Some("email"));
+    assert_eq!(app.login("ANN@EXAMPLE.COM").await.id, ann.id);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_accented_address_signs_in_in_any_normalisation() {
+    let app = TestApp::new().await;
+    let nfc = "jos\u{e9}@ex\u{e4}mple.de";
+    let nfd = "jose\u{301}@exa\u{308}mple.de";
+    let jose = app.register(nfc, "CLIENT").await;
+    assert_eq!(jose.email, "jos\u{e9}@xn--exmple-cua.de");
+    let again = app.login(nfd).await;
+    assert_eq!(again.id, jose.id);
+    assert_eq!(again.email, jose.email);
+}

@@ -1,5 +1,6 @@
 //! The mail outbox: written with the change, delivered over real SMTP,
-//! retried when SMTP fails, logged when there is no SMTP, never lost.
+//! retried when SMTP fails for the moment, given up when it refuses for
+//! good, logged when there is no SMTP, never lost.
 
 use std::time::Duration;
 
@@ -37,6 +38,18 @@ async fn outbox(app: &TestApp, to: &str) -> Vec<(String, Option<String>, bool, b
             (parts[0].to_owned(), error, parts[1] == "1", parts[2] == "1")
         })
         .collect()
+}
+
+/// Whether each outbox row to `to` is marked failed.
+async fn failed(app: &TestApp, to: &str) -> Vec<bool> {
+    app.column(&format!(
+        "SELECT CASE WHEN failed_at IS NULL THEN '0' ELSE '1' END AS v \
+         FROM mail_outbox WHERE recipient = '{to}' ORDER BY created_at"
+    ))
+    .await
+    .into_iter()
+    .map(|v| v.as_deref() == Some("1"))
+    .collect()
 }
 
 /// Wait (at most 15 s) until `done` holds for the outbox rows to `to`.
@@ -115,6 +128,71 @@ async fn a_refused_send_is_retried_until_it_goes_through() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn a_permanent_refusal_fails_the_mail_without_retrying() {
+    let app = TestApp::with_mail(&[]).await;
+    app.mailbox().reject("gone@example.com");
+    register(&app, "gone@example.com").await.data();
+
+    let rows = outbox_until(&app, "gone@example.com", |rows| {
+        rows.iter().all(|r| r.1.is_some())
+    })
+    .await;
+    let (attempts, last_error, sent, body_kept) = &rows[0];
+    assert_eq!((attempts.as_str(), sent, body_kept), ("1", &false, &false));
+    assert!(
+        last_error.as_deref().is_some_and(|e| e.contains("550")),
+        "{last_error:?}"
+    );
+    assert_eq!(failed(&app, "gone@example.com").await, [true]);
+
+    // Past the 1 s retry base, and with the deliverer woken by more mail:
+    // the failed message is not tried again.
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    register(&app, "here@example.com").await.data();
+    app.mailbox().nth("here@example.com", 1).await;
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let rows = outbox(&app, "gone@example.com").await;
+    assert_eq!(rows[0].0, "1", "{rows:?}");
+    assert_eq!(app.mailbox().rejected(), 1);
+    assert_eq!(failed(&app, "here@example.com").await, [false]);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_address_the_mailer_cannot_use_fails_at_once() {
+    let app = TestApp::with_mail(&[]).await;
+    register(&app, "ann..lee@example.com").await.data();
+    let rows = outbox_until(&app, "ann..lee@example.com", |rows| {
+        rows.iter().all(|r| r.1.is_some())
+    })
+    .await;
+    let (attempts, last_error, sent, body_kept) = &rows[0];
+    assert_eq!((attempts.as_str(), sent, body_kept), ("1", &false, &false));
+    assert!(
+        last_error.as_deref().is_some_and(|e| e.contains("recipient")),
+        "{last_error:?}"
+    );
+    assert_eq!(failed(&app, "ann..lee@example.com").await, [true]);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_authentication_refusal_is_retried() {
+    let app = TestApp::with_mail(&[]).await;
+    app.mailbox()
+        .refuse_next_with(1, "530 5.7.0 authentication required");
+    register(&app, "fay@example.com").await.data();
+
+    app.mailbox().nth("fay@example.com", 1).await;
+    let rows = outbox_until(&app, "fay@example.com", |rows| rows.iter().all(|r| r.2)).await;
+    let (attempts, last_error, _, _) = &rows[0];
+    assert_eq!(attempts, "2", "refused once, then sent: {rows:?}");
+    assert!(
+        last_error.as_deref().is_some_and(|e| e.contains("530")),
+        "{last_error:?}"
+    );
+    assert_eq!(failed(&app, "fay@example.com").await, [false]);
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn with_smtp_down_mail_waits_in_the_outbox() {
     let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let url = format!("smtp://{}", closed.local_addr().unwrap());
@@ -161,7 +239,7 @@ async fn a_failed_change_queues_no_mail() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn sent_mail_and_expired_links_are_kept_thirty_days() {
+async fn sent_and_failed_mail_and_expired_links_are_kept_thirty_days() {
     let app = TestApp::new().await;
     register(&app, "old@example.com").await.data();
     let long_ago = sql_time(chrono::Utc::now() - chrono::Duration::days(31));
@@ -171,12 +249,40 @@ async fn sent_mail_and_expired_links_are_kept_thirty_days() {
     .await;
     app.sql(&format!("UPDATE account_tokens SET expires_at = {long_ago}"))
         .await;
+    register(&app, "dead@example.com").await.data();
+    register(&app, "recent@example.com").await.data();
+    let recently = sql_time(chrono::Utc::now() - chrono::Duration::days(29));
+    for (to, at) in [("dead@example.com", &long_ago), ("recent@example.com", &recently)] {
+        app.sql(&format!(
+            "UPDATE mail_outbox SET failed_at = {at}, text_body = NULL, html_body = NULL \
+             WHERE recipient = '{to}'"
+        ))
+        .await;
+    }
     register(&app, "new@example.com").await.data();
 
     agora::mail::deliver::spawn(app.state.clone());
     let rows = outbox_until(&app, "new@example.com", |rows| rows.iter().all(|r| r.2)).await;
     assert_eq!(rows.len(), 1, "recent mail stays");
     assert!(outbox(&app, "old@example.com").await.is_empty());
-    let tokens = app.column("SELECT email AS v FROM account_tokens").await;
-    assert_eq!(tokens, [Some("new@example.com".to_owned())]);
+    assert!(
+        outbox(&app, "dead@example.com").await.is_empty(),
+        "failed long ago"
+    );
+    assert_eq!(
+        failed(&app, "recent@example.com").await,
+        [true],
+        "failed recently"
+    );
+    let tokens = app
+        .column("SELECT email AS v FROM account_tokens ORDER BY email")
+        .await;
+    assert_eq!(
+        tokens,
+        [
+            Some("dead@example.com".to_owned()),
+            Some("new@example.com".to_owned()),
+            Some("recent@example.com".to_owned()),
+        ]
+    );
 }

@@ -1,6 +1,7 @@
 //! A real SMTP server in the test process: it speaks enough SMTP for lettre
-//! (EHLO, MAIL, RCPT, DATA, RSET, NOOP, QUIT), keeps what it receives, and
-//! can refuse the next messages with a temporary failure.
+//! (EHLO, MAIL, RCPT, DATA, RSET, NOOP, QUIT), keeps what it receives, can
+//! refuse the next messages (with a temporary failure unless told another
+//! reply), and can reject chosen recipients for good (`550`).
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -50,7 +51,12 @@ impl Received {
 struct Inbox {
     messages: Mutex<Vec<Received>>,
     refuse: AtomicUsize,
+    /// The reply to a refused `MAIL`.
+    refusal: std::sync::Mutex<String>,
     refused: AtomicUsize,
+    /// Recipients answered `550`.
+    unknown: std::sync::Mutex<Vec<String>>,
+    rejected: AtomicUsize,
     arrived: Notify,
 }
 
@@ -84,7 +90,23 @@ impl SmtpSink {
 
     /// Answer the next `n` messages with `451` (a temporary failure).
     pub fn refuse_next(&self, n: usize) {
+        self.refuse_next_with(n, "451 4.3.0 try again later");
+    }
+
+    /// Answer the next `n` messages' `MAIL` command with `reply`.
+    pub fn refuse_next_with(&self, n: usize, reply: &str) {
+        *self.inbox.refusal.lock().unwrap() = format!("{reply}\r\n");
         self.inbox.refuse.store(n, Ordering::SeqCst);
+    }
+
+    /// Answer `RCPT TO:<address>` with `550` (no such mailbox: permanent).
+    pub fn reject(&self, address: &str) {
+        self.inbox.unknown.lock().unwrap().push(address.to_owned());
+    }
+
+    /// How many recipients were rejected so far.
+    pub fn rejected(&self) -> usize {
+        self.inbox.rejected.load(Ordering::SeqCst)
     }
 
     /// How many messages were refused so far.
@@ -146,15 +168,20 @@ async fn session(stream: TcpStream, inbox: Arc<Inbox>) {
                     .is_ok();
                 if refuse {
                     inbox.refused.fetch_add(1, Ordering::SeqCst);
-                    "451 4.3.0 try again later\r\n".to_owned()
+                    inbox.refusal.lock().unwrap().clone()
                 } else {
                     "250 OK\r\n".to_owned()
                 }
             }
             "RCPT" => {
                 let address = line.split(['<', '>']).nth(1).unwrap_or("").to_owned();
-                to.push(address);
-                "250 OK\r\n".to_owned()
+                if inbox.unknown.lock().unwrap().contains(&address) {
+                    inbox.rejected.fetch_add(1, Ordering::SeqCst);
+                    "550 5.1.1 no such mailbox\r\n".to_owned()
+                } else {
+                    to.push(address);
+                    "250 OK\r\n".to_owned()
+                }
             }
             "DATA" => {
                 if !reply(&mut write, "354 go ahead\r\n").await {

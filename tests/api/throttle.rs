@@ -196,3 +196,21 @@ async fn a_client_address_is_limited_across_accounts() {
         .data();
     login(&app, "ann@example.com", PASSWORD).await.data();
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn every_spelling_of_an_address_shares_its_counter() {
+    let app = TestApp::new().await;
+    app.register("josé@exämple.de", "CLIENT").await;
+    for email in [
+        "josé@exämple.de",
+        "jose\u{301}@exa\u{308}mple.de",
+        "JOSÉ@EXÄMPLE.DE",
+        "josé@xn--exmple-cua.de",
+        "josé@ｅｘäｍｐｌｅ.de",
+    ] {
+        let reply = login(&app, email, "wrong password").await;
+        assert_eq!(reply.code(), "UNAUTHENTICATED", "{email:?}");
+    }
+    let locked = login(&app, "JOSE\u{301}@exa\u{308}mple.DE", PASSWORD).await;
+    retry_after(&locked);
+}

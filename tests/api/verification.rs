@@ -190,7 +190,10 @@ async fn a_new_email_becomes_the_login_once_confirmed() {
         ),
         (PASSWORD, "not an email", "BAD_USER_INPUT", "newEmail"),
         (PASSWORD, "ANN@example.com", "BAD_USER_INPUT", "newEmail"),
+        (PASSWORD, "ann@ｅｘａｍｐｌｅ.com", "BAD_USER_INPUT", "newEmail"),
+        (PASSWORD, "bob\u{200B}@example.com", "BAD_USER_INPUT", "newEmail"),
         (PASSWORD, "bob@example.com", "CONFLICT", "newEmail"),
+        (PASSWORD, "BOB@ｅｘａｍｐｌｅ.com", "CONFLICT", "newEmail"),
     ] {
         let reply = app
             .gql(CHANGE, json!({ "p": password, "e": email }), Some(&ann.access))
