@@ -1,5 +1,6 @@
 //! The projects part of the schema.
 
+use crate::db::DbId;
 use crate::graphql::RequestLoader;
 use async_graphql::{Context, ID, InputObject, MaybeUndefined, Object};
 use chrono::{DateTime, Utc};
@@ -331,14 +332,15 @@ impl ProjectsQuery {
         Ok(page(&args, order.tag(), rows, |r| order.key(r), total, Project))
     }
 
-    /// One project. Errors: `NOT_FOUND` (no such project, or one you may not see).
-    async fn project(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Project> {
-        let id = require_id(&id, "project")?;
+    /// One project; `null`, without an error, when there is no such project
+    /// or you may not see it (so ids of others' data are not confirmed).
+    async fn project(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Option<Project>> {
+        let Some(id) = DbId::parse(&id) else {
+            return Ok(None);
+        };
         let mut conn = state(ctx)?.pool.get().await.map_err(AppError::from)?;
-        let row = queries::find_visible(&mut conn, viewer(ctx), id)
-            .await?
-            .ok_or(AppError::NotFound("project"))?;
-        Ok(Project(row))
+        let row = queries::find_visible(&mut conn, viewer(ctx), id).await?;
+        Ok(row.map(Project))
     }
 }
 

@@ -195,21 +195,33 @@ async fn contracts_are_for_their_parties_only() {
             "ACTIVE"
         );
     }
-    for stranger in [&w.other_client, &w.other_freelancer] {
-        assert_eq!(
+    for stranger in [
+        Some(&w.other_client.access),
+        Some(&w.other_freelancer.access),
+        None,
+    ] {
+        // Invisible reads are null without an error, like unknown ids.
+        let unseen = w
+            .app
+            .gql(read, json!({ "id": w.contract }), stranger.map(String::as_str))
+            .await;
+        assert!(unseen.data()["contract"].is_null());
+        let unknown = json!({ "id": "0192f0c4-0000-7000-8000-000000000000" });
+        assert!(
             w.app
-                .gql(read, json!({ "id": w.contract }), Some(&stranger.access))
+                .gql(read, unknown, stranger.map(String::as_str))
                 .await
-                .code(),
-            "NOT_FOUND"
+                .data()["contract"]
+                .is_null()
         );
+        let Some(stranger) = stranger else { continue };
         for mutation in [
             "mutation($id: ID!) { completeContract(id: $id) { id } }",
             "mutation($id: ID!) { cancelContract(id: $id, reason: \"x\") { id } }",
         ] {
             assert_eq!(
                 w.app
-                    .gql(mutation, json!({ "id": w.contract }), Some(&stranger.access))
+                    .gql(mutation, json!({ "id": w.contract }), Some(stranger))
                     .await
                     .code(),
                 "NOT_FOUND"
@@ -217,7 +229,7 @@ async fn contracts_are_for_their_parties_only() {
         }
         let list = w
             .app
-            .gql("{ contracts { totalCount } }", json!({}), Some(&stranger.access))
+            .gql("{ contracts { totalCount } }", json!({}), Some(stranger))
             .await;
         assert_eq!(list.data()["contracts"]["totalCount"], 0);
     }
