@@ -14,10 +14,14 @@ use crate::db::PoolError;
 
 /// Everything an operation can fail with.
 ///
-/// Deliberately not `Display`: async-graphql converts any `Display` error into
-/// a GraphQL error without a code, so `?` in a resolver must go through the
-/// `From` below instead. [`AppError::message`] is the client-facing text.
-#[derive(Debug)]
+/// An ordinary error type (`Display`, `std::error::Error`), usable with `?`
+/// in the CLI, seeding and workers. async-graphql's blanket conversion of
+/// every `Display` error (which would drop the code) is off (feature
+/// `custom-error-conversion`), so in a resolver `?` goes through the `From`
+/// below. `Display` is for operators (internal detail included);
+/// [`AppError::message`] is the client-facing text.
+#[derive(Debug, thiserror::Error)]
+#[error("{}", self.describe())]
 pub enum AppError {
     /// No valid credentials were presented, or they are no longer valid.
     Unauthenticated(&'static str),
@@ -64,6 +68,52 @@ pub enum AppError {
     Internal(String),
 }
 
+/// A request the HTTP layer refuses before any GraphQL runs; each has its
+/// status and `extensions.code` (listed in the README with [`AppError`]'s).
+#[derive(Debug, thiserror::Error)]
+pub enum RequestError {
+    /// 400 `BAD_REQUEST`: no query, a malformed body or variables, batching
+    /// off, a multipart request without a CSRF header.
+    #[error("{0}")]
+    BadRequest(String),
+    /// 405 `METHOD_NOT_ALLOWED`: a mutation over GET.
+    #[error("{0}")]
+    MethodNotAllowed(&'static str),
+    /// 406 `NOT_ACCEPTABLE`: no media type the server answers in.
+    #[error("{0}")]
+    NotAcceptable(&'static str),
+    /// 413 `PAYLOAD_TOO_LARGE`: a body or file count past its limit.
+    #[error("{0}")]
+    PayloadTooLarge(String),
+    /// 415 `UNSUPPORTED_MEDIA_TYPE`: a body the endpoint does not read.
+    #[error("{0}")]
+    UnsupportedMediaType(&'static str),
+}
+
+impl RequestError {
+    /// The `extensions.code`.
+    pub fn code(&self) -> &'static str {
+        match self {
+            RequestError::BadRequest(_) => "BAD_REQUEST",
+            RequestError::MethodNotAllowed(_) => "METHOD_NOT_ALLOWED",
+            RequestError::NotAcceptable(_) => "NOT_ACCEPTABLE",
+            RequestError::PayloadTooLarge(_) => "PAYLOAD_TOO_LARGE",
+            RequestError::UnsupportedMediaType(_) => "UNSUPPORTED_MEDIA_TYPE",
+        }
+    }
+
+    /// The HTTP status.
+    pub fn status(&self) -> u16 {
+        match self {
+            RequestError::BadRequest(_) => 400,
+            RequestError::MethodNotAllowed(_) => 405,
+            RequestError::NotAcceptable(_) => 406,
+            RequestError::PayloadTooLarge(_) => 413,
+            RequestError::UnsupportedMediaType(_) => 415,
+        }
+    }
+}
+
 /// The result of a domain operation.
 pub type AppResult<T> = Result<T, AppError>;
 
@@ -89,6 +139,17 @@ impl AppError {
         AppError::Internal(err.to_string())
     }
 
+    /// The operator's view: the code, the client's message, and for
+    /// internal and unavailable errors the detail clients never see.
+    fn describe(&self) -> String {
+        match self {
+            AppError::Internal(detail) | AppError::Unavailable(detail) => {
+                format!("{}: {detail}", self.code())
+            }
+            _ => format!("{}: {}", self.code(), self.message()),
+        }
+    }
+
     /// The message a client sees; internal detail stays in the log.
     pub fn message(&self) -> String {
         match self {
@@ -102,6 +163,23 @@ impl AppError {
             AppError::RateLimited { .. } => "too many attempts, try again later".to_owned(),
             AppError::Unavailable(_) => "service unavailable".to_owned(),
             AppError::Internal(_) => "internal error".to_owned(),
+        }
+    }
+
+    /// The HTTP status when this error ends a request before GraphQL runs
+    /// (authentication): 401 for bad credentials, 503 when they cannot be
+    /// checked. Errors during execution are answered 200, in `errors`.
+    pub fn http_status(&self) -> u16 {
+        match self {
+            AppError::Unauthenticated(_) => 401,
+            AppError::Forbidden { .. } => 403,
+            AppError::NotFound(_) => 404,
+            AppError::Conflict { .. } => 409,
+            AppError::PayloadTooLarge { .. } => 413,
+            AppError::RateLimited { .. } => 429,
+            AppError::Internal(_) => 500,
+            AppError::Unavailable(_) => 503,
+            AppError::BadInput { .. } | AppError::InvalidState(_) => 400,
         }
     }
 
@@ -286,5 +364,17 @@ mod tests {
     fn internal_detail_is_not_shown() {
         let gql: async_graphql::Error = AppError::internal("password column missing").into();
         assert_eq!(gql.message, "internal error");
+    }
+
+    #[test]
+    fn operators_see_the_code_and_the_detail() {
+        assert_eq!(
+            AppError::internal("password column missing").to_string(),
+            "INTERNAL_SERVER_ERROR: password column missing"
+        );
+        assert_eq!(
+            AppError::bad_input("email", "not a valid email address").to_string(),
+            "BAD_USER_INPUT: not a valid email address"
+        );
     }
 }

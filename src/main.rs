@@ -105,10 +105,7 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
             };
             let pool = server::connect(&config).await?;
             let state = AppState::new(pool, config)?;
-            match ensure_super_admin(&state, &email, password)
-                .await
-                .map_err(|e| anyhow::anyhow!("{} ({e:?})", e.message()))?
-            {
+            match ensure_super_admin(&state, &email, password).await? {
                 AdminOutcome::Created => println!("created SUPER_ADMIN {email}"),
                 AdminOutcome::AlreadyExists => anyhow::bail!("an account with email {email} already exists"),
             }

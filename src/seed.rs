@@ -86,16 +86,23 @@ impl Default for SeedOptions {
 }
 
 /// Why seeding stopped.
-#[derive(Debug)]
+#[derive(Debug, thiserror::Error)]
 pub enum SeedError {
     /// The database has users already and `force` was not given.
+    #[error(
+        "the database already has {users} user(s); seed-demo is meant for an empty database \
+         (pass --force to add the demo data anyway)"
+    )]
     NotEmpty {
         /// How many.
         users: i64,
     },
     /// The options are out of range.
+    #[error("{0}")]
     BadOptions(String),
-    /// A domain operation failed.
+    /// A domain operation failed (shown with its internal detail: the
+    /// reader is an operator at the command line).
+    #[error("{step}: {error}")]
     App {
         /// What was being done.
         step: String,
@@ -103,29 +110,6 @@ pub enum SeedError {
         error: AppError,
     },
 }
-
-impl fmt::Display for SeedError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            SeedError::NotEmpty { users } => write!(
-                f,
-                "the database already has {users} user(s); seed-demo is meant for an empty database \
-                 (pass --force to add the demo data anyway)"
-            ),
-            SeedError::BadOptions(message) => f.write_str(message),
-            // `AppError::message` hides internal detail from API clients; an
-            // operator at the command line needs it.
-            SeedError::App { step, error } => match error {
-                AppError::Internal(detail) | AppError::Unavailable(detail) => {
-                    write!(f, "{step}: {} ({detail})", error.message())
-                }
-                _ => write!(f, "{step}: {} ({})", error.message(), error.code()),
-            },
-        }
-    }
-}
-
-impl std::error::Error for SeedError {}
 
 impl From<diesel::result::Error> for SeedError {
     fn from(error: diesel::result::Error) -> Self {

@@ -49,7 +49,7 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
         match ensure_super_admin(&state, email, password.expose().to_owned()).await {
             Ok(AdminOutcome::Created) => tracing::info!(%email, "super admin created"),
             Ok(AdminOutcome::AlreadyExists) => tracing::debug!(%email, "super admin present"),
-            Err(err) => anyhow::bail!("ADMIN_EMAIL/ADMIN_PASSWORD: {}", err.message()),
+            Err(err) => anyhow::bail!("ADMIN_EMAIL/ADMIN_PASSWORD: {err}"),
         }
     }
     crate::mail::deliver::spawn(state.clone());

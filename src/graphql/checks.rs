@@ -13,18 +13,29 @@
 //!   values is replaced by one error;
 //! - every error message is at most [`MAX_MESSAGE`] characters: async-graphql
 //!   quotes the values it refuses whole, and a 1 MB value must not make a
-//!   1 MB error.
+//!   1 MB error;
+//! - every error has a code: `GRAPHQL_PARSE_FAILED` for a document that does
+//!   not parse, `GRAPHQL_VALIDATION_FAILED` for one that fails validation or
+//!   a limit (a broken query: the client's code is wrong), `BAD_USER_INPUT`
+//!   for a value the user supplied (a variable, a control character, an
+//!   argument async-graphql cannot read), `INTERNAL_SERVER_ERROR` for
+//!   anything else that reached the end of execution without a code.
 //!
 //! One extension rather than one per concern: async-graphql calls every
 //! extension around every field it resolves, so each costs per field.
 
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
 
 use async_graphql::extensions::{
     Extension, ExtensionContext, ExtensionFactory, NextExecute, NextPrepareRequest, NextRequest,
+    NextValidation,
 };
-use async_graphql::{ErrorExtensionValues, Request, Response, ServerError, ServerResult};
+use async_graphql::parser::types::{ExecutableDocument, Selection, SelectionSet};
+use async_graphql::{
+    ErrorExtensionValues, Pos, Request, Response, ServerError, ServerResult, ValidationResult,
+};
+use async_graphql_value::Value as GqlValue;
 
 use super::input_text;
 use super::limits::{DocumentLimits, count_values};
@@ -56,7 +67,8 @@ impl ExecutionStarted {
     }
 }
 
-/// The extension (see the module documentation).
+/// The extension (see the module documentation): its settings, made into
+/// one [`PerRequest`] for every request.
 #[derive(Clone, Copy)]
 pub struct Checks {
     /// Bounds on the document.
@@ -67,29 +79,111 @@ pub struct Checks {
 
 impl ExtensionFactory for Checks {
     fn create(&self) -> Arc<dyn Extension> {
-        Arc::new(*self)
+        Arc::new(PerRequest {
+            checks: *self,
+            variable_arguments: Mutex::new(Vec::new()),
+            executed: AtomicBool::new(false),
+        })
     }
 }
 
-/// A request error (the document or its values), with a code and, for a
-/// value, the field it came from.
-fn refuse(message: String, field: Option<&str>) -> ServerError {
-    let mut extensions = ErrorExtensionValues::default();
-    extensions.set("code", "BAD_USER_INPUT");
-    if let Some(field) = field {
+/// The extension as one request sees it.
+struct PerRequest {
+    checks: Checks,
+    /// Where the document passes a variable as (part of) an argument: an
+    /// invalid value there is the user's, not the document's.
+    variable_arguments: Mutex<Vec<Pos>>,
+    /// Did execution begin?
+    executed: AtomicBool,
+}
+
+/// The codes of errors raised outside resolvers (see [`code_missing`]).
+const BAD_USER_INPUT: &str = "BAD_USER_INPUT";
+const PARSE_FAILED: &str = "GRAPHQL_PARSE_FAILED";
+const VALIDATION_FAILED: &str = "GRAPHQL_VALIDATION_FAILED";
+
+/// An error with `code`, and for a value the field it came from.
+fn refuse(message: String, code: &str, field: Option<&str>) -> ServerError {
+    let mut error = ServerError::new(message, None);
+    set_code(&mut error, code);
+    if let (Some(field), Some(extensions)) = (field, error.extensions.as_mut()) {
         extensions.set("field", field);
     }
-    let mut error = ServerError::new(message, None);
-    error.extensions = Some(extensions);
     error
 }
 
+/// Give `error` a code unless it has one.
+fn set_code(error: &mut ServerError, code: &str) {
+    let extensions = error.extensions.get_or_insert_with(ErrorExtensionValues::default);
+    if extensions.get("code").is_none() {
+        extensions.set("code", code);
+    }
+}
+
+/// The code of an error that reached the end of a request without one:
+/// during execution, async-graphql's own refusals of an argument value it
+/// could not read ("Failed to parse …", "Expected input type …") are the
+/// user's input; anything else is a bug of ours. Before execution, the
+/// phases set their codes themselves.
+fn code_missing(executed: bool, message: &str) -> &'static str {
+    let bad_argument = [
+        "Failed to parse",
+        "Expected input type",
+        "Invalid value for argument",
+    ]
+    .iter()
+    .any(|p| message.starts_with(p));
+    match (executed, bad_argument) {
+        (_, true) => BAD_USER_INPUT,
+        (true, false) => "INTERNAL_SERVER_ERROR",
+        (false, false) => VALIDATION_FAILED,
+    }
+}
+
+/// Positions of the arguments whose value holds a variable.
+fn variable_arguments(doc: &ExecutableDocument) -> Vec<Pos> {
+    fn uses_variable(value: &GqlValue) -> bool {
+        match value {
+            GqlValue::Variable(_) => true,
+            GqlValue::List(items) => items.iter().any(uses_variable),
+            GqlValue::Object(fields) => fields.values().any(uses_variable),
+            _ => false,
+        }
+    }
+    fn walk(set: &SelectionSet, found: &mut Vec<Pos>) {
+        for item in &set.items {
+            let (arguments, inner) = match &item.node {
+                Selection::Field(f) => (f.node.arguments.as_slice(), &f.node.selection_set.node),
+                Selection::InlineFragment(f) => (&[][..], &f.node.selection_set.node),
+                Selection::FragmentSpread(_) => continue,
+            };
+            found.extend(
+                arguments
+                    .iter()
+                    .filter(|(_, value)| uses_variable(&value.node))
+                    .map(|(name, _)| name.pos),
+            );
+            walk(inner, found);
+        }
+    }
+    let mut found = Vec::new();
+    for (_, op) in doc.operations.iter() {
+        walk(&op.node.selection_set.node, &mut found);
+    }
+    for fragment in doc.fragments.values() {
+        walk(&fragment.node.selection_set.node, &mut found);
+    }
+    found
+}
+
 #[async_graphql::async_trait::async_trait]
-impl Extension for Checks {
+impl Extension for PerRequest {
     async fn request(&self, ctx: &ExtensionContext<'_>, next: NextRequest<'_>) -> Response {
         let mut response = next.run(ctx).await;
+        let executed = self.executed.load(Ordering::Relaxed);
         for error in &mut response.errors {
             shorten(&mut error.message);
+            set_code(error, code_missing(executed, &error.message));
         }
         response
     }
@@ -100,25 +194,54 @@ impl Extension for Checks {
         mut request: Request,
         next: NextPrepareRequest<'_>,
     ) -> ServerResult<Request> {
-        self.document
+        let limits = &self.checks.document;
+        limits
             .check_source(&request.query)
-            .map_err(|message| refuse(message, None))?;
+            .map_err(|message| refuse(message, VALIDATION_FAILED, None))?;
         // Parsed here, once: async-graphql reuses the document, but walks its
         // fragments expanded (recursion and directive checks) before any
         // later hook, so the bounds must hold before that.
         let variables = std::mem::take(&mut request.variables);
-        let doc = request.parsed_query()?;
-        self.document
+        let doc = request.parsed_query().map_err(|mut error| {
+            set_code(&mut error, PARSE_FAILED);
+            error
+        })?;
+        limits
             .check_document(doc)
-            .map_err(|message| refuse(message, None))?;
+            .map_err(|message| refuse(message, VALIDATION_FAILED, None))?;
         input_text::check(doc, &variables).map_err(|refused| {
             refuse(
                 "text may not hold control characters other than tab and line breaks".into(),
+                BAD_USER_INPUT,
                 Some(&refused.field),
             )
         })?;
+        *lock(&self.variable_arguments) = variable_arguments(doc);
         request.variables = variables;
         next.run(ctx, request).await
+    }
+
+    async fn validation(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        next: NextValidation<'_>,
+    ) -> Result<ValidationResult, Vec<ServerError>> {
+        next.run(ctx).await.map_err(|mut errors| {
+            let from_variables = lock(&self.variable_arguments);
+            for error in &mut errors {
+                let user_value = error.message.starts_with("Invalid value for argument")
+                    && error.locations.iter().any(|at| from_variables.contains(at));
+                set_code(
+                    error,
+                    if user_value {
+                        BAD_USER_INPUT
+                    } else {
+                        VALIDATION_FAILED
+                    },
+                );
+            }
+            errors
+        })
     }
 
     async fn execute(
@@ -127,26 +250,51 @@ impl Extension for Checks {
         operation_name: Option<&str>,
         next: NextExecute<'_>,
     ) -> Response {
+        self.executed.store(true, Ordering::Relaxed);
         if let Some(flag) = ctx.data_opt::<ExecutionStarted>() {
             flag.0.store(true, Ordering::Relaxed);
         }
         let response = next.run(ctx, operation_name).await;
-        if count_values(&response.data) <= self.max_response_values {
+        let max = self.checks.max_response_values;
+        if count_values(&response.data) <= max {
             return response;
         }
         Response::from_errors(vec![refuse(
-            format!(
-                "the response would carry more than {} values; ask for smaller pages",
-                self.max_response_values
-            ),
+            format!("the response would carry more than {max} values; ask for smaller pages"),
+            BAD_USER_INPUT,
             None,
         )])
     }
 }
 
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn arguments_holding_variables_are_found() {
+        let doc = async_graphql::parser::parse_query(
+            "query($n: Int, $s: String) { a(first: 1) { b(first: $n) } ...F } \
+             fragment F on Query { c(filter: {search: $s}, first: 2) }",
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+        let found: Vec<(usize, usize)> = variable_arguments(&doc)
+            .into_iter()
+            .map(|p| (p.line, p.column))
+            .collect();
+        assert_eq!(found, [(1, 46), (1, 90)]);
+    }
+
+    #[test]
+    fn codes_for_errors_without_one() {
+        assert_eq!(code_missing(true, "Failed to parse \"Upload\""), BAD_USER_INPUT);
+        assert_eq!(code_missing(true, "something broke"), "INTERNAL_SERVER_ERROR");
+        assert_eq!(code_missing(false, "Unknown field \"x\""), VALIDATION_FAILED);
+    }
 
     #[test]
     fn messages_are_cut_to_a_bound() {

@@ -19,7 +19,7 @@ use serde::Deserialize;
 use super::Http;
 use super::body::{BodyGuard, Exceeded, guarded};
 use crate::auth::authenticate;
-use crate::error::AppError;
+use crate::error::{AppError, RequestError};
 use crate::graphql::checks::ExecutionStarted;
 use crate::graphql::install_request_data;
 use crate::graphql::limits::DocumentLimits;
@@ -68,8 +68,14 @@ impl MediaType {
     }
 }
 
+/// A request refused before any GraphQL runs, in the GraphQL error shape.
+fn refuse(media: MediaType, error: RequestError) -> Response {
+    error_response(error.status(), media, &error.to_string(), error.code())
+}
+
 /// A GraphQL-shaped error response outside execution.
-fn error_response(status: StatusCode, media: MediaType, message: &str, code: &str) -> Response {
+fn error_response(status: u16, media: MediaType, message: &str, code: &str) -> Response {
+    let status = StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_REQUEST);
     let error = ServerError::new(message, None).extend_with(|_, e| e.set("code", code));
     let body = serde_json::json!({ "errors": [error] });
     let mut response = (status, body.to_string()).into_response();
@@ -178,7 +184,7 @@ pub async fn get(
         .and_then(|Query(p)| p.into_request());
     match request {
         Ok(request) => execute(http, Method::GET, headers, peer, BatchRequest::Single(request)).await,
-        Err(message) => error_response(StatusCode::BAD_REQUEST, MediaType::Json, &message, "BAD_REQUEST"),
+        Err(message) => refuse(MediaType::Json, RequestError::BadRequest(message)),
     }
 }
 
@@ -192,21 +198,20 @@ pub async fn post(State(http): State<Http>, PeerAddr(peer): PeerAddr, request: R
     let config = &http.state.config;
     let guard = match BodyKind::of(&headers) {
         None => {
-            return error_response(
-                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            return refuse(
                 MediaType::Json,
-                "send Content-Type: application/json",
-                "UNSUPPORTED_MEDIA_TYPE",
+                RequestError::UnsupportedMediaType("send Content-Type: application/json"),
             );
         }
         Some(BodyKind::Json) => BodyGuard::new(config.max_body_bytes),
         Some(BodyKind::Multipart(_)) if !preflighted(&headers) => {
-            return error_response(
-                StatusCode::BAD_REQUEST,
+            return refuse(
                 MediaType::Json,
-                "multipart requests need the header Apollo-Require-Preflight: true \
-                 (or X-Requested-With), which a cross-site form cannot send",
-                "BAD_REQUEST",
+                RequestError::BadRequest(
+                    "multipart requests need the header Apollo-Require-Preflight: true \
+                 (or X-Requested-With), which a cross-site form cannot send"
+                        .into(),
+                ),
             );
         }
         Some(BodyKind::Multipart(boundary)) => {
@@ -234,11 +239,9 @@ pub async fn post(State(http): State<Http>, PeerAddr(peer): PeerAddr, request: R
         Ok(batch) => execute(http, Method::POST, headers, peer, batch).await,
         Err(err) => match breach.get() {
             Some(exceeded) => too_large(*exceeded),
-            None => error_response(
-                StatusCode::BAD_REQUEST,
+            None => refuse(
                 MediaType::Json,
-                &format!("malformed request: {err}"),
-                "BAD_REQUEST",
+                RequestError::BadRequest(format!("malformed request: {err}")),
             ),
         },
     }
@@ -250,12 +253,7 @@ fn too_large(exceeded: Exceeded) -> Response {
         Exceeded::Bytes(max) => format!("the request body is larger than {max} bytes"),
         Exceeded::Parts => format!("a multipart request holds at most {MAX_FILES} file"),
     };
-    error_response(
-        StatusCode::PAYLOAD_TOO_LARGE,
-        MediaType::Json,
-        &message,
-        "PAYLOAD_TOO_LARGE",
-    )
+    refuse(MediaType::Json, RequestError::PayloadTooLarge(message))
 }
 
 async fn execute(
@@ -266,45 +264,37 @@ async fn execute(
     mut batch: BatchRequest,
 ) -> Response {
     let Some(media) = MediaType::negotiate(&headers) else {
-        return error_response(
-            StatusCode::NOT_ACCEPTABLE,
+        return refuse(
             MediaType::Json,
-            "only application/graphql-response+json and application/json are served",
-            "NOT_ACCEPTABLE",
+            RequestError::NotAcceptable(
+                "only application/graphql-response+json and application/json are served",
+            ),
         );
     };
     if batch.iter().any(|r| r.query.trim().is_empty()) {
-        return error_response(
-            StatusCode::BAD_REQUEST,
+        return refuse(
             media,
-            "the `query` parameter is required",
-            "BAD_REQUEST",
+            RequestError::BadRequest("the `query` parameter is required".into()),
         );
     }
     if batch.iter().any(forged_upload) {
-        return error_response(
-            StatusCode::BAD_REQUEST,
+        return refuse(
             media,
-            "an Upload value must be a file part of a multipart request",
-            "BAD_REQUEST",
+            RequestError::BadRequest("an Upload value must be a file part of a multipart request".into()),
         );
     }
     let batch_max = http.state.config.limits.batch_max;
     match &batch {
         BatchRequest::Batch(_) if batch_max == 0 => {
-            return error_response(
-                StatusCode::BAD_REQUEST,
+            return refuse(
                 media,
-                "batched requests are disabled",
-                "BAD_REQUEST",
+                RequestError::BadRequest("batched requests are disabled".into()),
             );
         }
         BatchRequest::Batch(items) if items.len() > batch_max || items.is_empty() => {
-            return error_response(
-                StatusCode::BAD_REQUEST,
+            return refuse(
                 media,
-                &format!("a batch holds 1 to {batch_max} operations"),
-                "BAD_REQUEST",
+                RequestError::BadRequest(format!("a batch holds 1 to {batch_max} operations")),
             );
         }
         _ => {}
@@ -329,11 +319,9 @@ async fn execute(
         };
         if let Some((name, op)) = operation {
             if method == Method::GET && op.node.ty != OperationType::Query {
-                let mut response = error_response(
-                    StatusCode::METHOD_NOT_ALLOWED,
+                let mut response = refuse(
                     media,
-                    "GET runs queries only; send mutations with POST",
-                    "METHOD_NOT_ALLOWED",
+                    RequestError::MethodNotAllowed("GET runs queries only; send mutations with POST"),
                 );
                 response
                     .headers_mut()
@@ -392,13 +380,13 @@ fn forged_upload(request: &async_graphql::Request) -> bool {
 fn unauthenticated(media: MediaType, err: AppError) -> Response {
     if let AppError::Unavailable(detail) = &err {
         tracing::warn!(%detail, "cannot check a session: the database is unavailable");
-        let mut response = error_response(StatusCode::SERVICE_UNAVAILABLE, media, &err.message(), err.code());
+        let mut response = error_response(err.http_status(), media, &err.message(), err.code());
         response
             .headers_mut()
             .insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
         return response;
     }
-    let mut response = error_response(StatusCode::UNAUTHORIZED, media, &err.message(), err.code());
+    let mut response = error_response(err.http_status(), media, &err.message(), err.code());
     response.headers_mut().insert(
         header::WWW_AUTHENTICATE,
         HeaderValue::from_static("Bearer error=\"invalid_token\""),
@@ -406,37 +394,9 @@ fn unauthenticated(media: MediaType, err: AppError) -> Response {
     response
 }
 
-/// The code of an error that has none: the client's input when the document
-/// did not parse or validate, or when async-graphql could not read an argument
-/// ("Failed to parse …", "Expected input type …"); anything else is ours.
-fn missing_code(executed: bool, message: &str) -> &'static str {
-    let bad_argument = [
-        "Failed to parse",
-        "Expected input type",
-        "Invalid value for argument",
-    ]
-    .iter()
-    .any(|p| message.starts_with(p));
-    if !executed || bad_argument {
-        "BAD_USER_INPUT"
-    } else {
-        "INTERNAL_SERVER_ERROR"
-    }
-}
-
-fn respond(mut response: BatchResponse, media: MediaType, executed: bool) -> Response {
-    // Every error carries a code (our own errors always do).
-    let responses = match &mut response {
-        BatchResponse::Single(r) => std::slice::from_mut(r),
-        BatchResponse::Batch(rs) => rs.as_mut_slice(),
-    };
-    for error in responses.iter_mut().flat_map(|r| r.errors.iter_mut()) {
-        let code = missing_code(executed, &error.message);
-        let extensions = error.extensions.get_or_insert_with(Default::default);
-        if extensions.get("code").is_none() {
-            extensions.set("code", code);
-        }
-    }
+/// The HTTP response for what the schema answered (every error already has
+/// its code: `graphql::checks`).
+fn respond(response: BatchResponse, media: MediaType, executed: bool) -> Response {
     let status = if media == MediaType::GraphqlResponseJson && !executed {
         StatusCode::BAD_REQUEST
     } else {

@@ -14,7 +14,7 @@ use crate::accounts::avatar_graphql::AvatarLoader;
 use crate::accounts::loader::UserLoader;
 use crate::auth::viewer;
 use crate::db::DbId;
-use crate::error::SharedError;
+use crate::error::{AppError, SharedError};
 use crate::graphql::RequestLoader;
 use crate::graphql::pagination::{DEFAULT_PAGE, MAX_PAGE};
 use crate::reviews::graphql::RatingLoader;
@@ -59,7 +59,7 @@ pub async fn projects(ctx: &Context<'_>, rows: &[ProjectRow]) -> GqlResult {
 /// `Project.proposals(first)` for every row, then their freelancers (and what
 /// is asked of them).
 async fn proposals_of(ctx: &Context<'_>, rows: &[ProjectRow], field: &SelectionField<'_>) -> GqlResult {
-    let arguments = field.arguments()?;
+    let arguments = field.arguments().map_err(|e| AppError::internal(e.message))?;
     let argument = |name: &str| arguments.iter().find(|(n, _)| n.as_str() == name).map(|(_, v)| v);
     if argument("after").is_some_and(|v| *v != Value::Null) {
         return Ok(());

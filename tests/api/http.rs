@@ -53,7 +53,7 @@ async fn status_codes_follow_the_accepted_media_type() {
         "a request error has no data: {}",
         reply.body
     );
-    assert_eq!(reply.code(), "BAD_USER_INPUT");
+    assert_eq!(reply.code(), "GRAPHQL_PARSE_FAILED");
 
     let reply = app.send(post(r#"{"query":"{ nope }"}"#, modern)).await;
     assert_eq!(reply.status, 400);
@@ -63,7 +63,7 @@ async fn status_codes_follow_the_accepted_media_type() {
         .await;
     assert_eq!(reply.status, 200);
     assert_eq!(reply.headers["content-type"], "application/json");
-    assert_eq!(reply.code(), "BAD_USER_INPUT");
+    assert_eq!(reply.code(), "GRAPHQL_VALIDATION_FAILED");
 
     let reply = app.send(post(r#"{"query":"{ __typename }"}"#, modern)).await;
     assert_eq!(reply.status, 200);
@@ -107,7 +107,7 @@ async fn depth_alias_and_root_field_limits_hold() {
     let reply = app.gql(deep, json!({}), None).await;
     let message = reply.body["errors"][0]["message"].as_str().unwrap();
     assert!(message.contains("nested too deep"), "{}", reply.body);
-    assert_eq!(reply.code(), "BAD_USER_INPUT");
+    assert_eq!(reply.code(), "GRAPHQL_VALIDATION_FAILED");
 
     let app = TestApp::new().await;
     let aliases: String = (0..31).map(|i| format!("a{i}: __typename ")).collect();
@@ -335,4 +335,37 @@ async fn a_connection_lost_mid_request_is_unavailable_not_internal() {
         assert_eq!(reply.code(), "SERVICE_UNAVAILABLE", "{}", reply.body);
     }
     assert!(served, "the pool recovers");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_broken_document_is_told_apart_from_a_users_mistake() {
+    let app = TestApp::new().await;
+    let create = |input: &str| format!("mutation {{ createProject(input: {input}) {{ id }} }}");
+    // Written in the document: the client's code is wrong.
+    for document in [
+        "{ nope }".to_owned(),
+        "query($n: Int) { __typename }".to_owned(),
+        create(r#"{title: "Shop"}"#),
+        r#"{ projects(first: "ten") { totalCount } }"#.to_owned(),
+    ] {
+        let reply = app.gql(&document, json!({}), None).await;
+        assert_eq!(
+            reply.code(),
+            "GRAPHQL_VALIDATION_FAILED",
+            "{document}: {}",
+            reply.body
+        );
+    }
+    let reply = app.gql("{ projects(", json!({}), None).await;
+    assert_eq!(reply.code(), "GRAPHQL_PARSE_FAILED");
+    // Sent as values: the user's input.
+    let query = "query($n: Int) { projects(first: $n) { totalCount } }";
+    let reply = app.gql(query, json!({ "n": "ten" }), None).await;
+    assert_eq!(reply.code(), "BAD_USER_INPUT", "{}", reply.body);
+    let mutation = "mutation($i: CreateProjectInput!) { createProject(input: $i) { id } }";
+    let reply = app.gql(mutation, json!({ "i": { "title": "Shop" } }), None).await;
+    assert_eq!(reply.code(), "BAD_USER_INPUT", "{}", reply.body);
+    let nested = "mutation($t: String!) { createProject(input: {title: $t}) { id } }";
+    let reply = app.gql(nested, json!({ "t": 5 }), None).await;
+    assert_eq!(reply.code(), "BAD_USER_INPUT", "{}", reply.body);
 }

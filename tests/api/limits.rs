@@ -75,7 +75,7 @@ async fn fragment_fan_out_is_refused_before_validation() {
             "{:?}",
             started.elapsed()
         );
-        assert_eq!(reply.code(), "BAD_USER_INPUT", "{}", reply.body);
+        assert_eq!(reply.code(), "GRAPHQL_VALIDATION_FAILED", "{}", reply.body);
         assert!(reply.message().contains("fragments expanded"), "{}", reply.body);
         assert!(reply.body.get("data").is_none(), "{}", reply.body);
     }
@@ -106,7 +106,7 @@ async fn documents_past_the_token_limit_are_refused_before_parsing() {
     let reply = app
         .gql(&format!("{{ {} ", "a ".repeat(60)), json!({}), None)
         .await;
-    assert_eq!(reply.code(), "BAD_USER_INPUT", "{}", reply.body);
+    assert_eq!(reply.code(), "GRAPHQL_VALIDATION_FAILED", "{}", reply.body);
     assert!(reply.message().contains("more than 50 tokens"), "{}", reply.body);
 }
 
@@ -117,7 +117,7 @@ async fn nested_lists_multiply_their_cost_and_are_refused_before_running() {
         reviews(first: 100) { edges { node { reviewer {
         reviews(first: 100) { edges { node { reviewer { name } } } } } } } } } } } } }";
     let reply = app.gql(amplifier, json!({}), None).await;
-    assert_eq!(reply.code(), "BAD_USER_INPUT", "{}", reply.body);
+    assert_eq!(reply.code(), "GRAPHQL_VALIDATION_FAILED", "{}", reply.body);
     assert!(reply.message().contains("complex"), "{}", reply.body);
     // Page sizes given as variables count the same.
     let with_variables = "query($n: Int) { projects(first: $n) { edges { node { client {
