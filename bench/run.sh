@@ -26,6 +26,9 @@
 #   THREADS         wrk threads (default min(2, CONNECTIONS))
 #   LOGIN=1         also load Agora's `login` mutation (argon2id) for
 #                   min(SECONDS, 5) s and report its RSS; off by default
+#   BURST=1         then run bench/burst.sh (sign-up and sign-in bursts with
+#                   their RSS, see its header) on the same binary; BURST_COUNT
+#                   registrations per batch (default 600), CONNECTIONS at a time
 #   CHECK_BODIES=1  count 2xx bodies with "errors" (costs wrk CPU)
 #   BENCH_RUST_LOG  the servers' RUST_LOG (default info, as in production)
 #   SEED_PROJECTS=10000  projects `agora seed-demo` creates before the load
@@ -123,13 +126,15 @@ free_port() { # a port nothing answers on at 127.0.0.1, not in $*
 agora_port=$(free_port) || die "no free port"
 base_port=$(free_port "$agora_port") || die "no free port"
 
-# One configuration for both: production mode, a random secret, a fresh file.
+# One configuration for both: production mode, a random secret, a fresh file,
+# mail to a closed local port (it waits in the outbox; production needs SMTP_URL).
 # `env -i -C` runs the server in the temp dir (no .env is read) and keeps $!
 # the server's own PID (env execs it).
 db=$tmp/agora-bench.db
 secret=$(head -c 48 /dev/urandom | base64 | tr -d '/+=\n')
 server_env=(env -i -C "$tmp" PATH="$PATH" HOME="${HOME:-/}" APP_ENV=production JWT_SECRET="$secret"
-    DATABASE_URL="sqlite://$db" HOST=$host LOG_FORMAT=json RUST_LOG="${BENCH_RUST_LOG:-info}")
+    DATABASE_URL="sqlite://$db" HOST=$host LOG_FORMAT=json RUST_LOG="${BENCH_RUST_LOG:-info}"
+    SMTP_URL=smtp://127.0.0.1:1 MAIL_FROM='Agora <bench@localhost>')
 
 now_us() { echo "${EPOCHREALTIME/./}"; }
 
@@ -342,4 +347,13 @@ if [ "${LOGIN:-0}" = 1 ]; then
     echo "| login load: $(field "$login_result" rps) req/s, p50 $(field "$login_result" p50_ms) ms;" \
         "RSS max during | $(mib "$rss_login_max") MiB | 150 MiB | $(verdict "$(mib "$rss_login_max")" 150) |"
     echo "| RSS after login load | $(mib "$rss_after_login") MiB | | |"
+fi
+
+if [ "${BURST:-0}" = 1 ]; then
+    echo
+    stop "$agora_pid"
+    agora_pid=
+    stop "$base_pid"
+    base_pid=
+    AGORA_BIN=$agora_bin "$root/bench/burst.sh" "${BURST_COUNT:-600}" "$conns"
 fi

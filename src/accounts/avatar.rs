@@ -40,7 +40,7 @@ pub async fn upload(state: &AppState, viewer: Viewer, upload: UploadValue) -> Ap
             message: format!("the image is larger than {max} bytes"),
         });
     }
-    let Thumbnail { bytes, file_type } = cpu::run(move || {
+    let Thumbnail { bytes, file_type } = cpu::run(move |_| {
         let mut bytes = Vec::with_capacity(max.min(size as usize));
         upload
             .into_read()
