@@ -1,118 +1,282 @@
-//! Money: integer minor units and an ISO 4217 currency, never floats. In the
-//! API an amount is a `Decimal` string ("1250.00").
+//! Money: integer minor units and an ISO 4217 currency, never floats (as
+//! Stripe does). [`Money`] is the domain value: checked arithmetic, one
+//! rounding rule, one parse and one format. [`graphql`] holds the wire types
+//! (`Money`, `MoneyInput`, the `Decimal` scalar) that convert to and from it.
+//!
+//! Rounding: wherever a result falls between two minor units (a percentage),
+//! it is rounded to the nearest minor unit, halves away from zero
+//! (`0.5 → 1`, `-0.5 → -1`), computed on `i128` so the intermediate product
+//! cannot overflow.
 
-use async_graphql::{
-    InputObject, InputValueError, InputValueResult, Scalar, ScalarType, SimpleObject, Value,
-};
+pub mod graphql;
+#[cfg(test)]
+mod tests;
 
-use crate::error::{AppError, AppResult};
+use std::fmt;
+
+use crate::error::AppError;
 use crate::text::excerpt;
 
-/// Currencies accepted, with their minor-unit digits.
-const CURRENCIES: &[(&str, u32)] = &[
-    ("AUD", 2),
-    ("BRL", 2),
-    ("CAD", 2),
-    ("CHF", 2),
-    ("CNY", 2),
-    ("CZK", 2),
-    ("DKK", 2),
-    ("EUR", 2),
-    ("GBP", 2),
-    ("HKD", 2),
-    ("INR", 2),
-    ("JPY", 0),
-    ("KRW", 0),
-    ("KWD", 3),
-    ("MXN", 2),
-    ("NOK", 2),
-    ("NZD", 2),
-    ("PLN", 2),
-    ("SEK", 2),
-    ("SGD", 2),
-    ("USD", 2),
-    ("ZAR", 2),
+/// An ISO 4217 currency Agora accepts, with its minor-unit digits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Currency {
+    code: &'static str,
+    digits: u32,
+}
+
+impl Currency {
+    /// The euro.
+    pub const EUR: Currency = Currency::of("EUR", 2);
+    /// The US dollar.
+    pub const USD: Currency = Currency::of("USD", 2);
+
+    const fn of(code: &'static str, digits: u32) -> Currency {
+        Currency { code, digits }
+    }
+
+    /// The currency with this code, ignoring case and surrounding spaces.
+    pub fn parse(text: &str) -> Result<Currency, MoneyError> {
+        let code = text.trim().to_ascii_uppercase();
+        CURRENCIES
+            .iter()
+            .find(|c| c.code == code)
+            .copied()
+            .ok_or_else(|| MoneyError::UnknownCurrency(excerpt(text)))
+    }
+
+    /// The ISO 4217 code, e.g. `"EUR"`.
+    pub fn code(self) -> &'static str {
+        self.code
+    }
+
+    /// Digits after the decimal point (2 for EUR, 0 for JPY, 3 for KWD).
+    pub fn digits(self) -> u32 {
+        self.digits
+    }
+}
+
+impl fmt::Display for Currency {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.code)
+    }
+}
+
+/// Currencies accepted.
+const CURRENCIES: &[Currency] = &[
+    Currency::of("AUD", 2),
+    Currency::of("BHD", 3),
+    Currency::of("BRL", 2),
+    Currency::of("CAD", 2),
+    Currency::of("CHF", 2),
+    Currency::of("CNY", 2),
+    Currency::of("CZK", 2),
+    Currency::of("DKK", 2),
+    Currency::EUR,
+    Currency::of("GBP", 2),
+    Currency::of("HKD", 2),
+    Currency::of("INR", 2),
+    Currency::of("JPY", 0),
+    Currency::of("KRW", 0),
+    Currency::of("KWD", 3),
+    Currency::of("MXN", 2),
+    Currency::of("NOK", 2),
+    Currency::of("NZD", 2),
+    Currency::of("PLN", 2),
+    Currency::of("SEK", 2),
+    Currency::of("SGD", 2),
+    Currency::USD,
+    Currency::of("ZAR", 2),
 ];
 
-/// Largest amount accepted, in minor units (keeps sums far from overflow).
-const MAX_MINOR: i64 = 1_000_000_000_000;
+/// Largest amount a client may send, in minor units (keeps sums far from overflow).
+const MAX_INPUT_MINOR: i64 = 1_000_000_000_000;
 
-/// A decimal amount as a string, e.g. `"1250.00"`: exact, unlike a float.
+/// One basis point is a hundredth of a percent.
+const BASIS_POINTS_PER_WHOLE: i128 = 10_000;
+
+/// Why an amount could not be read or computed.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Decimal(pub String);
+pub enum MoneyError {
+    /// Not a currency Agora accepts (the text, shortened).
+    UnknownCurrency(String),
+    /// Not a decimal amount with at most the currency's digits.
+    NotAnAmount {
+        /// The text, shortened.
+        text: String,
+        /// The currency it was meant in.
+        currency: Currency,
+    },
+    /// Zero where only a positive amount makes sense (a budget, a bid).
+    NotPositive,
+    /// Two amounts in different currencies were combined.
+    CurrencyMismatch {
+        /// The first amount's currency.
+        left: Currency,
+        /// The second amount's currency.
+        right: Currency,
+    },
+    /// The result does not fit in 64-bit minor units.
+    Overflow,
+}
 
-/// A decimal amount as a string, e.g. "1250.00": exact, unlike a float.
-#[Scalar]
-impl ScalarType for Decimal {
-    fn parse(value: Value) -> InputValueResult<Self> {
-        match value {
-            Value::String(s) => Ok(Decimal(s)),
-            Value::Number(n) => Ok(Decimal(n.to_string())),
-            other => Err(InputValueError::expected_type(other)),
+impl MoneyError {
+    /// What a client reads.
+    pub fn message(&self) -> String {
+        match self {
+            MoneyError::UnknownCurrency(text) => format!("unsupported currency {text}"),
+            MoneyError::NotAnAmount { text, currency } => {
+                format!("{text} is not an amount in {currency}")
+            }
+            MoneyError::NotPositive => "must be more than zero".to_owned(),
+            MoneyError::CurrencyMismatch { left, right } => {
+                format!("cannot combine amounts in {left} and {right}")
+            }
+            MoneyError::Overflow => "the amount is too large".to_owned(),
         }
     }
 
-    fn to_value(&self) -> Value {
-        Value::String(self.0.clone())
+    /// The `BAD_USER_INPUT` error on the input `field` (a dotted path).
+    pub fn at(self, field: &'static str) -> AppError {
+        AppError::bad_input(field, self.message())
     }
 }
 
-/// An amount of money.
-#[derive(SimpleObject, Debug, Clone, PartialEq, Eq)]
+/// An amount of money: minor units (cents, yen, fils) of one currency. There
+/// is no ordering: amounts in different currencies do not compare.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Money {
-    /// The amount, with the currency's minor-unit digits ("1250.00", "300" for JPY).
-    pub amount: Decimal,
-    /// ISO 4217 code, e.g. "EUR".
-    pub currency: String,
+    minor: i64,
+    currency: Currency,
 }
 
-/// An amount of money sent by a client.
-#[derive(InputObject, Debug, Clone)]
-pub struct MoneyInput {
-    /// The amount ("1250", "1250.5" or "1250.50"); no more fraction digits than the currency has.
-    pub amount: Decimal,
-    /// ISO 4217 code, e.g. "EUR".
-    pub currency: String,
-}
+impl Money {
+    /// `minor` units of `currency`.
+    pub fn new(minor: i64, currency: Currency) -> Money {
+        Money { minor, currency }
+    }
 
-impl From<Money> for MoneyInput {
-    fn from(money: Money) -> Self {
-        MoneyInput {
-            amount: money.amount,
-            currency: money.currency,
+    /// Nothing, in `currency` (an empty total, a free line item).
+    pub fn zero(currency: Currency) -> Money {
+        Money::new(0, currency)
+    }
+
+    /// A stored amount: its currency code was validated when it was written,
+    /// so an unknown one is an internal error.
+    pub fn stored(minor: i64, currency: &str) -> Result<Money, AppError> {
+        Currency::parse(currency)
+            .map(|c| Money::new(minor, c))
+            .map_err(|_| AppError::internal(format!("unknown stored currency {currency:?}")))
+    }
+
+    /// Read a client's amount: digits with an optional fraction of at most
+    /// the currency's digits ("1250", "1250.5", "1250.50"); zero or more, up
+    /// to 10¹² minor units. See [`Money::parse_positive`] for budgets and bids.
+    pub fn parse(amount: &str, currency: &str) -> Result<Money, MoneyError> {
+        let currency = Currency::parse(currency)?;
+        let minor = parse_minor(amount.trim(), currency.digits).ok_or_else(|| MoneyError::NotAnAmount {
+            text: excerpt(amount),
+            currency,
+        })?;
+        Ok(Money::new(minor, currency))
+    }
+
+    /// [`Money::parse`], refusing zero.
+    pub fn parse_positive(amount: &str, currency: &str) -> Result<Money, MoneyError> {
+        let money = Money::parse(amount, currency)?;
+        if money.is_positive() {
+            Ok(money)
+        } else {
+            Err(MoneyError::NotPositive)
+        }
+    }
+
+    /// Minor units.
+    pub fn minor(self) -> i64 {
+        self.minor
+    }
+
+    /// The currency.
+    pub fn currency(self) -> Currency {
+        self.currency
+    }
+
+    /// Exactly nothing?
+    pub fn is_zero(self) -> bool {
+        self.minor == 0
+    }
+
+    /// More than nothing?
+    pub fn is_positive(self) -> bool {
+        self.minor > 0
+    }
+
+    /// The sum; amounts in different currencies are an error, not converted.
+    pub fn checked_add(self, other: Money) -> Result<Money, MoneyError> {
+        let currency = self.same_currency(other)?;
+        let minor = self.minor.checked_add(other.minor).ok_or(MoneyError::Overflow)?;
+        Ok(Money::new(minor, currency))
+    }
+
+    /// The difference (may be negative); currencies must match.
+    pub fn checked_sub(self, other: Money) -> Result<Money, MoneyError> {
+        let currency = self.same_currency(other)?;
+        let minor = self.minor.checked_sub(other.minor).ok_or(MoneyError::Overflow)?;
+        Ok(Money::new(minor, currency))
+    }
+
+    /// This amount `quantity` times (a unit price times hours or items).
+    pub fn times(self, quantity: i64) -> Result<Money, MoneyError> {
+        let minor = self.minor.checked_mul(quantity).ok_or(MoneyError::Overflow)?;
+        Ok(Money::new(minor, self.currency))
+    }
+
+    /// `basis_points` hundredths of a percent of this amount (250 is 2.5 %),
+    /// rounded to the nearest minor unit, halves away from zero.
+    pub fn percent(self, basis_points: i64) -> Result<Money, MoneyError> {
+        let product = i128::from(self.minor) * i128::from(basis_points);
+        let quotient = product / BASIS_POINTS_PER_WHOLE;
+        let remainder = product % BASIS_POINTS_PER_WHOLE;
+        let rounded = if remainder.abs() * 2 >= BASIS_POINTS_PER_WHOLE {
+            quotient + product.signum()
+        } else {
+            quotient
+        };
+        let minor = i64::try_from(rounded).map_err(|_| MoneyError::Overflow)?;
+        Ok(Money::new(minor, self.currency))
+    }
+
+    /// The amount as decimal text with the currency's digits: "1250.50",
+    /// "300" for JPY, "-0.05".
+    pub fn amount_text(self) -> String {
+        let digits = self.currency.digits;
+        if digits == 0 {
+            return self.minor.to_string();
+        }
+        let scale = 10_u64.pow(digits);
+        let magnitude = self.minor.unsigned_abs();
+        let sign = if self.minor < 0 { "-" } else { "" };
+        format!(
+            "{sign}{}.{:0width$}",
+            magnitude / scale,
+            magnitude % scale,
+            width = digits as usize
+        )
+    }
+
+    fn same_currency(self, other: Money) -> Result<Currency, MoneyError> {
+        if self.currency == other.currency {
+            Ok(self.currency)
+        } else {
+            Err(MoneyError::CurrencyMismatch {
+                left: self.currency,
+                right: other.currency,
+            })
         }
     }
 }
 
-fn digits_of(currency: &str) -> Option<u32> {
-    CURRENCIES
-        .iter()
-        .find(|(code, _)| *code == currency)
-        .map(|(_, d)| *d)
-}
-
-/// Parse a client amount into minor units and a currency code; `field` names
-/// the input for errors. Amounts must be positive.
-pub fn parse(input: &MoneyInput, field: &'static str) -> AppResult<(i64, String)> {
-    let currency = input.currency.trim().to_ascii_uppercase();
-    let digits = digits_of(&currency).ok_or_else(|| {
-        AppError::bad_input(
-            field,
-            format!("unsupported currency {}", excerpt(&input.currency)),
-        )
-    })?;
-    let minor = parse_minor(input.amount.0.trim(), digits).ok_or_else(|| {
-        AppError::bad_input(
-            field,
-            format!("{} is not an amount in {currency}", excerpt(&input.amount.0)),
-        )
-    })?;
-    if minor == 0 {
-        return Err(AppError::bad_input(field, "must be more than zero"));
-    }
-    Ok((minor, currency))
-}
-
+/// Minor units of a non-negative decimal text with at most `digits` fraction
+/// digits, at most [`MAX_INPUT_MINOR`].
 fn parse_minor(text: &str, digits: u32) -> Option<i64> {
     let (whole, fraction) = text.split_once('.').unwrap_or((text, ""));
     let all_digits = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
@@ -122,7 +286,6 @@ fn parse_minor(text: &str, digits: u32) -> Option<i64> {
     if fraction.len() > digits as usize || (text.contains('.') && fraction.is_empty()) {
         return None;
     }
-    let scale = 10_i64.pow(digits);
     let fraction_value: i64 = if fraction.is_empty() {
         0
     } else {
@@ -132,93 +295,7 @@ fn parse_minor(text: &str, digits: u32) -> Option<i64> {
     let minor = whole
         .parse::<i64>()
         .ok()?
-        .checked_mul(scale)?
+        .checked_mul(10_i64.pow(digits))?
         .checked_add(fraction_minor)?;
-    (minor <= MAX_MINOR).then_some(minor)
-}
-
-/// Format minor units of `currency` for the API.
-pub fn format(minor: i64, currency: &str) -> Money {
-    let digits = digits_of(currency).unwrap_or(2);
-    let amount = if digits == 0 {
-        minor.to_string()
-    } else {
-        let scale = 10_i64.pow(digits);
-        format!(
-            "{}.{:0width$}",
-            minor / scale,
-            (minor % scale).abs(),
-            width = digits as usize
-        )
-    };
-    Money {
-        amount: Decimal(amount),
-        currency: currency.to_owned(),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn input(amount: &str, currency: &str) -> MoneyInput {
-        MoneyInput {
-            amount: Decimal(amount.into()),
-            currency: currency.into(),
-        }
-    }
-
-    #[test]
-    fn parses_exact_minor_units() {
-        assert_eq!(
-            parse(&input("1250", "eur"), "m").ok(),
-            Some((125_000, "EUR".into()))
-        );
-        assert_eq!(
-            parse(&input("1250.5", "EUR"), "m").ok(),
-            Some((125_050, "EUR".into()))
-        );
-        assert_eq!(parse(&input("0.01", "USD"), "m").ok(), Some((1, "USD".into())));
-        assert_eq!(parse(&input("300", "JPY"), "m").ok(), Some((300, "JPY".into())));
-        assert_eq!(
-            parse(&input("1.234", "KWD"), "m").ok(),
-            Some((1234, "KWD".into()))
-        );
-    }
-
-    #[test]
-    fn refuses_what_is_not_an_amount() {
-        for (amount, currency) in [
-            ("1.001", "EUR"),
-            ("1.5", "JPY"),
-            ("-5", "EUR"),
-            ("1e3", "EUR"),
-            ("", "EUR"),
-            ("1.", "EUR"),
-            (".5", "EUR"),
-            ("0", "EUR"),
-            ("5", "XXX"),
-            ("99999999999999", "EUR"),
-        ] {
-            let err = parse(&input(amount, currency), "budgetMin").err();
-            assert!(
-                matches!(
-                    err,
-                    Some(AppError::BadInput {
-                        field: "budgetMin",
-                        ..
-                    })
-                ),
-                "{amount} {currency}"
-            );
-        }
-    }
-
-    #[test]
-    fn formats_with_the_currency_digits() {
-        assert_eq!(format(125_050, "EUR").amount, Decimal("1250.50".into()));
-        assert_eq!(format(5, "USD").amount, Decimal("0.05".into()));
-        assert_eq!(format(300, "JPY").amount, Decimal("300".into()));
-        assert_eq!(format(1234, "KWD").amount, Decimal("1.234".into()));
-    }
+    (minor <= MAX_INPUT_MINOR).then_some(minor)
 }
