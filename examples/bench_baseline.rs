@@ -42,7 +42,7 @@ use agora::config::Config;
 use agora::db::{Backend, DbId, Pool, run_migrations};
 use agora::error::AppError;
 use agora::graphql::pagination::PageArgs;
-use agora::money;
+use agora::money::graphql::Money;
 use agora::projects::queries::{self as projects, ProjectFilter, ProjectOrder};
 use agora::proposals::queries::count_by_project;
 use agora::state::AppState;
@@ -228,7 +228,7 @@ async fn project_page(state: &AppState) -> Result<Projects, AppError> {
     let edges = rows
         .into_iter()
         .map(|row| {
-            let budget = money::format(row.budget_max_minor, &row.currency);
+            let budget = Money::from(row.budget_max()?);
             let name = names
                 .get(&row.client_id)
                 .cloned()

@@ -30,7 +30,8 @@ use crate::contracts::ops as contracts;
 use crate::db::schema::users;
 use crate::db::{DbId, now};
 use crate::error::AppError;
-use crate::money::{Decimal, MoneyInput};
+use crate::money::graphql::MoneyInput;
+use crate::money::{Currency, Money};
 use crate::portfolio::graphql::CreatePortfolioItemInput;
 use crate::portfolio::ops as portfolio;
 use crate::projects::graphql::CreateProjectInput;
@@ -468,11 +469,8 @@ fn viewer(user_id: DbId, role: Role) -> Viewer {
     }
 }
 
-fn money(minor: i64, currency: &str) -> MoneyInput {
-    MoneyInput {
-        amount: Decimal(format!("{}.{:02}", minor / 100, minor % 100)),
-        currency: currency.to_owned(),
-    }
+fn money(minor: i64, currency: Currency) -> MoneyInput {
+    Money::new(minor, currency).into()
 }
 
 async fn count_users(state: &AppState) -> Result<i64, AppError> {
@@ -594,7 +592,11 @@ async fn project(
     let kind = rng.pick(KINDS);
     let thing = rng.pick(kind.things);
     let business = rng.pick(BUSINESSES);
-    let currency = if rng.chance(60) { "EUR" } else { "USD" };
+    let currency = if rng.chance(60) {
+        Currency::EUR
+    } else {
+        Currency::USD
+    };
     let hourly = rng.chance(25);
     // In minor units: hourly 20 to 150 an hour; fixed from 300 to 20 000, the
     // upper end up to three times the lower.
@@ -847,7 +849,7 @@ mod tests {
 
     #[test]
     fn amounts_are_formatted_in_minor_units() {
-        assert_eq!(money(125_050, "EUR").amount, Decimal("1250.50".into()));
-        assert_eq!(money(2_000, "USD").amount, Decimal("20.00".into()));
+        assert_eq!(money(125_050, Currency::EUR).amount.0, "1250.50");
+        assert_eq!(money(2_000, Currency::USD).amount.0, "20.00");
     }
 }

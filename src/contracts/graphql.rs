@@ -14,7 +14,7 @@ use crate::auth::{RoleGuard, require_viewer, viewer};
 use crate::error::AppError;
 use crate::graphql::context::{require_id, state};
 use crate::graphql::pagination::{Page, PageArgs, page, wants_total};
-use crate::money::{self, Money};
+use crate::money::graphql::Money;
 use crate::projects::graphql::Project;
 use crate::projects::loader::ProjectLoader;
 use crate::projects::model::BudgetType;
@@ -63,8 +63,8 @@ impl Contract {
     }
 
     /// The agreed amount (the accepted bid).
-    async fn amount(&self) -> Money {
-        money::format(self.0.amount_minor, &self.0.currency)
+    async fn amount(&self) -> async_graphql::Result<Money> {
+        Ok(self.0.amount()?.into())
     }
 
     /// Fixed price or hourly (the project's budget type).

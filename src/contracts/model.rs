@@ -6,6 +6,7 @@ use crate::db::DbId;
 use crate::db::schema::contracts;
 use crate::db::types::Timestamp;
 use crate::error::{AppError, AppResult};
+use crate::money::Money;
 
 crate::text_enum! {
     /// Where a contract stands.
@@ -85,6 +86,11 @@ impl ContractRow {
     /// Is `user` one of the two parties?
     pub fn is_party(&self, user: DbId) -> bool {
         self.client_id == user || self.freelancer_id == user
+    }
+
+    /// The agreed amount.
+    pub fn amount(&self) -> AppResult<Money> {
+        Money::stored(self.amount_minor, &self.currency)
     }
 }
 

@@ -121,9 +121,7 @@ pub async fn insert_for(
         project.budget_type,
         project.title,
         proposal.currency,
-        crate::money::format(proposal.bid_minor, &proposal.currency)
-            .amount
-            .0
+        proposal.bid()?.amount_text()
     );
     let new = NewContract {
         id: DbId::new(),

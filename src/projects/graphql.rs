@@ -17,7 +17,8 @@ use crate::contracts::loader::ProjectContractsLoader;
 use crate::error::AppError;
 use crate::graphql::context::{require_id, state};
 use crate::graphql::pagination::{Page, PageArgs, page, wants_total};
-use crate::money::{self, Money, MoneyInput};
+use crate::money::graphql::{Money, MoneyInput};
+use crate::money::{self, Currency};
 use crate::proposals::graphql::Proposal;
 use crate::proposals::queries::{self as proposals, ProposalFilter};
 
@@ -62,13 +63,13 @@ impl Project {
     }
 
     /// Lower end of the budget.
-    async fn budget_min(&self) -> Money {
-        money::format(self.0.budget_min_minor, &self.0.currency)
+    async fn budget_min(&self) -> async_graphql::Result<Money> {
+        Ok(self.0.budget_min()?.into())
     }
 
     /// Upper end of the budget.
-    async fn budget_max(&self) -> Money {
-        money::format(self.0.budget_max_minor, &self.0.currency)
+    async fn budget_max(&self) -> async_graphql::Result<Money> {
+        Ok(self.0.budget_max()?.into())
     }
 
     /// Experience asked for.
@@ -244,6 +245,9 @@ pub struct ProjectFilterInput {
     pub search: Option<String>,
     /// Has any of these skills, ignoring case.
     pub skills: Option<Vec<String>>,
+    /// Budget in this currency (ISO 4217 code, e.g. "EUR"). Required to order
+    /// by `BUDGET`; `budgetMin` and `budgetMax`, when given, must be in it.
+    pub currency: Option<String>,
     /// Budget reaches at least this amount (and is in its currency).
     pub budget_min: Option<MoneyInput>,
     /// Budget starts at most at this amount (and is in its currency).
@@ -265,7 +269,42 @@ pub struct ProjectOrderInput {
     pub direction: Direction,
 }
 
+/// A budget bound of the filter: any amount from zero, in the filter's
+/// currency when one is given (an amount in EUR says nothing of USD budgets).
+fn budget_bound(
+    input: Option<&MoneyInput>,
+    currency: Option<Currency>,
+    field: &'static str,
+) -> Result<Option<money::Money>, AppError> {
+    let Some(bound) = input.map(|m| m.parse(field)).transpose()? else {
+        return Ok(None);
+    };
+    match currency {
+        Some(currency) if bound.currency() != currency => Err(AppError::bad_input(
+            field,
+            format!("must be in filter.currency, {currency}"),
+        )),
+        _ => Ok(Some(bound)),
+    }
+}
+
 fn parse_filter(ctx: &Context<'_>, input: ProjectFilterInput) -> Result<ProjectFilter, AppError> {
+    let currency = input
+        .currency
+        .as_deref()
+        .map(Currency::parse)
+        .transpose()
+        .map_err(|e| e.at("filter.currency"))?;
+    let budget_min = budget_bound(input.budget_min.as_ref(), currency, "filter.budgetMin")?;
+    let budget_max = budget_bound(input.budget_max.as_ref(), currency, "filter.budgetMax")?;
+    if let (Some(min), Some(max)) = (budget_min, budget_max)
+        && min.currency() != max.currency()
+    {
+        return Err(AppError::bad_input(
+            "filter.budgetMax",
+            "must be in the same currency as filter.budgetMin",
+        ));
+    }
     let mut filter = ProjectFilter {
         status: input.status,
         category: input.category,
@@ -280,16 +319,9 @@ fn parse_filter(ctx: &Context<'_>, input: ProjectFilterInput) -> Result<ProjectF
             .map(|s| s.trim().to_owned())
             .filter(|s| !s.is_empty())
             .collect(),
-        budget_min: input
-            .budget_min
-            .as_ref()
-            .map(|m| money::parse(m, "budgetMin"))
-            .transpose()?,
-        budget_max: input
-            .budget_max
-            .as_ref()
-            .map(|m| money::parse(m, "budgetMax"))
-            .transpose()?,
+        currency,
+        budget_min,
+        budget_max,
         client_id: input
             .client_id
             .as_ref()
@@ -300,6 +332,22 @@ fn parse_filter(ctx: &Context<'_>, input: ProjectFilterInput) -> Result<ProjectF
         filter.client_id = Some(require_viewer(ctx)?.user_id);
     }
     Ok(filter)
+}
+
+/// The sort order; budgets only compare within one currency, so ordering by
+/// `BUDGET` needs `filter.currency`.
+fn parse_order(input: Option<ProjectOrderInput>, filter: &ProjectFilter) -> Result<ProjectOrder, AppError> {
+    let order = input.map_or_else(ProjectOrder::default, |o| ProjectOrder {
+        field: o.field,
+        direction: o.direction,
+    });
+    if order.field == ProjectOrderField::Budget && filter.currency.is_none() {
+        return Err(AppError::bad_input(
+            "orderBy",
+            "ordering by BUDGET needs filter.currency: amounts in different currencies do not compare",
+        ));
+    }
+    Ok(order)
 }
 
 /// Project queries.
@@ -318,12 +366,9 @@ impl ProjectsQuery {
         #[graphql(desc = "What to narrow the list to.")] filter: Option<ProjectFilterInput>,
         #[graphql(desc = "Sort order (default: newest first).")] order_by: Option<ProjectOrderInput>,
     ) -> async_graphql::Result<Page<Project>> {
-        let order = order_by.map_or_else(ProjectOrder::default, |o| ProjectOrder {
-            field: o.field,
-            direction: o.direction,
-        });
-        let args = PageArgs::new(first, after, order.tag())?;
         let filter = parse_filter(ctx, filter.unwrap_or_default())?;
+        let order = parse_order(order_by, &filter)?;
+        let args = PageArgs::new(first, after, order.tag())?;
         let mut conn = state(ctx)?.pool.get().await.map_err(AppError::from)?;
         let (rows, total) =
             queries::list(&mut conn, viewer(ctx), &filter, order, &args, wants_total(ctx)).await?;

@@ -6,6 +6,7 @@ use crate::db::DbId;
 use crate::db::schema::projects;
 use crate::db::types::Timestamp;
 use crate::error::{AppError, AppResult};
+use crate::money::Money;
 use crate::text::{bounded, line};
 
 crate::text_enum! {
@@ -146,6 +147,16 @@ impl ProjectRow {
     /// The status, parsed.
     pub fn status(&self) -> AppResult<ProjectStatus> {
         ProjectStatus::from_db(&self.status)
+    }
+
+    /// Lower end of the budget.
+    pub fn budget_min(&self) -> AppResult<Money> {
+        Money::stored(self.budget_min_minor, &self.currency)
+    }
+
+    /// Upper end of the budget.
+    pub fn budget_max(&self) -> AppResult<Money> {
+        Money::stored(self.budget_max_minor, &self.currency)
     }
 }
 

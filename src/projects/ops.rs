@@ -15,24 +15,22 @@ use crate::contracts::queries as contracts;
 use crate::db::types::Timestamp;
 use crate::db::{Conn, DbId, now};
 use crate::error::{AppError, AppResult};
-use crate::money::{self, MoneyInput};
+use crate::money::{Money, MoneyError};
 use crate::state::AppState;
 use crate::text::parse_skills;
 
-/// Parse a budget range: both ends in one currency, min ≤ max.
-fn budget(min: &MoneyInput, max: &MoneyInput) -> AppResult<(i64, i64, String)> {
-    let (min_minor, min_currency) = money::parse(min, "budgetMin")?;
-    let (max_minor, max_currency) = money::parse(max, "budgetMax")?;
-    if min_currency != max_currency {
-        return Err(AppError::bad_input(
-            "budgetMax",
-            "must be in the same currency as budgetMin",
-        ));
-    }
-    if min_minor > max_minor {
+/// Check a budget range: both ends in one currency, min ≤ max.
+fn budget(min: Money, max: Money) -> AppResult<(Money, Money)> {
+    let spread = max.checked_sub(min).map_err(|e| match e {
+        MoneyError::CurrencyMismatch { .. } => {
+            AppError::bad_input("budgetMax", "must be in the same currency as budgetMin")
+        }
+        other => other.at("budgetMax"),
+    })?;
+    if spread.minor() < 0 {
         return Err(AppError::bad_input("budgetMax", "must not be below budgetMin"));
     }
-    Ok((min_minor, max_minor, min_currency))
+    Ok((min, max))
 }
 
 fn deadline(at: DateTime<Utc>) -> AppResult<Timestamp> {
@@ -51,7 +49,10 @@ pub async fn create(state: &AppState, viewer: Viewer, input: CreateProjectInput)
     let title = parse_title(&input.title)?;
     let description = parse_description(&input.description)?;
     let skills = parse_skills(&input.skills)?;
-    let (budget_min, budget_max, currency) = budget(&input.budget_min, &input.budget_max)?;
+    let (budget_min, budget_max) = budget(
+        input.budget_min.parse_positive("budgetMin")?,
+        input.budget_max.parse_positive("budgetMax")?,
+    )?;
     let deadline = deadline(input.deadline)?;
     let mut conn = state.pool.get().await?;
     require_verified(&mut conn, state, viewer).await?;
@@ -66,9 +67,9 @@ pub async fn create(state: &AppState, viewer: Viewer, input: CreateProjectInput)
                 description: &description,
                 category: input.category.as_str(),
                 budget_type: input.budget_type.unwrap_or(BudgetType::Fixed).as_str(),
-                budget_min_minor: budget_min,
-                budget_max_minor: budget_max,
-                currency: &currency,
+                budget_min_minor: budget_min.minor(),
+                budget_max_minor: budget_max.minor(),
+                currency: budget_min.currency().code(),
                 experience_level: input.experience_level.as_str(),
                 deadline,
                 status: ProjectStatus::Open.as_str(),
@@ -123,16 +124,24 @@ pub async fn update(
             changes.deadline = Some(deadline(at)?);
         }
         if input.budget_min.is_some() || input.budget_max.is_some() {
-            let current_min = money::format(project.budget_min_minor, &project.currency);
-            let current_max = money::format(project.budget_max_minor, &project.currency);
-            let min = input.budget_min.clone().unwrap_or(MoneyInput::from(current_min));
-            let max = input.budget_max.clone().unwrap_or(MoneyInput::from(current_max));
-            let (min, max, currency) = budget(&min, &max)?;
+            let min = match &input.budget_min {
+                Some(min) => min.parse_positive("budgetMin")?,
+                None => project.budget_min()?,
+            };
+            let max = match &input.budget_max {
+                Some(max) => max.parse_positive("budgetMax")?,
+                None => project.budget_max()?,
+            };
+            let (min, max) = budget(min, max)?;
             (
                 changes.budget_min_minor,
                 changes.budget_max_minor,
                 changes.currency,
-            ) = (Some(min), Some(max), Some(currency));
+            ) = (
+                Some(min.minor()),
+                Some(max.minor()),
+                Some(min.currency().code().to_owned()),
+            );
         }
         let updated = queries::update(conn, id, &changes).await?;
         if let MaybeUndefined::Value(skills) = &input.skills {

@@ -10,6 +10,7 @@ use crate::db::schema::{contracts, project_skills, projects, proposals};
 use crate::db::{Conn, DbId, contains_pattern, lower};
 use crate::error::AppResult;
 use crate::graphql::pagination::PageArgs;
+use crate::money::{Currency, Money};
 use crate::with_conn;
 
 /// What a list of projects is narrowed to (all optional).
@@ -23,10 +24,12 @@ pub struct ProjectFilter {
     pub search: Option<String>,
     /// Has any of these skills, ignoring case.
     pub skills: Vec<String>,
-    /// Budget reaches at least this (minor units, currency).
-    pub budget_min: Option<(i64, String)>,
-    /// Budget starts at most at this (minor units, currency).
-    pub budget_max: Option<(i64, String)>,
+    /// Budget in this currency.
+    pub currency: Option<Currency>,
+    /// Budget in this amount's currency, reaching at least this amount.
+    pub budget_min: Option<Money>,
+    /// Budget in this amount's currency, starting at most at this amount.
+    pub budget_max: Option<Money>,
     /// Posted by this client.
     pub client_id: Option<DbId>,
 }
@@ -167,15 +170,18 @@ pub async fn list(
                     ),
                 );
             }
-            if let Some((min, currency)) = &filter.budget_min {
-                q = q
-                    .filter(projects::budget_max_minor.ge(*min))
-                    .filter(projects::currency.eq(currency.clone()));
+            if let Some(currency) = filter.currency {
+                q = q.filter(projects::currency.eq(currency.code()));
             }
-            if let Some((max, currency)) = &filter.budget_max {
+            if let Some(min) = filter.budget_min {
                 q = q
-                    .filter(projects::budget_min_minor.le(*max))
-                    .filter(projects::currency.eq(currency.clone()));
+                    .filter(projects::budget_max_minor.ge(min.minor()))
+                    .filter(projects::currency.eq(min.currency().code()));
+            }
+            if let Some(max) = filter.budget_max {
+                q = q
+                    .filter(projects::budget_min_minor.le(max.minor()))
+                    .filter(projects::currency.eq(max.currency().code()));
             }
             if let Some(client) = filter.client_id {
                 q = q.filter(projects::client_id.eq(client));

@@ -14,7 +14,7 @@ use crate::contracts::graphql::Contract;
 use crate::error::AppError;
 use crate::graphql::context::{require_id, state};
 use crate::graphql::pagination::{Page, PageArgs, page, wants_total};
-use crate::money::{self, Money, MoneyInput};
+use crate::money::graphql::{Money, MoneyInput};
 use crate::projects::graphql::Project;
 use crate::projects::loader::ProjectLoader;
 
@@ -37,8 +37,8 @@ impl Proposal {
     }
 
     /// The price asked, in the project's currency.
-    async fn bid_amount(&self) -> Money {
-        money::format(self.0.bid_minor, &self.0.currency)
+    async fn bid_amount(&self) -> async_graphql::Result<Money> {
+        Ok(self.0.bid()?.into())
     }
 
     /// Hours the freelancer expects the work to take.

@@ -6,6 +6,7 @@ use crate::db::DbId;
 use crate::db::schema::proposals;
 use crate::db::types::Timestamp;
 use crate::error::{AppError, AppResult};
+use crate::money::Money;
 
 crate::text_enum! {
     /// When the freelancer can start.
@@ -100,6 +101,11 @@ impl ProposalRow {
     /// The status, parsed.
     pub fn status(&self) -> AppResult<ProposalStatus> {
         ProposalStatus::from_db(&self.status)
+    }
+
+    /// The price asked.
+    pub fn bid(&self) -> AppResult<Money> {
+        Money::stored(self.bid_minor, &self.currency)
     }
 }
 

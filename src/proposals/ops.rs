@@ -12,7 +12,8 @@ use crate::contracts::model::ContractRow;
 use crate::contracts::queries as contracts;
 use crate::db::{Conn, DbId, now};
 use crate::error::{AppError, AppResult};
-use crate::money;
+use crate::money::Money;
+use crate::money::graphql::MoneyInput;
 use crate::projects::model::{ProjectRow, ProjectStatus};
 use crate::projects::queries as projects;
 use crate::state::AppState;
@@ -22,16 +23,17 @@ fn cover_letter(raw: &str) -> AppResult<String> {
     bounded(raw, "coverLetter", 5000, false)
 }
 
-/// The bid in the project's currency.
-fn bid(project: &ProjectRow, amount: &money::MoneyInput) -> AppResult<i64> {
-    let (minor, currency) = money::parse(amount, "bidAmount")?;
-    if currency != project.currency {
+/// The bid, more than zero and in the project's currency.
+fn bid(project: &ProjectRow, amount: &MoneyInput) -> AppResult<Money> {
+    let bid = amount.parse_positive("bidAmount")?;
+    let currency = project.budget_max()?.currency();
+    if bid.currency() != currency {
         return Err(AppError::bad_input(
             "bidAmount",
-            format!("bid in the project's currency, {}", project.currency),
+            format!("bid in the project's currency, {currency}"),
         ));
     }
-    Ok(minor)
+    Ok(bid)
 }
 
 /// Bid on an open project (freelancers only, once per project, never on one's own).
@@ -56,7 +58,7 @@ pub async fn submit(state: &AppState, viewer: Viewer, input: SubmitProposalInput
                 "the project is not taking proposals".into(),
             ));
         }
-        let bid_minor = bid(&project, &input.bid_amount)?;
+        let bid = bid(&project, &input.bid_amount)?;
         let now = now();
         queries::insert(
             conn,
@@ -65,8 +67,8 @@ pub async fn submit(state: &AppState, viewer: Viewer, input: SubmitProposalInput
                 project_id,
                 freelancer_id: viewer.user_id,
                 cover_letter: &letter,
-                bid_minor,
-                currency: &project.currency,
+                bid_minor: bid.minor(),
+                currency: bid.currency().code(),
                 estimated_hours: hours,
                 availability: input.availability.as_str(),
                 status: ProposalStatus::Submitted.as_str(),
@@ -129,7 +131,7 @@ pub async fn update(
                 .await?
                 .pop()
                 .ok_or(AppError::NotFound("project"))?;
-            changes.bid_minor = Some(bid(&project, amount)?);
+            changes.bid_minor = Some(bid(&project, amount)?.minor());
         }
         if input.estimated_hours.is_null() {
             changes.estimated_hours = Some(None);

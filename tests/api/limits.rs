@@ -135,7 +135,7 @@ async fn nested_lists_multiply_their_cost_and_are_refused_before_running() {
           proposals(first: 5) { totalCount edges { node { id status coverLetter
             bidAmount { amount currency } freelancer { id name } } } } } } } }";
     app.gql(page, json!({}), None).await.data();
-    let tour = r#"{ projects(first: 20, filter: {search: "shop", skills: ["rust"]},
+    let tour = r#"{ projects(first: 20, filter: {search: "shop", skills: ["rust"], currency: "EUR"},
            orderBy: {field: BUDGET, direction: DESC}) {
     totalCount pageInfo { hasNextPage endCursor }
     edges { node { id title budgetMax { amount currency } client { name } proposalCount } } } }"#;

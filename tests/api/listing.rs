@@ -147,14 +147,25 @@ async fn keyset_pages_cover_every_project_once_in_each_order() {
         ("DEADLINE", "ASC"),
     ] {
         let order = json!({ "field": field, "direction": direction });
-        let all = app.gql(LIST, json!({ "first": 100, "order": order }), None).await;
+        let filter = json!({ "currency": "EUR" });
+        let all = app
+            .gql(
+                LIST,
+                json!({ "first": 100, "filter": filter, "order": order }),
+                None,
+            )
+            .await;
         let expected = titles(&all.body);
         assert_eq!(expected.len(), 7);
         let mut seen: Vec<String> = Vec::new();
         let mut after: Option<String> = None;
         loop {
             let reply = app
-                .gql(LIST, json!({ "first": 3, "after": after, "order": order }), None)
+                .gql(
+                    LIST,
+                    json!({ "first": 3, "after": after, "filter": filter, "order": order }),
+                    None,
+                )
                 .await;
             assert_eq!(reply.data()["projects"]["totalCount"], 7);
             seen.extend(titles(&reply.body));
@@ -180,7 +191,7 @@ async fn keyset_pages_cover_every_project_once_in_each_order() {
     let mismatched = app
         .gql(
             LIST,
-            json!({ "after": cursor, "order": { "field": "BUDGET" } }),
+            json!({ "after": cursor, "filter": { "currency": "EUR" }, "order": { "field": "BUDGET" } }),
             None,
         )
         .await;
