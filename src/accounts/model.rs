@@ -5,7 +5,7 @@ use diesel::prelude::*;
 use crate::db::DbId;
 use crate::db::schema::users;
 use crate::db::types::Timestamp;
-use crate::error::{AppError, AppResult};
+use crate::error::AppResult;
 
 crate::text_enum! {
     /// What a user may do. Sign-ups choose `CLIENT` or `FREELANCER`; admin roles
