@@ -6,6 +6,9 @@ use std::net::IpAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
+use crate::db::Backend;
+use crate::db::tls::PgUrl;
+use crate::http::client_ip::{self, Cidr};
 use crate::storage::StorageUrl;
 
 /// A fixed secret for development only; production refuses to start without
@@ -119,6 +122,9 @@ pub struct AccountRules {
 #[derive(Debug, Clone)]
 pub struct Config {
     /// `DATABASE_URL` (`sqlite://agora.db`): `postgres://…` or a SQLite path.
+    /// A PostgreSQL URL may carry `sslmode` (`disable`, `prefer` = absent =
+    /// plaintext, `require`, `verify-ca`, `verify-full`) and `sslrootcert`
+    /// (a PEM file of trusted roots; absent: the Mozilla roots); see `db::tls`.
     pub database_url: String,
     /// `DATABASE_POOL_SIZE` (10): connections kept by the pool.
     pub database_pool_size: usize,
@@ -134,6 +140,11 @@ pub struct Config {
     pub access_token_ttl: Duration,
     /// `REFRESH_TOKEN_TTL` (30d): life of a session without refresh.
     pub refresh_token_ttl: Duration,
+    /// `TRUSTED_PROXIES` (none): comma-separated addresses and blocks
+    /// (`10.0.0.0/8`, `::1`) of the reverse proxies in front of the server.
+    /// Only a peer in this list has its `X-Forwarded-For` read: the client is
+    /// the first address from the right that is not a trusted proxy.
+    pub trusted_proxies: Vec<Cidr>,
     /// `CORS_ALLOWED_ORIGINS` (none): comma-separated origins allowed to call the API from a browser.
     pub cors_allowed_origins: Vec<String>,
     /// `ADMIN_EMAIL`: the super admin created at start when absent.
@@ -293,8 +304,13 @@ impl Config {
         let storage_url = StorageUrl::parse(&parse("STORAGE_URL", "file://./data/uploads")?, &cwd)
             .map_err(|reason| invalid("STORAGE_URL", reason))?;
 
+        let database_url = parse("DATABASE_URL", "sqlite://agora.db")?;
+        if let Backend::Postgres(url) = Backend::from_url(&database_url) {
+            PgUrl::parse(&url).map_err(|reason| invalid("DATABASE_URL", reason))?;
+        }
+
         let config = Config {
-            database_url: parse("DATABASE_URL", "sqlite://agora.db")?,
+            database_url,
             database_pool_size: number("DATABASE_POOL_SIZE", 10)?.max(1),
             host: host
                 .parse()
@@ -305,6 +321,8 @@ impl Config {
             access_token_ttl: duration("ACCESS_TOKEN_TTL", "15m")?,
             refresh_token_ttl: duration("REFRESH_TOKEN_TTL", "30d")?,
             cors_allowed_origins,
+            trusted_proxies: client_ip::parse_list(&parse("TRUSTED_PROXIES", "")?)
+                .map_err(|reason| invalid("TRUSTED_PROXIES", reason))?,
             admin_email,
             admin_password,
             log_format,
@@ -498,6 +516,7 @@ mod tests {
         assert_eq!(c.accounts.reset_token_ttl, Duration::from_secs(3600));
         assert!(!c.accounts.require_verified_email && !c.accounts.signup_captcha);
         assert_eq!(c.files_url, "http://localhost:8080/files");
+        assert!(c.trusted_proxies.is_empty());
         assert_eq!(c.max_avatar_bytes, 5 * 1024 * 1024);
         let cwd = std::env::current_dir().unwrap_or_default();
         assert_eq!(c.storage_url, StorageUrl::Local(cwd.join("./data/uploads")));
@@ -570,6 +589,10 @@ mod tests {
             ("STORAGE_URL", "./data/uploads"),
             ("STORAGE_URL", "s3://"),
             ("STORAGE_URL", "gs://bucket"),
+            ("DATABASE_URL", "postgres://db/agora?sslmode=verify"),
+            ("TRUSTED_PROXIES", "10.0.0.0/8, proxy.internal"),
+            ("TRUSTED_PROXIES", "10.0.0.0/40"),
+            ("DATABASE_URL", "postgres://db/agora?sslmode=require&sslrootcert="),
         ] {
             let got = config(&[(name, value)]).err().map(|e| e.name);
             let expected = if name == "ADMIN_EMAIL" {
@@ -579,6 +602,13 @@ mod tests {
             };
             assert_eq!(got, Some(expected), "{name}={value}");
         }
+    }
+
+    #[test]
+    fn trusted_proxies_are_address_blocks() {
+        let c = config(&[("TRUSTED_PROXIES", "10.0.0.0/8, ::1")]).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(c.trusted_proxies.len(), 2);
+        assert!(c.trusted_proxies[0].contains("10.20.30.40".parse().unwrap_or_else(|e| panic!("{e}"))));
     }
 
     #[test]

@@ -11,6 +11,7 @@ mod migrate;
 mod pool;
 pub mod schema;
 mod text_enum;
+pub mod tls;
 mod transaction;
 pub mod types;
 

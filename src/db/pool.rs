@@ -14,6 +14,8 @@ use diesel_async::sync_connection_wrapper::SyncConnectionWrapper;
 use diesel_async::{AsyncConnection, AsyncPgConnection, SimpleAsyncConnection};
 use futures_util::FutureExt;
 
+use super::tls::{self, PgUrl};
+
 /// A SQLite connection driven from async code (queries run on blocking threads).
 pub type SqliteConn = SyncConnectionWrapper<SqliteConnection>;
 
@@ -65,6 +67,10 @@ pub enum PoolError {
     /// The pool could not be built or the database could not be reached.
     #[error("database unavailable: {0}")]
     Unavailable(String),
+    /// `DATABASE_URL` asks for something impossible (an unknown `sslmode`,
+    /// an unreadable `sslrootcert`).
+    #[error("invalid DATABASE_URL: {0}")]
+    Config(String),
     /// Applying migrations failed.
     #[error("migration failed: {0}")]
     Migration(String),
@@ -122,20 +128,22 @@ impl Pool {
         };
         match backend {
             Backend::Postgres(url) => {
+                let url = PgUrl::parse(url).map_err(PoolError::Config)?;
+                let tls = url.connector().map_err(PoolError::Config)?;
                 let mut config = ManagerConfig::<AsyncPgConnection>::default();
                 config.recycling_method = RecyclingMethod::Fast;
                 let counter = statements.clone();
                 config.custom_setup = Box::new(move |url: &str| {
-                    let (url, counter) = (url.to_owned(), counter.clone());
+                    let (url, counter, tls) = (url.to_owned(), counter.clone(), tls.clone());
                     async move {
-                        let mut conn = AsyncPgConnection::establish(&url).await?;
+                        let mut conn = tls::connect(&url, tls.as_ref()).await?;
                         conn.set_instrumentation(counting(&counter));
                         Ok(conn)
                     }
                     .boxed()
                 });
                 let manager =
-                    AsyncDieselConnectionManager::<AsyncPgConnection>::new_with_config(url.clone(), config);
+                    AsyncDieselConnectionManager::<AsyncPgConnection>::new_with_config(url.url, config);
                 Deadpool::builder(manager)
                     .max_size(max_size)
                     .timeouts(timeouts)

@@ -18,6 +18,7 @@ use serde::Deserialize;
 
 use super::Http;
 use super::body::{BodyGuard, Exceeded, guarded};
+use super::client_ip::{Cidr, client_ip};
 use crate::auth::authenticate;
 use crate::error::{AppError, RequestError};
 use crate::graphql::checks::ExecutionStarted;
@@ -102,10 +103,11 @@ impl<S: Send + Sync> FromRequestParts<S> for PeerAddr {
     }
 }
 
-/// Who is calling, from the headers and the connection.
-pub fn client_info(headers: &HeaderMap, peer: Option<SocketAddr>) -> ClientInfo {
+/// Who is calling, from the headers and the connection: the peer's address,
+/// or the one a trusted proxy forwarded (see [`super::client_ip`]).
+pub fn client_info(headers: &HeaderMap, peer: Option<SocketAddr>, trusted_proxies: &[Cidr]) -> ClientInfo {
     ClientInfo {
-        ip: peer.map(|addr| addr.ip().to_string()),
+        ip: peer.map(|addr| client_ip(addr.ip(), headers, trusted_proxies).to_string()),
         user_agent: headers
             .get(header::USER_AGENT)
             .and_then(|v| v.to_str().ok())
@@ -339,7 +341,7 @@ async fn execute(
         Ok(viewer) => viewer,
         Err(err) => return unauthenticated(media, err),
     };
-    let client = client_info(&headers, peer);
+    let client = client_info(&headers, peer, &http.state.config.trusted_proxies);
     let flag = ExecutionStarted::new();
     for request in batch.iter_mut() {
         install_request_data(&mut request.data, &http.state, viewer, client.clone());

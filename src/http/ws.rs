@@ -48,7 +48,7 @@ pub async fn handle(
     headers: HeaderMap,
     PeerAddr(peer): PeerAddr,
 ) -> Response {
-    let client = client_info(&headers, peer);
+    let client = client_info(&headers, peer, &http.state.config.trusted_proxies);
     upgrade
         .protocols(ALL_WEBSOCKET_PROTOCOLS)
         .on_upgrade(move |socket| serve(http, protocol, socket, client))
