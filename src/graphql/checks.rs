@@ -37,8 +37,9 @@ use async_graphql::{
 };
 use async_graphql_value::Value as GqlValue;
 
-use super::input_text;
 use super::limits::{DocumentLimits, count_values};
+use super::{Connection, input_text, install_request_data};
+use crate::state::AppState;
 
 /// Longest error message, in characters.
 pub const MAX_MESSAGE: usize = 300;
@@ -218,6 +219,15 @@ impl Extension for PerRequest {
         })?;
         *lock(&self.variable_arguments) = variable_arguments(doc);
         request.variables = variables;
+        // An operation on a WebSocket: its own loaders, like an HTTP request's.
+        if let (Some(connection), Some(state)) = (ctx.data_opt::<Connection>(), ctx.data_opt::<AppState>()) {
+            install_request_data(
+                &mut request.data,
+                state,
+                connection.viewer,
+                connection.client.clone(),
+            );
+        }
         next.run(ctx, request).await
     }
 

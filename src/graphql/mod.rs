@@ -107,6 +107,18 @@ pub fn sdl() -> String {
 /// can prefetch what its items will ask for).
 pub type RequestLoader<T> = DataLoader<T, HashMapCache>;
 
+/// Who a WebSocket connection speaks for, kept in the connection's data:
+/// each operation on it gets fresh request data (loaders included) from
+/// this, as an HTTP request does (`checks`), so no cache outlives its
+/// operation.
+#[derive(Clone)]
+pub struct Connection {
+    /// The signed-in user, if any.
+    pub viewer: Option<Viewer>,
+    /// Where the connection comes from.
+    pub client: ClientInfo,
+}
+
 /// Per-request data: who is asking, from where, and fresh DataLoaders (a
 /// loader shared across requests would leak one viewer's data to another).
 pub fn install_request_data(data: &mut Data, state: &AppState, viewer: Option<Viewer>, client: ClientInfo) {

@@ -30,7 +30,7 @@ use super::graphql::{PeerAddr, client_info};
 use crate::auth::{Authenticated, authenticate_bearer};
 use crate::error::AppError;
 use crate::events::Event;
-use crate::graphql::install_request_data;
+use crate::graphql::Connection;
 use crate::sessions::model::ClientInfo;
 use crate::state::AppState;
 
@@ -173,7 +173,7 @@ async fn serve(http: Http, protocol: Protocols, socket: WebSocket, client: Clien
                 },
             };
             let mut data = Data::default();
-            install_request_data(&mut data, &state, viewer, client);
+            data.insert(Connection { viewer, client });
             Ok(data)
         }
     };

@@ -244,3 +244,31 @@ async fn every_operation_on_a_socket_rechecks_the_session() {
     subscribe(&mut socket, "after", "{ me { id } }").await;
     assert_closed_forbidden(socket, "revoked elsewhere").await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn each_operation_on_a_socket_loads_afresh() {
+    let app = TestApp::new().await;
+    let addr = serve(&app).await;
+    let ann = app.register("ann@example.com", "CLIENT").await;
+    let mut socket = signed_in_socket(addr, &ann).await;
+    let read = format!("{{ user(id: \"{}\") {{ name }} }}", ann.id);
+    subscribe(&mut socket, "1", &read).await;
+    assert_eq!(
+        next_message(&mut socket).await["payload"]["data"]["user"]["name"],
+        "Test User"
+    );
+    assert_eq!(next_message(&mut socket).await["type"], "complete");
+    app.gql(
+        "mutation { updateProfile(input: {name: \"Ann Lee\"}) { name } }",
+        json!({}),
+        Some(&ann.access),
+    )
+    .await
+    .data();
+    // A loader cached for the connection's life would still say "Test User".
+    subscribe(&mut socket, "2", &read).await;
+    assert_eq!(
+        next_message(&mut socket).await["payload"]["data"]["user"]["name"],
+        "Ann Lee"
+    );
+}
