@@ -4,6 +4,7 @@
 use serde_json::{Value, json};
 
 use crate::common::{Account, TestApp};
+use crate::listing::titles;
 use crate::marketplace::{CREATE, project_input};
 
 const LIST: &str =
@@ -12,15 +13,6 @@ const LIST: &str =
     totalCount pageInfo { hasNextPage endCursor } edges { node { title budgetMax { amount currency } } }
   }
 }";
-
-fn titles(reply: &Value) -> Vec<String> {
-    reply["data"]["projects"]["edges"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["node"]["title"].as_str().unwrap().to_owned())
-        .collect()
-}
 
 /// Post a project whose budget runs from 100 to `max` in `currency`.
 async fn post(app: &TestApp, client: &Account, title: &str, max: &str, currency: &str) {

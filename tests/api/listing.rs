@@ -12,7 +12,8 @@ const LIST: &str =
   }
 }";
 
-fn titles(reply: &Value) -> Vec<String> {
+/// The titles of a `projects` page, in order.
+pub fn titles(reply: &Value) -> Vec<String> {
     reply["data"]["projects"]["edges"]
         .as_array()
         .unwrap()
