@@ -4,7 +4,7 @@
 use serde_json::{Value, json};
 
 use crate::common::{Account, TestApp};
-use crate::listing::titles;
+use crate::listing::{every_page, titles};
 use crate::marketplace::{CREATE, project_input};
 
 const LIST: &str =
@@ -163,19 +163,7 @@ async fn budget_pages_stay_within_one_currency() {
         }
         assert_eq!(amounts, sorted, "{direction}");
 
-        let mut seen: Vec<String> = Vec::new();
-        let mut after: Option<String> = None;
-        loop {
-            let variables = json!({ "first": 2, "after": after, "filter": filter, "order": order });
-            let reply = app.gql(LIST, variables, None).await;
-            assert_eq!(reply.data()["projects"]["totalCount"], 7);
-            seen.extend(titles(&reply.body));
-            let info = &reply.data()["projects"]["pageInfo"];
-            if info["hasNextPage"] == false {
-                break;
-            }
-            after = info["endCursor"].as_str().map(str::to_owned);
-        }
+        let seen = every_page(&app, LIST, 2, &filter, &order).await;
         assert_eq!(seen, expected, "{direction}");
     }
 }

@@ -12,6 +12,25 @@ const LIST: &str =
   }
 }";
 
+/// The titles over every page of `list` (a `projects` query taking
+/// `$first`, `$after`, `$filter` and `$order`), `first` at a time, following
+/// `endCursor`; each page must count the same 7 projects in all.
+pub async fn every_page(app: &TestApp, list: &str, first: i64, filter: &Value, order: &Value) -> Vec<String> {
+    let mut seen = Vec::new();
+    let mut after: Option<String> = None;
+    loop {
+        let variables = json!({ "first": first, "after": after, "filter": filter, "order": order });
+        let reply = app.gql(list, variables, None).await;
+        assert_eq!(reply.data()["projects"]["totalCount"], 7);
+        seen.extend(titles(&reply.body));
+        let info = &reply.data()["projects"]["pageInfo"];
+        if info["hasNextPage"] == false {
+            return seen;
+        }
+        after = info["endCursor"].as_str().map(str::to_owned);
+    }
+}
+
 /// The titles of a `projects` page, in order.
 pub fn titles(reply: &Value) -> Vec<String> {
     reply["data"]["projects"]["edges"]
@@ -158,24 +177,7 @@ async fn keyset_pages_cover_every_project_once_in_each_order() {
             .await;
         let expected = titles(&all.body);
         assert_eq!(expected.len(), 7);
-        let mut seen: Vec<String> = Vec::new();
-        let mut after: Option<String> = None;
-        loop {
-            let reply = app
-                .gql(
-                    LIST,
-                    json!({ "first": 3, "after": after, "filter": filter, "order": order }),
-                    None,
-                )
-                .await;
-            assert_eq!(reply.data()["projects"]["totalCount"], 7);
-            seen.extend(titles(&reply.body));
-            let info = &reply.data()["projects"]["pageInfo"];
-            if info["hasNextPage"] == false {
-                break;
-            }
-            after = info["endCursor"].as_str().map(str::to_owned);
-        }
+        let seen = every_page(&app, LIST, 3, &filter, &order).await;
         assert_eq!(seen, expected, "{field} {direction}");
     }
     let deadline_asc = app
