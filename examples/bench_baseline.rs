@@ -39,7 +39,8 @@ use serde::{Deserialize, Serialize};
 use agora::accounts::queries::find_by_ids;
 use agora::auth::authenticate;
 use agora::config::Config;
-use agora::db::{Backend, DbId, Pool, run_migrations};
+use agora::db::{Backend, Pool, run_migrations};
+use agora::db::{ProjectId, UserId};
 use agora::error::AppError;
 use agora::graphql::pagination::PageArgs;
 use agora::money::graphql::Money;
@@ -215,16 +216,16 @@ async fn project_page(state: &AppState) -> Result<Projects, AppError> {
     let (mut rows, total) =
         projects::list(&mut conn, None, &ProjectFilter::default(), order, &args, true).await?;
     rows.truncate(usize::try_from(args.first).unwrap_or(0));
-    let mut client_ids: Vec<DbId> = rows.iter().map(|r| r.client_id).collect();
+    let mut client_ids: Vec<UserId> = rows.iter().map(|r| r.client_id).collect();
     client_ids.sort_unstable();
     client_ids.dedup();
-    let names: HashMap<DbId, String> = find_by_ids(&mut conn, &client_ids)
+    let names: HashMap<UserId, String> = find_by_ids(&mut conn, &client_ids)
         .await?
         .into_iter()
         .map(|u| (u.id, u.name))
         .collect();
-    let ids: Vec<DbId> = rows.iter().map(|r| r.id).collect();
-    let counts: HashMap<DbId, i64> = count_by_project(&mut conn, &ids).await?.into_iter().collect();
+    let ids: Vec<ProjectId> = rows.iter().map(|r| r.id).collect();
+    let counts: HashMap<ProjectId, i64> = count_by_project(&mut conn, &ids).await?.into_iter().collect();
     let edges = rows
         .into_iter()
         .map(|row| {

@@ -4,10 +4,9 @@
 //! (PostgreSQL LISTEN/NOTIFY, DESIGN §2) comes with notifications; until then
 //! a subscriber connected to another instance is not told.
 
+use crate::db::SessionId;
 use futures_util::Stream;
 use tokio::sync::broadcast;
-
-use crate::db::DbId;
 
 /// Events a subscriber may wait for.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -15,7 +14,7 @@ pub enum Event {
     /// A session was ended by logout, revocation or refresh-token reuse.
     SessionEnded {
         /// Which session.
-        session_id: DbId,
+        session_id: SessionId,
     },
 }
 

@@ -27,8 +27,9 @@ use crate::accounts::queries as accounts;
 use crate::auth::Viewer;
 use crate::auth::password::{self, Password};
 use crate::contracts::ops as contracts;
+use crate::db::now;
 use crate::db::schema::users;
-use crate::db::{DbId, now};
+use crate::db::{SessionId, TypedId, UserId};
 use crate::error::AppError;
 use crate::money::graphql::MoneyInput;
 use crate::money::{Currency, Money};
@@ -460,11 +461,11 @@ const FREELANCER_REVIEWS: &[&str] = &[
 ];
 
 /// Who a demo account's actions are made as.
-fn viewer(user_id: DbId, role: Role) -> Viewer {
+fn viewer(user_id: UserId, role: Role) -> Viewer {
     // The domain functions never look at the session; no session is created.
     Viewer {
         user_id,
-        session_id: DbId::new(),
+        session_id: SessionId::new(),
         role,
     }
 }
@@ -506,10 +507,10 @@ async fn accounts(
                 .await
                 .step(|| email.clone())?
             {
-                if existing.role != role.as_str() {
+                if existing.role != role {
                     return Err(SeedError::BadOptions(format!(
                         "{email} exists with role {}, not {}",
-                        existing.role,
+                        existing.role.as_str(),
                         role.as_str()
                     )));
                 }
@@ -523,11 +524,11 @@ async fn accounts(
             let user = accounts::insert(
                 conn,
                 &NewUser {
-                    id: DbId::new(),
+                    id: UserId::new(),
                     email: &email,
                     password_hash: hash,
                     name: &name,
-                    role: role.as_str(),
+                    role,
                     created_at: now,
                     updated_at: now,
                 },
@@ -645,7 +646,7 @@ async fn project(
         let freelancer = freelancers[bidder];
         let bid = (min + (max - min) * rng.range(0, 10) / 10) / 100 * 100;
         let input = SubmitProposalInput {
-            project_id: ID(posted.id.to_string()),
+            project_id: ID(posted.id.to_global()),
             cover_letter: rng.pick(PITCHES).to_string(),
             bid_amount: money(bid.max(100), currency),
             estimated_hours: rng.chance(70).then(|| rng.range(4, 400) as i32),

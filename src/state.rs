@@ -6,7 +6,8 @@ use std::sync::Arc;
 use crate::auth::SessionCache;
 use crate::auth::tokens::TokenKeys;
 use crate::config::{Config, ConfigError};
-use crate::db::{DbId, Pool};
+use crate::db::Pool;
+use crate::db::SessionId;
 use crate::events::{Event, Events};
 use crate::mail::MailSignal;
 use crate::storage::Storage;
@@ -47,7 +48,7 @@ impl AppState {
 
     /// Sessions were ended (after their transaction committed): stop trusting
     /// them here and tell their subscribers.
-    pub fn sessions_ended(&self, session_ids: &[DbId]) {
+    pub fn sessions_ended(&self, session_ids: &[SessionId]) {
         self.sessions.forget(session_ids);
         for &session_id in session_ids {
             self.events.publish(Event::SessionEnded { session_id });

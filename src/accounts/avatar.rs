@@ -20,9 +20,10 @@ use super::model::UserRow;
 use super::profile::{self, ProfileChangeset};
 use super::thumbnail::{self, Thumbnail};
 use crate::auth::Viewer;
+use crate::db::UserId;
 use crate::db::schema::user_avatars;
 use crate::db::types::Timestamp;
-use crate::db::{Conn, DbId, now};
+use crate::db::{Conn, now};
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 use crate::{cpu, with_conn};
@@ -118,7 +119,7 @@ pub async fn remove(state: &AppState, viewer: Viewer) -> AppResult<UserRow> {
 
 /// Delete the user's avatar row inside the caller's transaction; answers
 /// the key of the object to delete once it commits.
-pub async fn delete_row(conn: &mut Conn, user_id: DbId) -> AppResult<Option<String>> {
+pub async fn delete_row(conn: &mut Conn, user_id: UserId) -> AppResult<Option<String>> {
     Ok(with_conn!(conn, |c| {
         diesel::delete(user_avatars::table.find(user_id))
             .returning(user_avatars::object_key)
@@ -129,7 +130,7 @@ pub async fn delete_row(conn: &mut Conn, user_id: DbId) -> AppResult<Option<Stri
 }
 
 /// The avatar keys of these users (users without one are left out).
-pub async fn keys_of(conn: &mut Conn, user_ids: &[DbId]) -> AppResult<Vec<(DbId, String)>> {
+pub async fn keys_of(conn: &mut Conn, user_ids: &[UserId]) -> AppResult<Vec<(UserId, String)>> {
     Ok(with_conn!(conn, |c| {
         user_avatars::table
             .filter(user_avatars::user_id.eq_any(user_ids))
@@ -139,14 +140,14 @@ pub async fn keys_of(conn: &mut Conn, user_ids: &[DbId]) -> AppResult<Vec<(DbId,
     })?)
 }
 
-async fn current(conn: &mut Conn, user_id: DbId) -> AppResult<Option<String>> {
+async fn current(conn: &mut Conn, user_id: UserId) -> AppResult<Option<String>> {
     Ok(keys_of(conn, &[user_id]).await?.pop().map(|(_, key)| key))
 }
 
 /// Mark the profile changed, which also takes the user's row until the
 /// transaction ends (PostgreSQL; SQLite's writer lock already serialises).
 /// A deleted account is `NOT_FOUND`.
-async fn touch(conn: &mut Conn, user_id: DbId, now: Timestamp) -> AppResult<UserRow> {
+async fn touch(conn: &mut Conn, user_id: UserId, now: Timestamp) -> AppResult<UserRow> {
     let changes = ProfileChangeset {
         updated_at: Some(now),
         ..ProfileChangeset::default()

@@ -9,7 +9,8 @@ use async_graphql::{Context, Object, Upload};
 use super::avatar;
 use super::graphql::User;
 use crate::auth::{RoleGuard, require_viewer};
-use crate::db::{DbId, Pool};
+use crate::db::Pool;
+use crate::db::UserId;
 use crate::error::{AppError, SharedError};
 use crate::graphql::RequestLoader;
 use crate::graphql::context::state;
@@ -19,13 +20,13 @@ use crate::http::files;
 /// avatar), so the request's cache remembers users without one too.
 pub struct AvatarLoader(pub Pool);
 
-impl Loader<DbId> for AvatarLoader {
+impl Loader<UserId> for AvatarLoader {
     type Value = Option<String>;
     type Error = SharedError;
 
-    async fn load(&self, keys: &[DbId]) -> Result<HashMap<DbId, Option<String>>, Self::Error> {
+    async fn load(&self, keys: &[UserId]) -> Result<HashMap<UserId, Option<String>>, Self::Error> {
         let mut conn = self.0.get().await.map_err(AppError::from)?;
-        let mut avatars: HashMap<DbId, Option<String>> = keys.iter().map(|k| (*k, None)).collect();
+        let mut avatars: HashMap<UserId, Option<String>> = keys.iter().map(|k| (*k, None)).collect();
         for (user, key) in avatar::keys_of(&mut conn, keys).await? {
             avatars.insert(user, Some(key));
         }
@@ -34,7 +35,7 @@ impl Loader<DbId> for AvatarLoader {
 }
 
 /// `User.avatarUrl`: the absolute URL of the user's avatar, if any.
-pub async fn avatar_url(ctx: &Context<'_>, user: DbId) -> async_graphql::Result<Option<String>> {
+pub async fn avatar_url(ctx: &Context<'_>, user: UserId) -> async_graphql::Result<Option<String>> {
     let key = ctx
         .data::<RequestLoader<AvatarLoader>>()?
         .load_one(user)

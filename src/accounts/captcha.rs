@@ -12,9 +12,10 @@ use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 
 use crate::db::schema::captchas;
-use crate::db::{Conn, DbId, now};
+use crate::db::{CaptchaId, GlobalId};
+use crate::db::{Conn, now};
 use crate::error::{AppError, AppResult};
-use crate::graphql::context::state;
+use crate::graphql::context::{global, state};
 use crate::with_conn;
 
 /// How long a challenge may be answered.
@@ -83,7 +84,7 @@ async fn create(conn: &mut Conn) -> AppResult<Captcha> {
     getrandom::fill(&mut random).map_err(AppError::internal)?;
     let (question, answer) = question(random);
     let now = now();
-    let (id, expires_at) = (DbId::new(), now.plus(TTL));
+    let (id, expires_at) = (CaptchaId::new(), now.plus(TTL));
     with_conn!(conn, |c| {
         diesel::delete(captchas::table.filter(captchas::expires_at.le(now)))
             .execute(c)
@@ -100,7 +101,7 @@ async fn create(conn: &mut Conn) -> AppResult<Captcha> {
             .await
     })?;
     Ok(Captcha {
-        id: ID(id.to_string()),
+        id: global(id),
         question,
         expires_at: expires_at.0,
     })
@@ -116,7 +117,10 @@ pub async fn answer(conn: &mut Conn, id: Option<&ID>, answer: Option<&str>) -> A
         .filter(|a| !a.is_empty())
         .ok_or_else(|| AppError::bad_input("captchaAnswer", "answer the captcha"))?;
     let unknown = || AppError::bad_input("captchaId", "this captcha expired or was used: ask for a new one");
-    let id = DbId::parse(id).ok_or_else(unknown)?;
+    let id = GlobalId::parse(id)
+        .ok_or_else(unknown)?
+        .as_id::<CaptchaId>()
+        .ok_or_else(unknown)?;
     let now = now();
     let expected: Option<String> = with_conn!(conn, |c| {
         diesel::delete(

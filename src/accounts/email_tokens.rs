@@ -12,9 +12,10 @@ use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 
 use crate::auth::tokens::{digest_token, new_opaque_token};
+use crate::db::UserId;
 use crate::db::schema::{account_tokens, users};
 use crate::db::types::Timestamp;
-use crate::db::{Conn, DbId, now};
+use crate::db::{Conn, now};
 use crate::error::{AppError, AppResult};
 use crate::with_conn;
 
@@ -41,9 +42,9 @@ crate::text_enum! {
 #[diesel(table_name = account_tokens)]
 pub struct UsedToken {
     /// `VERIFY_EMAIL`, `RESET_PASSWORD` or `CHANGE_EMAIL`.
-    pub purpose: String,
+    pub purpose: TokenPurpose,
     /// The user it was issued to.
-    pub user_id: DbId,
+    pub user_id: UserId,
     /// The address the link went to.
     pub email: String,
 }
@@ -52,8 +53,8 @@ pub struct UsedToken {
 #[diesel(table_name = account_tokens)]
 struct NewToken<'a> {
     token_hash: &'a str,
-    purpose: &'static str,
-    user_id: DbId,
+    purpose: TokenPurpose,
+    user_id: UserId,
     email: &'a str,
     created_at: Timestamp,
     expires_at: Timestamp,
@@ -64,7 +65,7 @@ struct NewToken<'a> {
 pub async fn issue(
     conn: &mut Conn,
     purpose: TokenPurpose,
-    user_id: DbId,
+    user_id: UserId,
     email: &str,
     ttl: Duration,
 ) -> AppResult<String> {
@@ -72,7 +73,7 @@ pub async fn issue(
     let now = now();
     let row = NewToken {
         token_hash: &digest,
-        purpose: purpose.as_str(),
+        purpose,
         user_id,
         email,
         created_at: now,
@@ -103,13 +104,12 @@ pub fn stale_link() -> AppError {
 /// already, or is unknown.
 pub async fn consume(conn: &mut Conn, purposes: &[TokenPurpose], token: &str) -> AppResult<UsedToken> {
     let digest = digest_token(token);
-    let purposes: Vec<&str> = purposes.iter().map(|p| p.as_str()).collect();
     let now = now();
     let used = with_conn!(conn, |c| {
         diesel::update(
             account_tokens::table
                 .filter(account_tokens::token_hash.eq(&digest))
-                .filter(account_tokens::purpose.eq_any(&purposes))
+                .filter(account_tokens::purpose.eq_any(purposes))
                 .filter(account_tokens::used_at.is_null())
                 .filter(account_tokens::expires_at.gt(now)),
         )
@@ -121,12 +121,12 @@ pub async fn consume(conn: &mut Conn, purposes: &[TokenPurpose], token: &str) ->
     })?;
     match used {
         Some(used) => Ok(used),
-        None => Err(refusal(conn, &digest, &purposes).await?),
+        None => Err(refusal(conn, &digest, purposes).await?),
     }
 }
 
 /// Why the token with this digest cannot be used: used already, expired, or unknown.
-async fn refusal(conn: &mut Conn, digest: &str, purposes: &[&str]) -> AppResult<AppError> {
+async fn refusal(conn: &mut Conn, digest: &str, purposes: &[TokenPurpose]) -> AppResult<AppError> {
     let found: Option<(Option<Timestamp>, Timestamp)> = with_conn!(conn, |c| {
         account_tokens::table
             .filter(account_tokens::token_hash.eq(digest))
@@ -152,7 +152,7 @@ pub async fn check(conn: &mut Conn, purpose: TokenPurpose, token: &str) -> AppRe
         diesel::select(diesel::dsl::exists(
             account_tokens::table
                 .filter(account_tokens::token_hash.eq(&digest))
-                .filter(account_tokens::purpose.eq(purpose.as_str()))
+                .filter(account_tokens::purpose.eq(purpose))
                 .filter(account_tokens::used_at.is_null())
                 .filter(account_tokens::expires_at.gt(now)),
         ))
@@ -162,19 +162,18 @@ pub async fn check(conn: &mut Conn, purpose: TokenPurpose, token: &str) -> AppRe
     if valid {
         Ok(())
     } else {
-        Err(refusal(conn, &digest, &[purpose.as_str()]).await?)
+        Err(refusal(conn, &digest, &[purpose]).await?)
     }
 }
 
 /// Mark every unused token of `user_id` for `purposes` used (after one of
 /// them succeeded, or when the address they went to stopped being the login).
-pub async fn retire(conn: &mut Conn, user_id: DbId, purposes: &[TokenPurpose]) -> AppResult<()> {
-    let purposes: Vec<&str> = purposes.iter().map(|p| p.as_str()).collect();
+pub async fn retire(conn: &mut Conn, user_id: UserId, purposes: &[TokenPurpose]) -> AppResult<()> {
     with_conn!(conn, |c| {
         diesel::update(
             account_tokens::table
                 .filter(account_tokens::user_id.eq(user_id))
-                .filter(account_tokens::purpose.eq_any(&purposes))
+                .filter(account_tokens::purpose.eq_any(purposes))
                 .filter(account_tokens::used_at.is_null()),
         )
         .set(account_tokens::used_at.eq(Some(now())))
@@ -194,7 +193,7 @@ pub async fn prune_expired(conn: &mut Conn, before: Timestamp) -> AppResult<usiz
 }
 
 /// Delete every token of `user_id` (account deletion: they hold its address).
-pub async fn delete_all(conn: &mut Conn, user_id: DbId) -> AppResult<()> {
+pub async fn delete_all(conn: &mut Conn, user_id: UserId) -> AppResult<()> {
     with_conn!(conn, |c| {
         diesel::delete(account_tokens::table.filter(account_tokens::user_id.eq(user_id)))
             .execute(c)
@@ -210,7 +209,7 @@ pub async fn delete_all(conn: &mut Conn, user_id: DbId) -> AppResult<()> {
 /// Call it inside the transaction that issues the token: it first locks the
 /// user's row (a no-op `UPDATE`; SQLite's write transaction is exclusive
 /// anyway), so concurrent requests for one user are counted one after the other.
-pub async fn check_rate(conn: &mut Conn, user_id: DbId, purpose: TokenPurpose) -> AppResult<()> {
+pub async fn check_rate(conn: &mut Conn, user_id: UserId, purpose: TokenPurpose) -> AppResult<()> {
     with_conn!(conn, |c| {
         diesel::update(users::table.find(user_id))
             .set(users::id.eq(users::id))
@@ -222,7 +221,7 @@ pub async fn check_rate(conn: &mut Conn, user_id: DbId, purpose: TokenPurpose) -
     let recent: Vec<Timestamp> = with_conn!(conn, |c| {
         account_tokens::table
             .filter(account_tokens::user_id.eq(user_id))
-            .filter(account_tokens::purpose.eq(purpose.as_str()))
+            .filter(account_tokens::purpose.eq(purpose))
             .filter(account_tokens::created_at.gt(hour_ago))
             .order(account_tokens::created_at.desc())
             .select(account_tokens::created_at)

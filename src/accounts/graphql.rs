@@ -12,8 +12,9 @@ use super::ops::{self, Registration};
 use super::profile::Address;
 use super::queries;
 use crate::auth::{Viewer, viewer};
-use crate::db::DbId;
-use crate::graphql::context::{client_info, state};
+
+use crate::db::UserId;
+use crate::graphql::context::{client_info, global, id_arg, state};
 use crate::graphql::pagination::Page;
 use crate::portfolio::graphql::{PortfolioItem, user_portfolio};
 use crate::reviews::graphql::{Rating, Review, rating_of, reviews_of};
@@ -32,7 +33,7 @@ pub struct User {
 
 /// The user `id` through the request's loader (for relations: the parent
 /// row guarantees the user exists).
-pub async fn load_user(ctx: &Context<'_>, id: DbId) -> async_graphql::Result<User> {
+pub async fn load_user(ctx: &Context<'_>, id: UserId) -> async_graphql::Result<User> {
     let user = ctx.data::<RequestLoader<UserLoader>>()?.load_one(id).await?;
     Ok(User::from(user.ok_or(crate::error::AppError::NotFound("user"))?))
 }
@@ -59,7 +60,7 @@ impl User {
 impl User {
     /// Stable id.
     async fn id(&self) -> ID {
-        ID(self.row.id.to_string())
+        global(self.row.id)
     }
 
     /// Display name; "Deleted user" once the account is deleted.
@@ -111,8 +112,8 @@ impl User {
     }
 
     /// What the user does on Agora.
-    async fn role(&self) -> async_graphql::Result<Role> {
-        Ok(Role::from_db(&self.row.role)?)
+    async fn role(&self) -> Role {
+        self.row.role
     }
 
     /// Has the user confirmed their email address?
@@ -264,7 +265,7 @@ impl AccountsQuery {
 
     /// A user's public profile; `null` when there is no such user.
     async fn user(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Option<User>> {
-        let Some(id) = DbId::parse(&id) else {
+        let Some(id) = id_arg::<UserId>(&id, "id")? else {
             return Ok(None);
         };
         let loader = ctx.data::<RequestLoader<UserLoader>>()?;

@@ -19,7 +19,8 @@ use crate::auth::password::{self, Password, Verified};
 use crate::auth::throttle::LoginAttempt;
 use crate::db::schema::{portfolio_items, sessions, users};
 use crate::db::types::Timestamp;
-use crate::db::{Conn, DbId, now};
+use crate::db::{Conn, now};
+use crate::db::{SessionId, UserId};
 use crate::error::{AppError, AppResult};
 use crate::mail;
 use crate::sessions::model::ClientInfo;
@@ -37,7 +38,7 @@ const ERASED_PASSWORD_HASH: &str = "!erased";
 /// What replaces a deleted account's email: unique (it holds the id), and
 /// not an email address (no `@`), so it can be neither registered nor used
 /// to sign in, and the real address is free to register again.
-fn tombstone_email(user_id: DbId) -> String {
+fn tombstone_email(user_id: UserId) -> String {
     format!("deleted:{user_id}")
 }
 
@@ -97,7 +98,7 @@ pub async fn change_password(
     let hash = password::hash(&new_password).await?;
     let mut conn = state.pool.get().await?;
     let ended = conn
-        .write_tx(async |conn| -> AppResult<Vec<DbId>> {
+        .write_tx(async |conn| -> AppResult<Vec<SessionId>> {
             queries::set_password_hash(conn, viewer.user_id, &hash).await?;
             audit::record(conn, AuditKind::PasswordChanged, viewer.user_id, client).await?;
             session_queries::revoke_others(conn, viewer.user_id, viewer.session_id).await
@@ -119,7 +120,7 @@ pub async fn deactivate(
     confirm_password(state, viewer, client, password, "password").await?;
     let mut conn = state.pool.get().await?;
     let ended = conn
-        .write_tx(async |conn| -> AppResult<Vec<DbId>> {
+        .write_tx(async |conn| -> AppResult<Vec<SessionId>> {
             let now = now();
             let updated = with_conn!(conn, |c| {
                 diesel::update(not_deleted(viewer.user_id))
@@ -155,7 +156,7 @@ pub async fn delete(
     let user_id = viewer.user_id;
     let mut conn = state.pool.get().await?;
     let (ended, avatar_key) = conn
-        .write_tx(async |conn| -> AppResult<(Vec<DbId>, Option<String>)> {
+        .write_tx(async |conn| -> AppResult<(Vec<SessionId>, Option<String>)> {
             let now = now();
             let email = queries::find_live(conn, user_id)
                 .await?
@@ -195,7 +196,7 @@ pub async fn delete(
 
 /// The user `user_id`, unless deleted.
 #[diesel::dsl::auto_type]
-pub(super) fn not_deleted(user_id: DbId) -> _ {
+pub(super) fn not_deleted(user_id: UserId) -> _ {
     users::table
         .filter(users::id.eq(user_id))
         .filter(users::deleted_at.is_null())
@@ -203,7 +204,7 @@ pub(super) fn not_deleted(user_id: DbId) -> _ {
 
 /// The rest of a deletion's erasure: the sessions' client details and the
 /// portfolio (nothing points to either).
-async fn forget_sessions_and_portfolio(conn: &mut Conn, user_id: DbId) -> AppResult<()> {
+async fn forget_sessions_and_portfolio(conn: &mut Conn, user_id: UserId) -> AppResult<()> {
     with_conn!(conn, |c| {
         diesel::update(sessions::table.filter(sessions::user_id.eq(user_id)))
             .set((
@@ -258,7 +259,7 @@ mod tests {
 
     #[test]
     fn tombstones_are_unique_and_not_email_addresses() {
-        let (a, b) = (DbId::new(), DbId::new());
+        let (a, b) = (UserId::new(), UserId::new());
         assert_ne!(tombstone_email(a), tombstone_email(b));
         assert!(Email::parse(&tombstone_email(a), "email").is_err());
     }

@@ -6,17 +6,18 @@ use async_graphql::dataloader::Loader;
 
 use super::model::UserRow;
 use super::queries;
-use crate::db::{DbId, Pool};
+use crate::db::Pool;
+use crate::db::UserId;
 use crate::error::{AppError, SharedError};
 
 /// Loads users by id; created per request so nothing is cached across viewers.
 pub struct UserLoader(pub Pool);
 
-impl Loader<DbId> for UserLoader {
+impl Loader<UserId> for UserLoader {
     type Value = UserRow;
     type Error = SharedError;
 
-    async fn load(&self, keys: &[DbId]) -> Result<HashMap<DbId, UserRow>, Self::Error> {
+    async fn load(&self, keys: &[UserId]) -> Result<HashMap<UserId, UserRow>, Self::Error> {
         let mut conn = self.0.get().await.map_err(AppError::from)?;
         let rows = queries::find_by_ids(&mut conn, keys).await?;
         Ok(rows.into_iter().map(|u| (u.id, u)).collect())

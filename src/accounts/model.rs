@@ -2,7 +2,7 @@
 
 use diesel::prelude::*;
 
-use crate::db::DbId;
+use crate::db::UserId;
 use crate::db::schema::users;
 use crate::db::types::Timestamp;
 use crate::error::AppResult;
@@ -39,15 +39,15 @@ impl Role {
 #[diesel(table_name = users)]
 pub struct UserRow {
     /// Id.
-    pub id: DbId,
+    pub id: UserId,
     /// Login email, in canonical form (`accounts::email`).
     pub email: String,
     /// argon2id PHC string.
     pub password_hash: String,
     /// Display name.
     pub name: String,
-    /// Role text (see [`Role`]).
-    pub role: String,
+    /// Role.
+    pub role: Role,
     /// When the email was verified.
     pub email_verified_at: Option<Timestamp>,
     /// When the account was blocked by an admin.
@@ -77,15 +77,15 @@ pub struct UserRow {
 #[diesel(table_name = users)]
 pub struct NewUser<'a> {
     /// Id.
-    pub id: DbId,
+    pub id: UserId,
     /// Login email, in canonical form (`accounts::email`).
     pub email: &'a str,
     /// argon2id PHC string.
     pub password_hash: &'a str,
     /// Display name.
     pub name: &'a str,
-    /// Role text.
-    pub role: &'a str,
+    /// Role.
+    pub role: Role,
     /// Created.
     pub created_at: Timestamp,
     /// Last changed.
@@ -109,14 +109,6 @@ mod tests {
             .collect();
         assert_eq!(allowed, [Role::Client, Role::Freelancer]);
         assert!(Role::SuperAdmin.is_admin() && !Role::Client.is_admin());
-    }
-
-    #[test]
-    fn roles_round_trip_through_text() {
-        for role in [Role::Client, Role::Freelancer, Role::Admin, Role::SuperAdmin] {
-            assert_eq!(Role::from_db(role.as_str()).ok(), Some(role));
-        }
-        assert!(Role::from_db("ROOT").is_err());
     }
 
     #[test]

@@ -6,7 +6,8 @@ use super::{captcha, queries, verification};
 use crate::audit::{self, AuditKind, LoginFailure};
 use crate::auth::password::{self, Password, Verified};
 use crate::auth::throttle::LoginAttempt;
-use crate::db::{DbId, now};
+use crate::db::UserId;
+use crate::db::now;
 use crate::error::{AppError, AppResult};
 use crate::sessions::model::ClientInfo;
 use crate::sessions::ops::{self as sessions, Tokens};
@@ -58,11 +59,11 @@ pub async fn register(
             let user = queries::insert(
                 conn,
                 &NewUser {
-                    id: DbId::new(),
+                    id: UserId::new(),
                     email: email.as_str(),
                     password_hash: &hash,
                     name: &name,
-                    role: input.role.as_str(),
+                    role: input.role,
                     created_at: now,
                     updated_at: now,
                 },
@@ -148,11 +149,11 @@ pub async fn ensure_super_admin(state: &AppState, email: &str, password: String)
     let hash = password::hash(&password).await?;
     let now = now();
     let new = NewUser {
-        id: DbId::new(),
+        id: UserId::new(),
         email: email.as_str(),
         password_hash: &hash,
         name: "Administrator",
-        role: Role::SuperAdmin.as_str(),
+        role: Role::SuperAdmin,
         created_at: now,
         updated_at: now,
     };

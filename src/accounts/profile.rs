@@ -13,9 +13,10 @@ use serde::{Deserialize, Serialize};
 use super::lifecycle::not_deleted;
 use super::model::{UserRow, parse_name};
 use crate::auth::Viewer;
+use crate::db::UserId;
 use crate::db::schema::users;
 use crate::db::types::Timestamp;
-use crate::db::{Conn, DbId, now};
+use crate::db::{Conn, now};
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 use crate::text::{bounded, line};
@@ -266,7 +267,7 @@ pub async fn update(state: &AppState, viewer: Viewer, input: &UpdateProfileInput
 }
 
 /// Write `changes` to the user's row; a deleted account is `NOT_FOUND`.
-pub async fn apply(conn: &mut Conn, user_id: DbId, changes: &ProfileChangeset) -> AppResult<UserRow> {
+pub async fn apply(conn: &mut Conn, user_id: UserId, changes: &ProfileChangeset) -> AppResult<UserRow> {
     let row = with_conn!(conn, |c| {
         diesel::update(not_deleted(user_id))
             .set(changes)

@@ -4,8 +4,9 @@ use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 
 use super::model::{NewUser, UserRow};
+use crate::db::UserId;
 use crate::db::schema::users;
-use crate::db::{Conn, DbId, now};
+use crate::db::{Conn, now};
 use crate::error::AppResult;
 use crate::with_conn;
 
@@ -22,7 +23,7 @@ pub async fn find_by_email(conn: &mut Conn, email: &str) -> AppResult<Option<Use
 }
 
 /// The users with these ids (missing ids are left out).
-pub async fn find_by_ids(conn: &mut Conn, ids: &[DbId]) -> AppResult<Vec<UserRow>> {
+pub async fn find_by_ids(conn: &mut Conn, ids: &[UserId]) -> AppResult<Vec<UserRow>> {
     Ok(with_conn!(conn, |c| {
         users::table
             .filter(users::id.eq_any(ids))
@@ -33,7 +34,7 @@ pub async fn find_by_ids(conn: &mut Conn, ids: &[DbId]) -> AppResult<Vec<UserRow
 }
 
 /// The user `id`, unless deleted.
-pub async fn find_live(conn: &mut Conn, id: DbId) -> AppResult<Option<UserRow>> {
+pub async fn find_live(conn: &mut Conn, id: UserId) -> AppResult<Option<UserRow>> {
     Ok(with_conn!(conn, |c| {
         users::table
             .find(id)
@@ -57,7 +58,7 @@ pub async fn insert(conn: &mut Conn, new: &NewUser<'_>) -> AppResult<UserRow> {
 }
 
 /// Store a new password hash (after a parameter upgrade or a change).
-pub async fn set_password_hash(conn: &mut Conn, id: DbId, hash: &str) -> AppResult<()> {
+pub async fn set_password_hash(conn: &mut Conn, id: UserId, hash: &str) -> AppResult<()> {
     with_conn!(conn, |c| {
         diesel::update(users::table.find(id))
             .set((users::password_hash.eq(hash), users::updated_at.eq(now())))
@@ -68,7 +69,7 @@ pub async fn set_password_hash(conn: &mut Conn, id: DbId, hash: &str) -> AppResu
 }
 
 /// Mark the user's current email verified (if it is not already).
-pub async fn mark_email_verified(conn: &mut Conn, id: DbId) -> AppResult<()> {
+pub async fn mark_email_verified(conn: &mut Conn, id: UserId) -> AppResult<()> {
     let now = now();
     with_conn!(conn, |c| {
         diesel::update(users::table.find(id).filter(users::email_verified_at.is_null()))

@@ -12,7 +12,8 @@ use super::queries;
 use crate::audit::{self, AuditKind};
 use crate::auth::password::{self, Password};
 use crate::auth::throttle::forget_account_failures;
-use crate::db::DbId;
+
+use crate::db::SessionId;
 use crate::error::{AppError, AppResult};
 use crate::mail::{self, templates};
 use crate::sessions::model::ClientInfo;
@@ -83,7 +84,7 @@ pub async fn reset_password(
     let hash = password::hash(&password).await?;
     let mut conn = state.pool.get().await?;
     let ended = conn
-        .write_tx(async |conn| -> AppResult<Vec<DbId>> {
+        .write_tx(async |conn| -> AppResult<Vec<SessionId>> {
             let used = email_tokens::consume(conn, &[TokenPurpose::ResetPassword], token).await?;
             let user = queries::find_live(conn, used.user_id)
                 .await?

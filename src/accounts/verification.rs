@@ -90,7 +90,7 @@ pub async fn verify_email(state: &AppState, token: &str, client: &ClientInfo) ->
                 .await?
                 .ok_or_else(stale_link)?;
             let now = now();
-            match TokenPurpose::from_db(&used.purpose)? {
+            match used.purpose {
                 TokenPurpose::ChangeEmail => {
                     with_conn!(conn, |c| {
                         diesel::update(users::table.find(user.id))

@@ -11,7 +11,8 @@ pub use guard::{RoleGuard, require_viewer, viewer};
 pub use session_cache::SessionCache;
 
 use crate::accounts::model::Role;
-use crate::db::DbId;
+
+use crate::db::{SessionId, UserId};
 use crate::error::{AppError, AppResult};
 use crate::sessions::queries::live_viewer;
 use crate::state::AppState;
@@ -21,16 +22,16 @@ use crate::state::AppState;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Viewer {
     /// The user.
-    pub user_id: DbId,
+    pub user_id: UserId,
     /// The session the access token belongs to.
-    pub session_id: DbId,
+    pub session_id: SessionId,
     /// The user's role now (not when the token was issued).
     pub role: Role,
 }
 
 impl Viewer {
     /// May this viewer read `user_id`'s private fields?
-    pub fn can_see_private_of(&self, user_id: DbId) -> bool {
+    pub fn can_see_private_of(&self, user_id: UserId) -> bool {
         self.user_id == user_id || self.role.is_admin()
     }
 }

@@ -7,7 +7,7 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use super::Viewer;
-use crate::db::DbId;
+use crate::db::SessionId;
 
 /// How long a session check is trusted.
 pub const TTL: Duration = Duration::from_secs(5);
@@ -17,12 +17,12 @@ const SWEEP_AT: usize = 10_000;
 /// Session id → the viewer it resolved to (`None`: not live), with the time checked.
 #[derive(Default)]
 pub struct SessionCache {
-    entries: Mutex<HashMap<DbId, (Instant, Option<Viewer>)>>,
+    entries: Mutex<HashMap<SessionId, (Instant, Option<Viewer>)>>,
 }
 
 impl SessionCache {
     /// A fresh answer for `session_id`, if there is one.
-    pub fn get(&self, session_id: DbId) -> Option<Option<Viewer>> {
+    pub fn get(&self, session_id: SessionId) -> Option<Option<Viewer>> {
         let entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
         entries
             .get(&session_id)
@@ -31,7 +31,7 @@ impl SessionCache {
     }
 
     /// Remember what a check found.
-    pub fn put(&self, session_id: DbId, viewer: Option<Viewer>) {
+    pub fn put(&self, session_id: SessionId, viewer: Option<Viewer>) {
         let mut entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
         if entries.len() >= SWEEP_AT {
             entries.retain(|_, (at, _)| at.elapsed() < TTL);
@@ -40,7 +40,7 @@ impl SessionCache {
     }
 
     /// Forget sessions that just ended.
-    pub fn forget(&self, session_ids: &[DbId]) {
+    pub fn forget(&self, session_ids: &[SessionId]) {
         let mut entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
         for id in session_ids {
             entries.remove(id);
@@ -52,13 +52,14 @@ impl SessionCache {
 mod tests {
     use super::*;
     use crate::accounts::model::Role;
+    use crate::db::UserId;
 
     #[test]
     fn remembers_and_forgets() {
         let cache = SessionCache::default();
         let viewer = Viewer {
-            user_id: DbId::new(),
-            session_id: DbId::new(),
+            user_id: UserId::new(),
+            session_id: SessionId::new(),
             role: Role::Client,
         };
         assert_eq!(cache.get(viewer.session_id), None);

@@ -23,29 +23,22 @@ use diesel_async::RunQueryDsl;
 
 use crate::audit::{self, AuditKind, LoginFailure};
 use crate::config::LoginThrottle;
+use crate::db::UserId;
 use crate::db::schema::login_failures;
 use crate::db::schema::sql_types::PortableTimestamp;
 use crate::db::types::Timestamp;
-use crate::db::{Conn, DbId, now};
+use crate::db::{Conn, now};
 use crate::error::{AppError, AppResult};
 use crate::sessions::model::ClientInfo;
 use crate::with_conn;
 
-/// What a counter counts (the stored `scope`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Scope {
-    /// One email address, known or not.
-    Account,
-    /// One client address.
-    Ip,
-}
-
-impl Scope {
-    fn as_str(self) -> &'static str {
-        match self {
-            Scope::Account => "ACCOUNT",
-            Scope::Ip => "IP",
-        }
+crate::text_enum! {
+    /// What a counter counts (the stored `scope`).
+    pub enum Scope {
+        /// One email address, known or not.
+        Account = "ACCOUNT",
+        /// One client address.
+        Ip = "IP",
     }
 }
 
@@ -137,13 +130,13 @@ impl<'a> LoginAttempt<'a> {
 
     /// The attempt failed: audit it (on its own, so the row stays although
     /// the sign-in fails). It stays counted.
-    pub async fn failed(&self, conn: &mut Conn, user: Option<DbId>, reason: LoginFailure) -> AppResult<()> {
+    pub async fn failed(&self, conn: &mut Conn, user: Option<UserId>, reason: LoginFailure) -> AppResult<()> {
         audit::record_login_failure(conn, &self.email_digest, user, self.client, reason).await
     }
 
     /// The attempt signed `user` in: [`LoginAttempt::confirmed`], and audit
     /// the sign-in. Call it inside the transaction that starts the session.
-    pub async fn succeeded(&self, conn: &mut Conn, user: DbId) -> AppResult<()> {
+    pub async fn succeeded(&self, conn: &mut Conn, user: UserId) -> AppResult<()> {
         self.confirmed(conn).await?;
         audit::record(conn, AuditKind::LoginSucceeded, user, self.client).await
     }
@@ -156,7 +149,7 @@ impl<'a> LoginAttempt<'a> {
             with_conn!(conn, |c| {
                 diesel::update(
                     login_failures::table
-                        .filter(login_failures::scope.eq(Scope::Ip.as_str()))
+                        .filter(login_failures::scope.eq(Scope::Ip))
                         .filter(login_failures::key.eq(ip))
                         .filter(login_failures::failures.gt(0)),
                 )
@@ -176,7 +169,7 @@ pub async fn forget_account_failures(conn: &mut Conn, email_digest: &str) -> App
     with_conn!(conn, |c| {
         diesel::delete(
             login_failures::table
-                .filter(login_failures::scope.eq(Scope::Account.as_str()))
+                .filter(login_failures::scope.eq(Scope::Account))
                 .filter(login_failures::key.eq(email_digest)),
         )
         .execute(c)
@@ -200,7 +193,7 @@ async fn count(
     Ok(with_conn!(conn, |c| {
         diesel::insert_into(login_failures::table)
             .values((
-                login_failures::scope.eq(scope.as_str()),
+                login_failures::scope.eq(scope),
                 login_failures::key.eq(key),
                 login_failures::failures.eq(1),
                 login_failures::window_start.eq(now),

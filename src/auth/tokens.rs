@@ -8,7 +8,8 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::config::Config;
-use crate::db::DbId;
+
+use crate::db::{SessionId, UserId};
 use crate::error::{AppError, AppResult};
 
 /// `iss` of every access token.
@@ -53,9 +54,9 @@ pub struct TokenKeys {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct AccessClaims {
     /// The user.
-    pub user_id: DbId,
+    pub user_id: UserId,
     /// The session the token belongs to.
-    pub session_id: DbId,
+    pub session_id: SessionId,
     /// When the token stops being accepted (seconds since the epoch,
     /// the leeway included).
     pub expires_at: u64,
@@ -85,7 +86,7 @@ impl TokenKeys {
     }
 
     /// Sign an access token for `user_id` in `session_id`.
-    pub fn issue_access(&self, user_id: DbId, session_id: DbId) -> AppResult<String> {
+    pub fn issue_access(&self, user_id: UserId, session_id: SessionId) -> AppResult<String> {
         let iat = jsonwebtoken::get_current_timestamp();
         let claims = Claims {
             iss: ISSUER.into(),
@@ -106,7 +107,10 @@ impl TokenKeys {
         let invalid = || AppError::Unauthenticated("invalid or expired access token");
         let data =
             jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation).map_err(|_| invalid())?;
-        match (DbId::parse(&data.claims.sub), DbId::parse(&data.claims.sid)) {
+        match (
+            UserId::parse_uuid(&data.claims.sub),
+            SessionId::parse_uuid(&data.claims.sid),
+        ) {
             (Some(user_id), Some(session_id)) => Ok(AccessClaims {
                 user_id,
                 session_id,
@@ -147,7 +151,7 @@ mod tests {
     #[test]
     fn access_tokens_round_trip_and_reject_other_keys() {
         let k = keys(&"a".repeat(32));
-        let (user, session) = (DbId::new(), DbId::new());
+        let (user, session) = (UserId::new(), SessionId::new());
         let token = k.issue_access(user, session).unwrap_or_default();
         let claims = k.verify_access(&token).ok();
         assert_eq!(claims.map(|c| (c.user_id, c.session_id)), Some((user, session)));

@@ -1,6 +1,5 @@
 //! The contracts part of the schema (and reviewing a completed contract).
 
-use crate::db::DbId;
 use crate::graphql::RequestLoader;
 use async_graphql::{Context, ID, InputObject, Object};
 use chrono::{DateTime, Utc};
@@ -11,8 +10,9 @@ use super::ops;
 use super::queries::{self, ContractFilter, ContractRole};
 use crate::accounts::graphql::{User, load_user};
 use crate::auth::{RoleGuard, require_viewer, viewer};
+use crate::db::ContractId;
 use crate::error::AppError;
-use crate::graphql::context::{require_id, state};
+use crate::graphql::context::{global, id_arg, require_id, state};
 use crate::graphql::pagination::{Page, PageArgs, page, wants_total};
 use crate::money::graphql::Money;
 use crate::projects::graphql::Project;
@@ -31,7 +31,7 @@ pub struct Contract(pub ContractRow);
 impl Contract {
     /// Stable id.
     async fn id(&self) -> ID {
-        ID(self.0.id.to_string())
+        global(self.0.id)
     }
 
     /// The project hired for.
@@ -69,13 +69,13 @@ impl Contract {
 
     /// Fixed price or hourly (the project's budget type).
     #[graphql(name = "type")]
-    async fn contract_type(&self) -> async_graphql::Result<BudgetType> {
-        Ok(BudgetType::from_db(&self.0.contract_type)?)
+    async fn contract_type(&self) -> BudgetType {
+        self.0.contract_type
     }
 
     /// Where the contract stands.
-    async fn status(&self) -> async_graphql::Result<ContractStatus> {
-        Ok(self.0.status()?)
+    async fn status(&self) -> ContractStatus {
+        self.0.status
     }
 
     /// The terms agreed.
@@ -163,7 +163,7 @@ impl ContractsQuery {
     /// One contract; `null`, without an error, when there is no such
     /// contract or you are not one of its parties (nor an admin).
     async fn contract(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Option<Contract>> {
-        let (Some(viewer), Some(id)) = (viewer(ctx), DbId::parse(&id)) else {
+        let (Some(viewer), Some(id)) = (viewer(ctx), id_arg::<ContractId>(&id, "id")?) else {
             return Ok(None);
         };
         let mut conn = state(ctx)?.pool.get().await.map_err(AppError::from)?;
@@ -182,7 +182,7 @@ impl ContractsMutation {
     /// Errors: `NOT_FOUND`, `FORBIDDEN`, `INVALID_STATE`.
     #[graphql(guard = "RoleGuard::signed_in()")]
     async fn complete_contract(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Contract> {
-        let id = require_id(&id, "contract")?;
+        let id = require_id(&id, "id", "contract")?;
         Ok(Contract(
             ops::complete(state(ctx)?, require_viewer(ctx)?, id).await?,
         ))
@@ -197,7 +197,7 @@ impl ContractsMutation {
         id: ID,
         reason: String,
     ) -> async_graphql::Result<Contract> {
-        let id = require_id(&id, "contract")?;
+        let id = require_id(&id, "id", "contract")?;
         Ok(Contract(
             ops::cancel(state(ctx)?, require_viewer(ctx)?, id, &reason).await?,
         ))
@@ -213,7 +213,7 @@ impl ContractsMutation {
         id: ID,
         input: ReviewInput,
     ) -> async_graphql::Result<Review> {
-        let id = require_id(&id, "contract")?;
+        let id = require_id(&id, "id", "contract")?;
         let row = crate::reviews::review(
             state(ctx)?,
             require_viewer(ctx)?,

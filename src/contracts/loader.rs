@@ -6,7 +6,8 @@ use async_graphql::dataloader::Loader;
 
 use super::model::ContractRow;
 use super::queries;
-use crate::db::{DbId, Pool};
+use crate::db::Pool;
+use crate::db::{ProjectId, ProposalId};
 use crate::error::{AppError, SharedError};
 use crate::proposals::model::ProposalRow;
 use crate::proposals::queries as proposals;
@@ -14,13 +15,14 @@ use crate::proposals::queries as proposals;
 /// Every contract of a project, newest first.
 pub struct ProjectContractsLoader(pub Pool);
 
-impl Loader<DbId> for ProjectContractsLoader {
+impl Loader<ProjectId> for ProjectContractsLoader {
     type Value = Vec<ContractRow>;
     type Error = SharedError;
 
-    async fn load(&self, keys: &[DbId]) -> Result<HashMap<DbId, Vec<ContractRow>>, Self::Error> {
+    async fn load(&self, keys: &[ProjectId]) -> Result<HashMap<ProjectId, Vec<ContractRow>>, Self::Error> {
         let mut conn = self.0.get().await.map_err(AppError::from)?;
-        let mut by_project: HashMap<DbId, Vec<ContractRow>> = keys.iter().map(|k| (*k, Vec::new())).collect();
+        let mut by_project: HashMap<ProjectId, Vec<ContractRow>> =
+            keys.iter().map(|k| (*k, Vec::new())).collect();
         for contract in queries::of_projects(&mut conn, keys).await? {
             by_project.entry(contract.project_id).or_default().push(contract);
         }
@@ -31,11 +33,11 @@ impl Loader<DbId> for ProjectContractsLoader {
 /// Proposals by id (behind a contract the viewer may see).
 pub struct ProposalLoader(pub Pool);
 
-impl Loader<DbId> for ProposalLoader {
+impl Loader<ProposalId> for ProposalLoader {
     type Value = ProposalRow;
     type Error = SharedError;
 
-    async fn load(&self, keys: &[DbId]) -> Result<HashMap<DbId, ProposalRow>, Self::Error> {
+    async fn load(&self, keys: &[ProposalId]) -> Result<HashMap<ProposalId, ProposalRow>, Self::Error> {
         let mut conn = self.0.get().await.map_err(AppError::from)?;
         Ok(proposals::find_by_ids(&mut conn, keys)
             .await?

@@ -2,11 +2,12 @@
 
 use diesel::prelude::*;
 
-use crate::db::DbId;
 use crate::db::schema::contracts;
 use crate::db::types::Timestamp;
+use crate::db::{ContractId, ProjectId, ProposalId, UserId};
 use crate::error::{AppError, AppResult};
 use crate::money::Money;
+use crate::projects::model::BudgetType;
 
 crate::text_enum! {
     /// Where a contract stands.
@@ -48,23 +49,23 @@ impl ContractStatus {
 #[diesel(table_name = contracts)]
 pub struct ContractRow {
     /// Id.
-    pub id: DbId,
+    pub id: ContractId,
     /// The project.
-    pub project_id: DbId,
+    pub project_id: ProjectId,
     /// The accepted proposal.
-    pub proposal_id: DbId,
+    pub proposal_id: ProposalId,
     /// The hiring client.
-    pub client_id: DbId,
+    pub client_id: UserId,
     /// The hired freelancer.
-    pub freelancer_id: DbId,
+    pub freelancer_id: UserId,
     /// The agreed amount (the bid), minor units.
     pub amount_minor: i64,
     /// Its currency.
     pub currency: String,
     /// `FIXED` or `HOURLY` (the project's budget type).
-    pub contract_type: String,
-    /// Status text.
-    pub status: String,
+    pub contract_type: BudgetType,
+    /// Status.
+    pub status: ContractStatus,
     /// The terms agreed.
     pub terms: String,
     /// Created (the proposal was accepted).
@@ -78,13 +79,8 @@ pub struct ContractRow {
 }
 
 impl ContractRow {
-    /// The status, parsed.
-    pub fn status(&self) -> AppResult<ContractStatus> {
-        ContractStatus::from_db(&self.status)
-    }
-
     /// Is `user` one of the two parties?
-    pub fn is_party(&self, user: DbId) -> bool {
+    pub fn is_party(&self, user: UserId) -> bool {
         self.client_id == user || self.freelancer_id == user
     }
 
@@ -99,23 +95,23 @@ impl ContractRow {
 #[diesel(table_name = contracts)]
 pub struct NewContract<'a> {
     /// Id.
-    pub id: DbId,
+    pub id: ContractId,
     /// Project.
-    pub project_id: DbId,
+    pub project_id: ProjectId,
     /// Accepted proposal.
-    pub proposal_id: DbId,
+    pub proposal_id: ProposalId,
     /// Client.
-    pub client_id: DbId,
+    pub client_id: UserId,
     /// Freelancer.
-    pub freelancer_id: DbId,
+    pub freelancer_id: UserId,
     /// Amount, minor units.
     pub amount_minor: i64,
     /// Currency.
     pub currency: &'a str,
-    /// Type text.
-    pub contract_type: &'a str,
-    /// Status text.
-    pub status: &'a str,
+    /// Type.
+    pub contract_type: BudgetType,
+    /// Status.
+    pub status: ContractStatus,
     /// Terms.
     pub terms: &'a str,
     /// Now.

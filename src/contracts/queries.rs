@@ -7,7 +7,8 @@ use diesel_async::RunQueryDsl;
 use super::model::{ContractRow, ContractStatus, NewContract};
 use crate::auth::Viewer;
 use crate::db::schema::contracts;
-use crate::db::{Conn, DbId, now};
+use crate::db::{Conn, now};
+use crate::db::{ContractId, ProjectId};
 use crate::error::AppResult;
 use crate::graphql::pagination::PageArgs;
 use crate::projects::model::ProjectRow;
@@ -59,12 +60,12 @@ pub async fn list(
     args: &PageArgs,
     with_total: bool,
 ) -> AppResult<(Vec<ContractRow>, i64)> {
-    let after = args.after_time()?;
+    let after = args.after_time::<ContractId>()?;
     Ok(with_conn!(conn, |c| {
         let build = || {
             let mut q = visible_to!(contracts::table.into_boxed(), viewer);
             if let Some(status) = filter.status {
-                q = q.filter(contracts::status.eq(status.as_str()));
+                q = q.filter(contracts::status.eq(status));
             }
             match filter.role {
                 Some(ContractRole::AsClient) => q = q.filter(contracts::client_id.eq(viewer.user_id)),
@@ -87,7 +88,7 @@ pub async fn list(
 }
 
 /// The contract, if the viewer is a party or an admin.
-pub async fn find_visible(conn: &mut Conn, viewer: Viewer, id: DbId) -> AppResult<Option<ContractRow>> {
+pub async fn find_visible(conn: &mut Conn, viewer: Viewer, id: ContractId) -> AppResult<Option<ContractRow>> {
     Ok(with_conn!(conn, |c| {
         visible_to!(contracts::table.into_boxed(), viewer)
             .filter(contracts::id.eq(id))
@@ -99,7 +100,7 @@ pub async fn find_visible(conn: &mut Conn, viewer: Viewer, id: DbId) -> AppResul
 }
 
 /// Every contract of these projects, newest first (for `Project.contract`).
-pub async fn of_projects(conn: &mut Conn, project_ids: &[DbId]) -> AppResult<Vec<ContractRow>> {
+pub async fn of_projects(conn: &mut Conn, project_ids: &[ProjectId]) -> AppResult<Vec<ContractRow>> {
     Ok(with_conn!(conn, |c| {
         contracts::table
             .filter(contracts::project_id.eq_any(project_ids))
@@ -118,21 +119,21 @@ pub async fn insert_for(
 ) -> AppResult<ContractRow> {
     let terms = format!(
         "{} for \"{}\": {} at {}, as proposed.",
-        project.budget_type,
+        project.budget_type.as_str(),
         project.title,
         proposal.currency,
         proposal.bid()?.amount_text()
     );
     let new = NewContract {
-        id: DbId::new(),
+        id: ContractId::new(),
         project_id: project.id,
         proposal_id: proposal.id,
         client_id: project.client_id,
         freelancer_id: proposal.freelancer_id,
         amount_minor: proposal.bid_minor,
         currency: &proposal.currency,
-        contract_type: &project.budget_type,
-        status: ContractStatus::Active.as_str(),
+        contract_type: project.budget_type,
+        status: ContractStatus::Active,
         terms: &terms,
         started_at: now(),
     };
@@ -148,7 +149,7 @@ pub async fn insert_for(
 /// End an active contract (`COMPLETED` or `CANCELLED`); `None` when it is no longer active.
 pub async fn finish(
     conn: &mut Conn,
-    id: DbId,
+    id: ContractId,
     to: ContractStatus,
     reason: Option<&str>,
 ) -> AppResult<Option<ContractRow>> {
@@ -161,10 +162,10 @@ pub async fn finish(
         diesel::update(
             contracts::table
                 .filter(contracts::id.eq(id))
-                .filter(contracts::status.eq(ContractStatus::Active.as_str())),
+                .filter(contracts::status.eq(ContractStatus::Active)),
         )
         .set((
-            contracts::status.eq(to.as_str()),
+            contracts::status.eq(to),
             contracts::completed_at.eq(completed_at),
             contracts::cancelled_at.eq(cancelled_at),
             contracts::cancellation_reason.eq(reason),
@@ -177,16 +178,16 @@ pub async fn finish(
 }
 
 /// Cancel a project's active contract, if it has one.
-pub async fn cancel_active_of_project(conn: &mut Conn, project_id: DbId, reason: &str) -> AppResult<()> {
+pub async fn cancel_active_of_project(conn: &mut Conn, project_id: ProjectId, reason: &str) -> AppResult<()> {
     let now = now();
     with_conn!(conn, |c| {
         diesel::update(
             contracts::table
                 .filter(contracts::project_id.eq(project_id))
-                .filter(contracts::status.eq(ContractStatus::Active.as_str())),
+                .filter(contracts::status.eq(ContractStatus::Active)),
         )
         .set((
-            contracts::status.eq(ContractStatus::Cancelled.as_str()),
+            contracts::status.eq(ContractStatus::Cancelled),
             contracts::cancelled_at.eq(Some(now)),
             contracts::cancellation_reason.eq(Some(reason)),
         ))

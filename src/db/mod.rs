@@ -7,6 +7,7 @@
 //! `BEGIN IMMEDIATE` on SQLite (a deferred read-then-write transaction fails
 //! with "database is locked" under concurrency).
 
+pub mod ids;
 mod migrate;
 mod pool;
 pub mod schema;
@@ -15,9 +16,13 @@ pub mod tls;
 mod transaction;
 pub mod types;
 
+pub use ids::{
+    AuditEventId, CaptchaId, ContractId, GlobalId, MailId, PortfolioItemId, ProjectId, ProposalId, ReviewId,
+    SessionId, TypedId, UserId,
+};
 pub use migrate::run_migrations;
 pub use pool::{Backend, Conn, Pool, PoolError, SqliteConn};
-pub use types::{DbId, now};
+pub use types::now;
 
 diesel::define_sql_function! {
     /// `lower(text)`: case-insensitive matching on both backends (SQLite's

@@ -1,6 +1,6 @@
 //! Portable column types: the same Rust value on PostgreSQL and SQLite.
 //!
-//! - [`DbId`]: a UUIDv7, native `uuid` on PostgreSQL, hyphenated text on SQLite.
+//! - ids: see [`super::ids`].
 //! - [`Timestamp`]: UTC, `timestamptz` on PostgreSQL, fixed-width RFC 3339 text
 //!   on SQLite (so text comparison orders like time), microsecond precision on
 //!   both (PostgreSQL keeps microseconds, so the app truncates to them).
@@ -13,62 +13,7 @@ use diesel::serialize::{self, IsNull, Output, ToSql};
 use diesel::sql_types::Text;
 use diesel::sqlite::{Sqlite, SqliteValue};
 
-use super::schema::sql_types::{PortableTimestamp, PortableUuid};
-
-/// A row id: UUIDv7, so ids sort by creation time and index well.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, AsExpression, FromSqlRow)]
-#[diesel(sql_type = PortableUuid)]
-pub struct DbId(pub uuid::Uuid);
-
-impl DbId {
-    /// A fresh time-ordered id.
-    pub fn new() -> Self {
-        DbId(uuid::Uuid::now_v7())
-    }
-
-    /// Parse the text form a client sent; `None` when it is not a UUID.
-    pub fn parse(s: &str) -> Option<Self> {
-        uuid::Uuid::parse_str(s).ok().map(DbId)
-    }
-}
-
-impl Default for DbId {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
-impl std::fmt::Display for DbId {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        self.0.hyphenated().fmt(f)
-    }
-}
-
-impl ToSql<PortableUuid, Pg> for DbId {
-    fn to_sql<'b>(&'b self, out: &mut Output<'b, '_, Pg>) -> serialize::Result {
-        <uuid::Uuid as ToSql<diesel::sql_types::Uuid, Pg>>::to_sql(&self.0, out)
-    }
-}
-
-impl FromSql<PortableUuid, Pg> for DbId {
-    fn from_sql(bytes: PgValue<'_>) -> deserialize::Result<Self> {
-        <uuid::Uuid as FromSql<diesel::sql_types::Uuid, Pg>>::from_sql(bytes).map(DbId)
-    }
-}
-
-impl ToSql<PortableUuid, Sqlite> for DbId {
-    fn to_sql<'b>(&'b self, out: &mut Output<'b, '_, Sqlite>) -> serialize::Result {
-        out.set_value(self.to_string());
-        Ok(IsNull::No)
-    }
-}
-
-impl FromSql<PortableUuid, Sqlite> for DbId {
-    fn from_sql(value: SqliteValue<'_, '_, '_>) -> deserialize::Result<Self> {
-        let s = <String as FromSql<Text, Sqlite>>::from_sql(value)?;
-        Ok(DbId(uuid::Uuid::parse_str(&s)?))
-    }
-}
+use super::schema::sql_types::PortableTimestamp;
 
 /// A point in time, UTC, microsecond precision.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, AsExpression, FromSqlRow)]
@@ -147,12 +92,5 @@ mod tests {
                 .ok(),
             Some(a.0)
         );
-    }
-
-    #[test]
-    fn ids_round_trip_through_text() {
-        let id = DbId::new();
-        assert_eq!(DbId::parse(&id.to_string()), Some(id));
-        assert_eq!(DbId::parse("not-a-uuid"), None);
     }
 }

@@ -2,7 +2,7 @@
 
 use async_graphql::{Context, ID};
 
-use crate::db::DbId;
+use crate::db::{GlobalId, TypedId};
 use crate::error::{AppError, AppResult};
 use crate::sessions::model::ClientInfo;
 use crate::state::AppState;
@@ -17,8 +17,22 @@ pub fn client_info(ctx: &Context<'_>) -> ClientInfo {
     ctx.data_opt::<ClientInfo>().cloned().unwrap_or_default()
 }
 
-/// Parse an id argument; an id that is not a UUID is `NOT_FOUND`, like any
-/// id the viewer cannot see.
-pub fn require_id(id: &ID, what: &'static str) -> AppResult<DbId> {
-    DbId::parse(id).ok_or(AppError::NotFound(what))
+/// The client-facing form of a row id: an opaque global id.
+pub fn global<T: TypedId>(id: T) -> ID {
+    ID(id.to_global())
+}
+
+/// Read an id argument expecting type `T`: a malformed id is
+/// `BAD_USER_INPUT` on `field`; another type's id is `None`, answered like
+/// an unknown one.
+pub fn id_arg<T: TypedId>(id: &ID, field: &'static str) -> AppResult<Option<T>> {
+    GlobalId::parse(id)
+        .map(GlobalId::as_id)
+        .ok_or_else(|| AppError::bad_input(field, "not an id"))
+}
+
+/// Read the id a mutation acts on: malformed is `BAD_USER_INPUT` on
+/// `field`; another type's id is `NOT_FOUND`, like any id the viewer cannot see.
+pub fn require_id<T: TypedId>(id: &ID, field: &'static str, what: &'static str) -> AppResult<T> {
+    id_arg(id, field)?.ok_or(AppError::NotFound(what))
 }

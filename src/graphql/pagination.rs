@@ -9,7 +9,7 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde::{Deserialize, Serialize};
 
-use crate::db::DbId;
+use crate::db::TypedId;
 use crate::db::types::Timestamp;
 use crate::error::{AppError, AppResult};
 
@@ -131,18 +131,18 @@ impl PageArgs {
     }
 
     /// The cursor's key and id, for a list keyed by an integer.
-    pub fn after_int(&self) -> Option<(i64, DbId)> {
-        self.after.as_ref().map(|c| (c.key, DbId(c.id)))
+    pub fn after_int<I: TypedId>(&self) -> Option<(i64, I)> {
+        self.after.as_ref().map(|c| (c.key, I::from_uuid(c.id)))
     }
 
     /// The cursor's key and id, for a list keyed by a time.
-    pub fn after_time(&self) -> AppResult<Option<(Timestamp, DbId)>> {
+    pub fn after_time<I: TypedId>(&self) -> AppResult<Option<(Timestamp, I)>> {
         self.after
             .as_ref()
             .map(|c| {
                 let at = Timestamp::from_micros(c.key)
                     .ok_or(AppError::bad_input("after", "not a valid cursor"))?;
-                Ok((at, DbId(c.id)))
+                Ok((at, I::from_uuid(c.id)))
             })
             .transpose()
     }
@@ -181,11 +181,11 @@ pub fn wants_total(ctx: &Context<'_>) -> bool {
 }
 
 /// Build a connection from up to `args.fetch()` rows, each with its sort key.
-pub fn page<R, N: OutputType>(
+pub fn page<R, I: TypedId, N: OutputType>(
     args: &PageArgs,
     order: &str,
     mut rows: Vec<R>,
-    key: impl Fn(&R) -> (i64, DbId),
+    key: impl Fn(&R) -> (i64, I),
     total: i64,
     node: impl Fn(R) -> N,
 ) -> Page<N> {
@@ -198,7 +198,7 @@ pub fn page<R, N: OutputType>(
             let cursor = Cursor {
                 order: order.to_owned(),
                 key: k,
-                id: id.0,
+                id: id.uuid(),
             }
             .encode();
             Edge::new(cursor, node(row))

@@ -29,9 +29,10 @@ use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 
 use crate::accounts::email_tokens;
 use crate::config::MailConfig;
+use crate::db::MailId;
+use crate::db::now;
 use crate::db::schema::mail_outbox;
 use crate::db::types::Timestamp;
-use crate::db::{DbId, now};
 use crate::error::{AppError, AppResult};
 use crate::mail;
 use crate::state::AppState;
@@ -57,7 +58,7 @@ const MAX_ERROR_CHARS: usize = 1000;
 #[derive(Queryable, Selectable)]
 #[diesel(table_name = mail_outbox)]
 struct Claimed {
-    id: DbId,
+    id: MailId,
     recipient: String,
     subject: String,
     text_body: Option<String>,
@@ -237,7 +238,7 @@ async fn round(state: &AppState, transport: &Transport) -> AppResult<Option<Time
 async fn claim(state: &AppState) -> AppResult<Vec<Claimed>> {
     let now = now();
     let mut conn = state.pool.get().await?;
-    let due: Vec<DbId> = with_conn!(&mut conn, |c| {
+    let due: Vec<MailId> = with_conn!(&mut conn, |c| {
         mail_outbox::table
             .filter(claimable(now))
             .order(mail_outbox::next_attempt_at)

@@ -19,11 +19,13 @@ use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 use tokio::sync::Notify;
 
+use crate::db::MailId;
 use crate::db::schema::mail_outbox;
 use crate::db::types::Timestamp;
-use crate::db::{Conn, DbId, now};
+use crate::db::{Conn, now};
 use crate::error::AppResult;
 use crate::with_conn;
+
 pub use templates::Mail;
 
 crate::text_enum! {
@@ -61,8 +63,8 @@ impl MailSignal {
 #[derive(Insertable)]
 #[diesel(table_name = mail_outbox)]
 struct NewOutboxMail<'a> {
-    id: DbId,
-    kind: &'static str,
+    id: MailId,
+    kind: MailKind,
     recipient: &'a str,
     subject: &'a str,
     text_body: Option<&'a str>,
@@ -75,8 +77,8 @@ struct NewOutboxMail<'a> {
 pub async fn enqueue(conn: &mut Conn, mail: &Mail) -> AppResult<()> {
     let now = now();
     let row = NewOutboxMail {
-        id: DbId::new(),
-        kind: mail.kind.as_str(),
+        id: MailId::new(),
+        kind: mail.kind,
         recipient: &mail.to,
         subject: &mail.subject,
         text_body: Some(&mail.text),

@@ -9,9 +9,10 @@ use super::{ops, queries};
 use crate::accounts::graphql::{User, load_user};
 use crate::accounts::model::Role;
 use crate::auth::{RoleGuard, require_viewer};
-use crate::db::DbId;
+
+use crate::db::UserId;
 use crate::error::AppError;
-use crate::graphql::context::{require_id, state};
+use crate::graphql::context::{global, require_id, state};
 use crate::graphql::pagination::{Page, PageArgs, page, wants_total};
 
 /// A piece of past work a freelancer shows. Public.
@@ -22,7 +23,7 @@ pub struct PortfolioItem(pub PortfolioItemRow);
 impl PortfolioItem {
     /// Stable id.
     async fn id(&self) -> ID {
-        ID(self.0.id.to_string())
+        global(self.0.id)
     }
 
     /// What the work was, 1 to 200 characters.
@@ -104,7 +105,7 @@ pub struct UpdatePortfolioItemInput {
 /// users without any). Errors: `BAD_USER_INPUT` (field `first` or `after`).
 pub async fn user_portfolio(
     ctx: &Context<'_>,
-    user_id: DbId,
+    user_id: UserId,
     first: Option<i32>,
     after: Option<String>,
 ) -> async_graphql::Result<Page<PortfolioItem>> {
@@ -137,7 +138,7 @@ impl PortfolioQuery {
         #[graphql(desc = "Page size, 0 to 100 (default 20).")] first: Option<i32>,
         #[graphql(desc = "Cursor of the last item seen.")] after: Option<String>,
     ) -> async_graphql::Result<Page<PortfolioItem>> {
-        let freelancer_id = require_id(&freelancer_id, "user")?;
+        let freelancer_id = require_id(&freelancer_id, "freelancerId", "user")?;
         user_portfolio(ctx, freelancer_id, first, after).await
     }
 }
@@ -171,7 +172,7 @@ impl PortfolioMutation {
         #[graphql(desc = "The item to change.")] id: ID,
         #[graphql(desc = "The changes.")] input: UpdatePortfolioItemInput,
     ) -> async_graphql::Result<PortfolioItem> {
-        let id = require_id(&id, "portfolio item")?;
+        let id = require_id(&id, "id", "portfolio item")?;
         Ok(PortfolioItem(
             ops::update(state(ctx)?, require_viewer(ctx)?, id, input).await?,
         ))
@@ -185,8 +186,8 @@ impl PortfolioMutation {
         ctx: &Context<'_>,
         #[graphql(desc = "The item to delete.")] id: ID,
     ) -> async_graphql::Result<ID> {
-        let id = require_id(&id, "portfolio item")?;
+        let id = require_id(&id, "id", "portfolio item")?;
         let deleted = ops::delete(state(ctx)?, require_viewer(ctx)?, id).await?;
-        Ok(ID(deleted.to_string()))
+        Ok(global(deleted))
     }
 }

@@ -3,9 +3,9 @@
 
 use diesel::prelude::*;
 
-use crate::db::DbId;
 use crate::db::schema::portfolio_items;
 use crate::db::types::Timestamp;
+use crate::db::{PortfolioItemId, UserId};
 use crate::error::{AppError, AppResult};
 use crate::text::{bounded, line};
 
@@ -21,9 +21,9 @@ const MAX_URL: usize = 2048;
 #[diesel(table_name = portfolio_items)]
 pub struct PortfolioItemRow {
     /// Id.
-    pub id: DbId,
+    pub id: PortfolioItemId,
     /// The freelancer who owns it.
-    pub freelancer_id: DbId,
+    pub freelancer_id: UserId,
     /// Title, trimmed.
     pub title: String,
     /// Description, trimmed (may be empty).

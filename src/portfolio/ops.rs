@@ -12,8 +12,9 @@ use super::model::{
 use super::queries;
 use crate::accounts::model::Role;
 use crate::auth::Viewer;
+use crate::db::PortfolioItemId;
+use crate::db::now;
 use crate::db::types::Timestamp;
-use crate::db::{DbId, now};
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 use crate::text::parse_skills;
@@ -42,7 +43,7 @@ pub async fn create(
     }
     let now = now();
     let row = PortfolioItemRow {
-        id: DbId::new(),
+        id: PortfolioItemId::new(),
         freelancer_id: viewer.user_id,
         title: parse_title(&input.title)?,
         description: parse_description(&input.description)?,
@@ -64,7 +65,7 @@ pub async fn create(
 pub async fn update(
     state: &AppState,
     viewer: Viewer,
-    id: DbId,
+    id: PortfolioItemId,
     input: UpdatePortfolioItemInput,
 ) -> AppResult<PortfolioItemRow> {
     let now = now();
@@ -84,7 +85,7 @@ pub async fn update(
 }
 
 /// Delete the viewer's item `id`; returns its id.
-pub async fn delete(state: &AppState, viewer: Viewer, id: DbId) -> AppResult<DbId> {
+pub async fn delete(state: &AppState, viewer: Viewer, id: PortfolioItemId) -> AppResult<PortfolioItemId> {
     let mut conn = state.pool.get().await?;
     queries::delete_owned(&mut conn, viewer.user_id, id)
         .await?

@@ -5,8 +5,9 @@ use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 
 use super::model::{PortfolioItemChangeset, PortfolioItemRow};
+use crate::db::Conn;
 use crate::db::schema::portfolio_items;
-use crate::db::{Conn, DbId};
+use crate::db::{PortfolioItemId, UserId};
 use crate::error::AppResult;
 use crate::graphql::pagination::PageArgs;
 use crate::{newest_first_page, with_conn};
@@ -29,8 +30,8 @@ pub async fn insert(conn: &mut Conn, row: &PortfolioItemRow) -> AppResult<Portfo
 /// of theirs.
 pub async fn update_owned(
     conn: &mut Conn,
-    owner: DbId,
-    id: DbId,
+    owner: UserId,
+    id: PortfolioItemId,
     changes: &PortfolioItemChangeset,
 ) -> AppResult<Option<PortfolioItemRow>> {
     Ok(with_conn!(conn, |c| {
@@ -48,7 +49,11 @@ pub async fn update_owned(
 }
 
 /// Delete `owner`'s item `id`; `None` when there is no such item of theirs.
-pub async fn delete_owned(conn: &mut Conn, owner: DbId, id: DbId) -> AppResult<Option<DbId>> {
+pub async fn delete_owned(
+    conn: &mut Conn,
+    owner: UserId,
+    id: PortfolioItemId,
+) -> AppResult<Option<PortfolioItemId>> {
     Ok(with_conn!(conn, |c| {
         diesel::delete(
             portfolio_items::table
@@ -66,11 +71,11 @@ pub async fn delete_owned(conn: &mut Conn, owner: DbId, id: DbId) -> AppResult<O
 /// how many they have in all.
 pub async fn list_by_freelancer(
     conn: &mut Conn,
-    freelancer: DbId,
+    freelancer: UserId,
     args: &PageArgs,
     with_total: bool,
 ) -> AppResult<(Vec<PortfolioItemRow>, i64)> {
-    let after = args.after_time()?;
+    let after = args.after_time::<PortfolioItemId>()?;
     Ok(with_conn!(conn, |c| {
         let build = || {
             portfolio_items::table

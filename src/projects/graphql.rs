@@ -1,6 +1,5 @@
 //! The projects part of the schema.
 
-use crate::db::DbId;
 use crate::graphql::RequestLoader;
 use async_graphql::{Context, ID, InputObject, MaybeUndefined, Object};
 use chrono::{DateTime, Utc};
@@ -14,8 +13,9 @@ use crate::accounts::model::Role;
 use crate::auth::{RoleGuard, require_viewer, viewer};
 use crate::contracts::graphql::Contract;
 use crate::contracts::loader::ProjectContractsLoader;
+use crate::db::ProjectId;
 use crate::error::AppError;
-use crate::graphql::context::{require_id, state};
+use crate::graphql::context::{global, id_arg, require_id, state};
 use crate::graphql::pagination::{Page, PageArgs, page, wants_total};
 use crate::money::graphql::{Money, MoneyInput};
 use crate::money::{self, Currency};
@@ -30,7 +30,7 @@ pub struct Project(pub ProjectRow);
 impl Project {
     /// Stable id.
     async fn id(&self) -> ID {
-        ID(self.0.id.to_string())
+        global(self.0.id)
     }
 
     /// Short title.
@@ -44,8 +44,8 @@ impl Project {
     }
 
     /// Kind of work.
-    async fn category(&self) -> async_graphql::Result<Category> {
-        Ok(Category::from_db(&self.0.category)?)
+    async fn category(&self) -> Category {
+        self.0.category
     }
 
     /// Skills wanted, in the client's order.
@@ -58,8 +58,8 @@ impl Project {
     }
 
     /// Fixed price or hourly.
-    async fn budget_type(&self) -> async_graphql::Result<BudgetType> {
-        Ok(BudgetType::from_db(&self.0.budget_type)?)
+    async fn budget_type(&self) -> BudgetType {
+        self.0.budget_type
     }
 
     /// Lower end of the budget.
@@ -73,8 +73,8 @@ impl Project {
     }
 
     /// Experience asked for.
-    async fn experience_level(&self) -> async_graphql::Result<ExperienceLevel> {
-        Ok(ExperienceLevel::from_db(&self.0.experience_level)?)
+    async fn experience_level(&self) -> ExperienceLevel {
+        self.0.experience_level
     }
 
     /// When the work is due.
@@ -83,8 +83,8 @@ impl Project {
     }
 
     /// Where the project stands.
-    async fn status(&self) -> async_graphql::Result<ProjectStatus> {
-        Ok(self.0.status()?)
+    async fn status(&self) -> ProjectStatus {
+        self.0.status
     }
 
     /// The client who posted it.
@@ -325,7 +325,7 @@ fn parse_filter(ctx: &Context<'_>, input: ProjectFilterInput) -> Result<ProjectF
         client_id: input
             .client_id
             .as_ref()
-            .map(|id| require_id(id, "client"))
+            .map(|id| require_id(id, "filter.clientId", "client"))
             .transpose()?,
     };
     if input.mine == Some(true) {
@@ -380,7 +380,7 @@ impl ProjectsQuery {
     /// One project; `null`, without an error, when there is no such project
     /// or you may not see it (so ids of others' data are not confirmed).
     async fn project(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Option<Project>> {
-        let Some(id) = DbId::parse(&id) else {
+        let Some(id) = id_arg::<ProjectId>(&id, "id")? else {
             return Ok(None);
         };
         let mut conn = state(ctx)?.pool.get().await.map_err(AppError::from)?;
@@ -418,7 +418,7 @@ impl ProjectsMutation {
         id: ID,
         input: UpdateProjectInput,
     ) -> async_graphql::Result<Project> {
-        let id = require_id(&id, "project")?;
+        let id = require_id(&id, "id", "project")?;
         Ok(Project(
             ops::update(state(ctx)?, require_viewer(ctx)?, id, input).await?,
         ))
@@ -428,7 +428,7 @@ impl ProjectsMutation {
     /// cancels its active contract too. Errors: `NOT_FOUND`, `FORBIDDEN`, `INVALID_STATE`.
     #[graphql(guard = "RoleGuard::signed_in()")]
     async fn cancel_project(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Project> {
-        let id = require_id(&id, "project")?;
+        let id = require_id(&id, "id", "project")?;
         Ok(Project(ops::cancel(state(ctx)?, require_viewer(ctx)?, id).await?))
     }
 
@@ -436,8 +436,8 @@ impl ProjectsMutation {
     /// returns its id. Errors: `NOT_FOUND`, `FORBIDDEN`, `INVALID_STATE`.
     #[graphql(guard = "RoleGuard::signed_in()")]
     async fn delete_project(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<ID> {
-        let id = require_id(&id, "project")?;
+        let id = require_id(&id, "id", "project")?;
         let deleted = ops::delete(state(ctx)?, require_viewer(ctx)?, id).await?;
-        Ok(ID(deleted.to_string()))
+        Ok(global(deleted))
     }
 }

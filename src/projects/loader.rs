@@ -7,7 +7,8 @@ use async_graphql::dataloader::Loader;
 
 use super::model::ProjectRow;
 use super::queries;
-use crate::db::{DbId, Pool};
+use crate::db::Pool;
+use crate::db::{ProjectId, UserId};
 use crate::error::{AppError, SharedError};
 use crate::proposals::model::ProposalRow;
 use crate::proposals::queries as proposals;
@@ -15,11 +16,11 @@ use crate::proposals::queries as proposals;
 /// Projects by id.
 pub struct ProjectLoader(pub Pool);
 
-impl Loader<DbId> for ProjectLoader {
+impl Loader<ProjectId> for ProjectLoader {
     type Value = ProjectRow;
     type Error = SharedError;
 
-    async fn load(&self, keys: &[DbId]) -> Result<HashMap<DbId, ProjectRow>, Self::Error> {
+    async fn load(&self, keys: &[ProjectId]) -> Result<HashMap<ProjectId, ProjectRow>, Self::Error> {
         let mut conn = self.0.get().await.map_err(AppError::from)?;
         Ok(queries::find_by_ids(&mut conn, keys)
             .await?
@@ -32,13 +33,13 @@ impl Loader<DbId> for ProjectLoader {
 /// A project's skills, in order.
 pub struct SkillsLoader(pub Pool);
 
-impl Loader<DbId> for SkillsLoader {
+impl Loader<ProjectId> for SkillsLoader {
     type Value = Vec<String>;
     type Error = SharedError;
 
-    async fn load(&self, keys: &[DbId]) -> Result<HashMap<DbId, Vec<String>>, Self::Error> {
+    async fn load(&self, keys: &[ProjectId]) -> Result<HashMap<ProjectId, Vec<String>>, Self::Error> {
         let mut conn = self.0.get().await.map_err(AppError::from)?;
-        let mut skills: HashMap<DbId, Vec<String>> = keys.iter().map(|k| (*k, Vec::new())).collect();
+        let mut skills: HashMap<ProjectId, Vec<String>> = keys.iter().map(|k| (*k, Vec::new())).collect();
         for (project, skill) in queries::skills_of(&mut conn, keys).await? {
             skills.entry(project).or_default().push(skill);
         }
@@ -49,13 +50,13 @@ impl Loader<DbId> for SkillsLoader {
 /// How many proposals a project received.
 pub struct ProposalCountLoader(pub Pool);
 
-impl Loader<DbId> for ProposalCountLoader {
+impl Loader<ProjectId> for ProposalCountLoader {
     type Value = i64;
     type Error = SharedError;
 
-    async fn load(&self, keys: &[DbId]) -> Result<HashMap<DbId, i64>, Self::Error> {
+    async fn load(&self, keys: &[ProjectId]) -> Result<HashMap<ProjectId, i64>, Self::Error> {
         let mut conn = self.0.get().await.map_err(AppError::from)?;
-        let mut counts: HashMap<DbId, i64> = keys.iter().map(|k| (*k, 0)).collect();
+        let mut counts: HashMap<ProjectId, i64> = keys.iter().map(|k| (*k, 0)).collect();
         counts.extend(proposals::count_by_project(&mut conn, keys).await?);
         Ok(counts)
     }
@@ -65,7 +66,7 @@ impl Loader<DbId> for ProposalCountLoader {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct ProposalsOf {
     /// The project.
-    pub project_id: DbId,
+    pub project_id: ProjectId,
     /// Rows to fetch (page size plus one).
     pub fetch: i64,
     /// All of them (the viewer owns the project or is an admin), or only the viewer's own.
@@ -77,7 +78,7 @@ pub struct ProjectProposalsLoader {
     /// Connections.
     pub pool: Pool,
     /// The signed-in user, whose own proposals show on others' projects.
-    pub viewer: Option<DbId>,
+    pub viewer: Option<UserId>,
 }
 
 impl Loader<ProposalsOf> for ProjectProposalsLoader {
@@ -94,14 +95,14 @@ impl Loader<ProposalsOf> for ProjectProposalsLoader {
         sizes.sort_unstable();
         sizes.dedup();
         for fetch in sizes {
-            let ids: Vec<DbId> = keys
+            let ids: Vec<ProjectId> = keys
                 .iter()
                 .filter(|k| k.all && k.fetch == fetch)
                 .map(|k| k.project_id)
                 .collect();
             rows.extend(proposals::newest_of_projects(&mut conn, &ids, fetch).await?);
         }
-        let others: Vec<DbId> = keys.iter().filter(|k| !k.all).map(|k| k.project_id).collect();
+        let others: Vec<ProjectId> = keys.iter().filter(|k| !k.all).map(|k| k.project_id).collect();
         if let (Some(viewer), false) = (self.viewer, others.is_empty()) {
             rows.extend(proposals::own_on_projects(&mut conn, viewer, &others).await?);
         }

@@ -2,9 +2,9 @@
 
 use diesel::prelude::*;
 
-use crate::db::DbId;
 use crate::db::schema::projects;
 use crate::db::types::Timestamp;
+use crate::db::{ProjectId, UserId};
 use crate::error::{AppError, AppResult};
 use crate::money::Money;
 use crate::text::{bounded, line};
@@ -114,29 +114,29 @@ impl ProjectStatus {
 #[diesel(table_name = projects)]
 pub struct ProjectRow {
     /// Id.
-    pub id: DbId,
+    pub id: ProjectId,
     /// The client who posted it.
-    pub client_id: DbId,
+    pub client_id: UserId,
     /// Title.
     pub title: String,
     /// Description.
     pub description: String,
-    /// Category text.
-    pub category: String,
-    /// Budget type text.
-    pub budget_type: String,
+    /// Category.
+    pub category: Category,
+    /// Budget type.
+    pub budget_type: BudgetType,
     /// Lowest budget, minor units.
     pub budget_min_minor: i64,
     /// Highest budget, minor units.
     pub budget_max_minor: i64,
     /// Budget currency.
     pub currency: String,
-    /// Experience level text.
-    pub experience_level: String,
+    /// Experience level.
+    pub experience_level: ExperienceLevel,
     /// When the work is due.
     pub deadline: Timestamp,
-    /// Status text.
-    pub status: String,
+    /// Status.
+    pub status: ProjectStatus,
     /// Created.
     pub created_at: Timestamp,
     /// Last changed.
@@ -144,11 +144,6 @@ pub struct ProjectRow {
 }
 
 impl ProjectRow {
-    /// The status, parsed.
-    pub fn status(&self) -> AppResult<ProjectStatus> {
-        ProjectStatus::from_db(&self.status)
-    }
-
     /// Lower end of the budget.
     pub fn budget_min(&self) -> AppResult<Money> {
         Money::stored(self.budget_min_minor, &self.currency)
@@ -165,29 +160,29 @@ impl ProjectRow {
 #[diesel(table_name = projects)]
 pub struct NewProject<'a> {
     /// Id.
-    pub id: DbId,
+    pub id: ProjectId,
     /// The client.
-    pub client_id: DbId,
+    pub client_id: UserId,
     /// Title.
     pub title: &'a str,
     /// Description.
     pub description: &'a str,
-    /// Category text.
-    pub category: &'a str,
-    /// Budget type text.
-    pub budget_type: &'a str,
+    /// Category.
+    pub category: Category,
+    /// Budget type.
+    pub budget_type: BudgetType,
     /// Lowest budget.
     pub budget_min_minor: i64,
     /// Highest budget.
     pub budget_max_minor: i64,
     /// Currency.
     pub currency: &'a str,
-    /// Experience level text.
-    pub experience_level: &'a str,
+    /// Experience level.
+    pub experience_level: ExperienceLevel,
     /// Due.
     pub deadline: Timestamp,
-    /// Status text.
-    pub status: &'a str,
+    /// Status.
+    pub status: ProjectStatus,
     /// Created.
     pub created_at: Timestamp,
     /// Last changed.
@@ -202,18 +197,18 @@ pub struct ProjectChangeset {
     pub title: Option<String>,
     /// Description.
     pub description: Option<String>,
-    /// Category text.
-    pub category: Option<&'static str>,
-    /// Budget type text.
-    pub budget_type: Option<&'static str>,
+    /// Category.
+    pub category: Option<Category>,
+    /// Budget type.
+    pub budget_type: Option<BudgetType>,
     /// Lowest budget.
     pub budget_min_minor: Option<i64>,
     /// Highest budget.
     pub budget_max_minor: Option<i64>,
     /// Currency.
     pub currency: Option<String>,
-    /// Experience level text.
-    pub experience_level: Option<&'static str>,
+    /// Experience level.
+    pub experience_level: Option<ExperienceLevel>,
     /// Due.
     pub deadline: Option<Timestamp>,
     /// Always set: now.

@@ -12,8 +12,9 @@ use crate::accounts::model::Role;
 use crate::accounts::verification::require_verified;
 use crate::auth::Viewer;
 use crate::contracts::queries as contracts;
+use crate::db::ProjectId;
 use crate::db::types::Timestamp;
-use crate::db::{Conn, DbId, now};
+use crate::db::{Conn, now};
 use crate::error::{AppError, AppResult};
 use crate::money::{Money, MoneyError};
 use crate::state::AppState;
@@ -61,18 +62,18 @@ pub async fn create(state: &AppState, viewer: Viewer, input: CreateProjectInput)
         let project = queries::insert(
             conn,
             &NewProject {
-                id: DbId::new(),
+                id: ProjectId::new(),
                 client_id: viewer.user_id,
                 title: &title,
                 description: &description,
-                category: input.category.as_str(),
-                budget_type: input.budget_type.unwrap_or(BudgetType::Fixed).as_str(),
+                category: input.category,
+                budget_type: input.budget_type.unwrap_or(BudgetType::Fixed),
                 budget_min_minor: budget_min.minor(),
                 budget_max_minor: budget_max.minor(),
                 currency: budget_min.currency().code(),
-                experience_level: input.experience_level.as_str(),
+                experience_level: input.experience_level,
                 deadline,
-                status: ProjectStatus::Open.as_str(),
+                status: ProjectStatus::Open,
                 created_at: now,
                 updated_at: now,
             },
@@ -86,7 +87,7 @@ pub async fn create(state: &AppState, viewer: Viewer, input: CreateProjectInput)
 
 /// The project if the viewer owns it: `FORBIDDEN` when they may see it but
 /// not change it, `NOT_FOUND` when they may not even see it.
-pub async fn owned(conn: &mut Conn, viewer: Viewer, id: DbId) -> AppResult<ProjectRow> {
+pub async fn owned(conn: &mut Conn, viewer: Viewer, id: ProjectId) -> AppResult<ProjectRow> {
     let project = queries::find_visible(conn, Some(viewer), id)
         .await?
         .ok_or(AppError::NotFound("project"))?;
@@ -100,13 +101,13 @@ pub async fn owned(conn: &mut Conn, viewer: Viewer, id: DbId) -> AppResult<Proje
 pub async fn update(
     state: &AppState,
     viewer: Viewer,
-    id: DbId,
+    id: ProjectId,
     input: UpdateProjectInput,
 ) -> AppResult<ProjectRow> {
     let mut conn = state.pool.get().await?;
     conn.write_tx(async |conn| {
         let project = owned(conn, viewer, id).await?;
-        project.status()?.check_editable()?;
+        project.status.check_editable()?;
         let mut changes = ProjectChangeset {
             updated_at: Some(now()),
             ..Default::default()
@@ -117,9 +118,9 @@ pub async fn update(
         if let Some(description) = &input.description {
             changes.description = Some(parse_description(description)?);
         }
-        changes.category = input.category.map(|c| c.as_str());
-        changes.budget_type = input.budget_type.map(|b| b.as_str());
-        changes.experience_level = input.experience_level.map(|e| e.as_str());
+        changes.category = input.category;
+        changes.budget_type = input.budget_type;
+        changes.experience_level = input.experience_level;
         if let Some(at) = input.deadline {
             changes.deadline = Some(deadline(at)?);
         }
@@ -156,11 +157,11 @@ pub async fn update(
 
 /// Cancel a project (owner). An in-progress project's active contract is
 /// cancelled with it.
-pub async fn cancel(state: &AppState, viewer: Viewer, id: DbId) -> AppResult<ProjectRow> {
+pub async fn cancel(state: &AppState, viewer: Viewer, id: ProjectId) -> AppResult<ProjectRow> {
     let mut conn = state.pool.get().await?;
     conn.write_tx(async |conn| {
         let project = owned(conn, viewer, id).await?;
-        let from = project.status()?;
+        let from = project.status;
         let to = from.cancel()?;
         if !queries::set_status(conn, id, from, to).await? {
             return Err(AppError::InvalidState(
@@ -179,7 +180,7 @@ pub async fn cancel(state: &AppState, viewer: Viewer, id: DbId) -> AppResult<Pro
 }
 
 /// Delete a project (owner), only while no proposal was ever accepted.
-pub async fn delete(state: &AppState, viewer: Viewer, id: DbId) -> AppResult<DbId> {
+pub async fn delete(state: &AppState, viewer: Viewer, id: ProjectId) -> AppResult<ProjectId> {
     let mut conn = state.pool.get().await?;
     conn.write_tx(async |conn| {
         owned(conn, viewer, id).await?;

@@ -13,7 +13,8 @@ use super::model::ProjectRow;
 use crate::accounts::avatar_graphql::AvatarLoader;
 use crate::accounts::loader::UserLoader;
 use crate::auth::viewer;
-use crate::db::DbId;
+
+use crate::db::{ProjectId, TypedId, UserId};
 use crate::error::{AppError, SharedError};
 use crate::graphql::RequestLoader;
 use crate::graphql::pagination::{DEFAULT_PAGE, MAX_PAGE};
@@ -32,16 +33,16 @@ pub async fn projects(ctx: &Context<'_>, rows: &[ProjectRow]) -> GqlResult {
         return Ok(());
     }
     let node = ctx.look_ahead().field("edges").field("node");
-    let ids: Vec<DbId> = rows.iter().map(|r| r.id).collect();
-    let skills = load::<SkillsLoader>(ctx, node.field("skills").exists(), &ids);
+    let ids: Vec<ProjectId> = rows.iter().map(|r| r.id).collect();
+    let skills = load::<SkillsLoader, _>(ctx, node.field("skills").exists(), &ids);
     let clients = async {
-        let client_ids: Vec<DbId> = rows.iter().map(|r| r.client_id).collect();
+        let client_ids: Vec<UserId> = rows.iter().map(|r| r.client_id).collect();
         for client in node.field("client").selection_fields() {
             users(ctx, &client, &client_ids).await?;
         }
         GqlResult::Ok(())
     };
-    let counts = load::<ProposalCountLoader>(
+    let counts = load::<ProposalCountLoader, _>(
         ctx,
         node.field("proposalCount").exists() || node.field("proposals").exists(),
         &ids,
@@ -87,25 +88,26 @@ async fn proposals_of(ctx: &Context<'_>, rows: &[ProjectRow], field: &SelectionF
     let Some(freelancer) = freelancer else {
         return Ok(());
     };
-    let ids: Vec<DbId> = loaded.values().flatten().map(|p| p.freelancer_id).collect();
+    let ids: Vec<UserId> = loaded.values().flatten().map(|p| p.freelancer_id).collect();
     users(ctx, &freelancer, &ids).await
 }
 
 /// The users `ids`, and what the `User` selection `user` asks of them
 /// beyond their row (rating, avatar).
-async fn users(ctx: &Context<'_>, user: &SelectionField<'_>, ids: &[DbId]) -> GqlResult {
+async fn users(ctx: &Context<'_>, user: &SelectionField<'_>, ids: &[UserId]) -> GqlResult {
     try_join!(
-        load::<UserLoader>(ctx, true, ids),
-        load::<RatingLoader>(ctx, child(user, "rating").is_some(), ids),
-        load::<AvatarLoader>(ctx, child(user, "avatarUrl").is_some(), ids),
+        load::<UserLoader, _>(ctx, true, ids),
+        load::<RatingLoader, _>(ctx, child(user, "rating").is_some(), ids),
+        load::<AvatarLoader, _>(ctx, child(user, "avatarUrl").is_some(), ids),
     )?;
     Ok(())
 }
 
 /// Load `ids` into the request's `L` loader when `wanted`.
-async fn load<L>(ctx: &Context<'_>, wanted: bool, ids: &[DbId]) -> GqlResult
+async fn load<L, K>(ctx: &Context<'_>, wanted: bool, ids: &[K]) -> GqlResult
 where
-    L: Loader<DbId, Error = SharedError>,
+    K: TypedId,
+    L: Loader<K, Error = SharedError>,
 {
     if wanted {
         ctx.data::<RequestLoader<L>>()?

@@ -7,7 +7,8 @@ use diesel_async::RunQueryDsl;
 use super::model::{Category, NewProject, ProjectRow, ProjectStatus};
 use crate::auth::Viewer;
 use crate::db::schema::{contracts, project_skills, projects, proposals};
-use crate::db::{Conn, DbId, contains_pattern, lower};
+use crate::db::{Conn, contains_pattern, lower};
+use crate::db::{ProjectId, UserId};
 use crate::error::AppResult;
 use crate::graphql::pagination::PageArgs;
 use crate::money::{Currency, Money};
@@ -31,7 +32,7 @@ pub struct ProjectFilter {
     /// Budget in this amount's currency, starting at most at this amount.
     pub budget_max: Option<Money>,
     /// Posted by this client.
-    pub client_id: Option<DbId>,
+    pub client_id: Option<UserId>,
 }
 
 /// What a list is sorted by.
@@ -81,7 +82,7 @@ impl ProjectOrder {
     }
 
     /// A row's sort key, as its cursor stores it.
-    pub fn key(self, row: &ProjectRow) -> (i64, DbId) {
+    pub fn key(self, row: &ProjectRow) -> (i64, ProjectId) {
         let key = match self.field {
             ProjectOrderField::CreatedAt => row.created_at.micros(),
             ProjectOrderField::Budget => row.budget_max_minor,
@@ -108,7 +109,7 @@ macro_rules! visible_to {
                             .filter(proposals::freelancer_id.eq(v.user_id)),
                     )),
             ),
-            None => query.filter(projects::status.eq(ProjectStatus::Open.as_str())),
+            None => query.filter(projects::status.eq(ProjectStatus::Open)),
         }
     }};
 }
@@ -140,18 +141,18 @@ pub async fn list(
     args: &PageArgs,
     with_total: bool,
 ) -> AppResult<(Vec<ProjectRow>, i64)> {
-    let after_int = args.after_int();
-    let after_time = args.after_time()?;
+    let after_int = args.after_int::<ProjectId>();
+    let after_time = args.after_time::<ProjectId>()?;
     let search = filter.search.as_deref().map(contains_pattern);
     let skills: Vec<String> = filter.skills.iter().map(|s| s.to_lowercase()).collect();
     Ok(with_conn!(conn, |c| {
         let build = || {
             let mut q = visible_to!(projects::table.into_boxed(), viewer);
             if let Some(status) = filter.status {
-                q = q.filter(projects::status.eq(status.as_str()));
+                q = q.filter(projects::status.eq(status));
             }
             if let Some(category) = filter.category {
-                q = q.filter(projects::category.eq(category.as_str()));
+                q = q.filter(projects::category.eq(category));
             }
             if let Some(pattern) = &search {
                 q = q.filter(
@@ -226,7 +227,7 @@ pub async fn list(
 pub async fn find_visible(
     conn: &mut Conn,
     viewer: Option<Viewer>,
-    id: DbId,
+    id: ProjectId,
 ) -> AppResult<Option<ProjectRow>> {
     Ok(with_conn!(conn, |c| {
         visible_to!(projects::table.into_boxed(), viewer)
@@ -239,7 +240,7 @@ pub async fn find_visible(
 }
 
 /// Projects by id, unscoped (for loaders behind an already-authorized parent).
-pub async fn find_by_ids(conn: &mut Conn, ids: &[DbId]) -> AppResult<Vec<ProjectRow>> {
+pub async fn find_by_ids(conn: &mut Conn, ids: &[ProjectId]) -> AppResult<Vec<ProjectRow>> {
     Ok(with_conn!(conn, |c| {
         projects::table
             .filter(projects::id.eq_any(ids))
@@ -250,7 +251,7 @@ pub async fn find_by_ids(conn: &mut Conn, ids: &[DbId]) -> AppResult<Vec<Project
 }
 
 /// The skills of these projects, in their stated order.
-pub async fn skills_of(conn: &mut Conn, ids: &[DbId]) -> AppResult<Vec<(DbId, String)>> {
+pub async fn skills_of(conn: &mut Conn, ids: &[ProjectId]) -> AppResult<Vec<(ProjectId, String)>> {
     Ok(with_conn!(conn, |c| {
         project_skills::table
             .filter(project_skills::project_id.eq_any(ids))
@@ -276,13 +277,13 @@ pub async fn insert(conn: &mut Conn, new: &NewProject<'_>) -> AppResult<ProjectR
 #[derive(Insertable)]
 #[diesel(table_name = project_skills)]
 struct NewSkill<'a> {
-    project_id: DbId,
+    project_id: ProjectId,
     skill: &'a str,
     position: i32,
 }
 
 /// Replace a project's skills.
-pub async fn set_skills(conn: &mut Conn, id: DbId, skills: &[String]) -> AppResult<()> {
+pub async fn set_skills(conn: &mut Conn, id: ProjectId, skills: &[String]) -> AppResult<()> {
     let rows: Vec<NewSkill<'_>> = skills
         .iter()
         .enumerate()
@@ -311,7 +312,7 @@ pub async fn set_skills(conn: &mut Conn, id: DbId, skills: &[String]) -> AppResu
 /// Move a project from `from` to `to`; `false` when its status changed meanwhile.
 pub async fn set_status(
     conn: &mut Conn,
-    id: DbId,
+    id: ProjectId,
     from: ProjectStatus,
     to: ProjectStatus,
 ) -> AppResult<bool> {
@@ -320,9 +321,9 @@ pub async fn set_status(
         diesel::update(
             projects::table
                 .filter(projects::id.eq(id))
-                .filter(projects::status.eq(from.as_str())),
+                .filter(projects::status.eq(from)),
         )
-        .set((projects::status.eq(to.as_str()), projects::updated_at.eq(now)))
+        .set((projects::status.eq(to), projects::updated_at.eq(now)))
         .execute(c)
         .await
     })?;
@@ -330,7 +331,7 @@ pub async fn set_status(
 }
 
 /// Has any proposal of this project ever been accepted (is there a contract)?
-pub async fn has_contract(conn: &mut Conn, id: DbId) -> AppResult<bool> {
+pub async fn has_contract(conn: &mut Conn, id: ProjectId) -> AppResult<bool> {
     Ok(with_conn!(conn, |c| {
         diesel::select(exists(contracts::table.filter(contracts::project_id.eq(id))))
             .get_result(c)
@@ -341,7 +342,7 @@ pub async fn has_contract(conn: &mut Conn, id: DbId) -> AppResult<bool> {
 /// Apply a changeset; returns the new row.
 pub async fn update(
     conn: &mut Conn,
-    id: DbId,
+    id: ProjectId,
     changes: &super::model::ProjectChangeset,
 ) -> AppResult<ProjectRow> {
     Ok(with_conn!(conn, |c| {
@@ -354,7 +355,7 @@ pub async fn update(
 }
 
 /// Delete a project (its skills and proposals go with it).
-pub async fn delete(conn: &mut Conn, id: DbId) -> AppResult<()> {
+pub async fn delete(conn: &mut Conn, id: ProjectId) -> AppResult<()> {
     with_conn!(conn, |c| diesel::delete(projects::table.find(id))
         .execute(c)
         .await)?;

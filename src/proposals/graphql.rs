@@ -12,7 +12,7 @@ use crate::accounts::model::Role;
 use crate::auth::{RoleGuard, require_viewer};
 use crate::contracts::graphql::Contract;
 use crate::error::AppError;
-use crate::graphql::context::{require_id, state};
+use crate::graphql::context::{global, require_id, state};
 use crate::graphql::pagination::{Page, PageArgs, page, wants_total};
 use crate::money::graphql::{Money, MoneyInput};
 use crate::projects::graphql::Project;
@@ -28,7 +28,7 @@ pub struct Proposal(pub ProposalRow);
 impl Proposal {
     /// Stable id.
     async fn id(&self) -> ID {
-        ID(self.0.id.to_string())
+        global(self.0.id)
     }
 
     /// The freelancer's pitch.
@@ -47,13 +47,13 @@ impl Proposal {
     }
 
     /// When the freelancer can start.
-    async fn availability(&self) -> async_graphql::Result<Availability> {
-        Ok(Availability::from_db(&self.0.availability)?)
+    async fn availability(&self) -> Availability {
+        self.0.availability
     }
 
     /// Where the proposal stands.
-    async fn status(&self) -> async_graphql::Result<ProposalStatus> {
-        Ok(self.0.status()?)
+    async fn status(&self) -> ProposalStatus {
+        self.0.status
     }
 
     /// The project bid on.
@@ -142,7 +142,7 @@ impl ProposalsQuery {
             project_id: input
                 .project_id
                 .as_ref()
-                .map(|id| require_id(id, "project"))
+                .map(|id| require_id(id, "filter.projectId", "project"))
                 .transpose()?,
             status: input.status,
         };
@@ -190,7 +190,7 @@ impl ProposalsMutation {
         id: ID,
         input: UpdateProposalInput,
     ) -> async_graphql::Result<Proposal> {
-        let id = require_id(&id, "proposal")?;
+        let id = require_id(&id, "id", "proposal")?;
         Ok(Proposal(
             ops::update(state(ctx)?, require_viewer(ctx)?, id, input).await?,
         ))
@@ -199,7 +199,7 @@ impl ProposalsMutation {
     /// Take your submitted proposal back. Errors: `NOT_FOUND`, `FORBIDDEN`, `INVALID_STATE`.
     #[graphql(guard = "RoleGuard::signed_in()")]
     async fn withdraw_proposal(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Proposal> {
-        let id = require_id(&id, "proposal")?;
+        let id = require_id(&id, "id", "proposal")?;
         Ok(Proposal(
             ops::withdraw(state(ctx)?, require_viewer(ctx)?, id).await?,
         ))
@@ -210,7 +210,7 @@ impl ProposalsMutation {
     /// once. Errors: `NOT_FOUND`, `FORBIDDEN`, `INVALID_STATE`.
     #[graphql(guard = "RoleGuard::signed_in()")]
     async fn accept_proposal(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Contract> {
-        let id = require_id(&id, "proposal")?;
+        let id = require_id(&id, "id", "proposal")?;
         Ok(Contract(
             ops::accept(state(ctx)?, require_viewer(ctx)?, id).await?,
         ))
@@ -220,7 +220,7 @@ impl ProposalsMutation {
     /// `NOT_FOUND`, `FORBIDDEN`, `INVALID_STATE`.
     #[graphql(guard = "RoleGuard::signed_in()")]
     async fn reject_proposal(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Proposal> {
-        let id = require_id(&id, "proposal")?;
+        let id = require_id(&id, "id", "proposal")?;
         Ok(Proposal(
             ops::reject(state(ctx)?, require_viewer(ctx)?, id).await?,
         ))

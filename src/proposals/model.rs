@@ -2,9 +2,9 @@
 
 use diesel::prelude::*;
 
-use crate::db::DbId;
 use crate::db::schema::proposals;
 use crate::db::types::Timestamp;
+use crate::db::{ProjectId, ProposalId, UserId};
 use crate::error::{AppError, AppResult};
 use crate::money::Money;
 
@@ -74,11 +74,11 @@ impl ProposalStatus {
 #[diesel(table_name = proposals)]
 pub struct ProposalRow {
     /// Id.
-    pub id: DbId,
+    pub id: ProposalId,
     /// The project bid on.
-    pub project_id: DbId,
+    pub project_id: ProjectId,
     /// The bidder.
-    pub freelancer_id: DbId,
+    pub freelancer_id: UserId,
     /// The pitch.
     pub cover_letter: String,
     /// The price asked, minor units.
@@ -87,10 +87,10 @@ pub struct ProposalRow {
     pub currency: String,
     /// Hours the freelancer expects.
     pub estimated_hours: Option<i32>,
-    /// Availability text.
-    pub availability: String,
-    /// Status text.
-    pub status: String,
+    /// Availability.
+    pub availability: Availability,
+    /// Status.
+    pub status: ProposalStatus,
     /// Submitted.
     pub created_at: Timestamp,
     /// Last changed.
@@ -98,11 +98,6 @@ pub struct ProposalRow {
 }
 
 impl ProposalRow {
-    /// The status, parsed.
-    pub fn status(&self) -> AppResult<ProposalStatus> {
-        ProposalStatus::from_db(&self.status)
-    }
-
     /// The price asked.
     pub fn bid(&self) -> AppResult<Money> {
         Money::stored(self.bid_minor, &self.currency)
@@ -114,11 +109,11 @@ impl ProposalRow {
 #[diesel(table_name = proposals)]
 pub struct NewProposal<'a> {
     /// Id.
-    pub id: DbId,
+    pub id: ProposalId,
     /// Project.
-    pub project_id: DbId,
+    pub project_id: ProjectId,
     /// Bidder.
-    pub freelancer_id: DbId,
+    pub freelancer_id: UserId,
     /// Pitch.
     pub cover_letter: &'a str,
     /// Price, minor units.
@@ -127,10 +122,10 @@ pub struct NewProposal<'a> {
     pub currency: &'a str,
     /// Hours expected.
     pub estimated_hours: Option<i32>,
-    /// Availability text.
-    pub availability: &'a str,
-    /// Status text.
-    pub status: &'a str,
+    /// Availability.
+    pub availability: Availability,
+    /// Status.
+    pub status: ProposalStatus,
     /// Now.
     pub created_at: Timestamp,
     /// Now.
@@ -148,7 +143,7 @@ pub struct ProposalChangeset {
     /// Hours expected (`Some(None)` clears).
     pub estimated_hours: Option<Option<i32>>,
     /// Availability text.
-    pub availability: Option<&'static str>,
+    pub availability: Option<Availability>,
     /// Always set: now.
     pub updated_at: Option<Timestamp>,
 }

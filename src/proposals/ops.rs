@@ -10,7 +10,8 @@ use crate::accounts::verification::require_verified;
 use crate::auth::Viewer;
 use crate::contracts::model::ContractRow;
 use crate::contracts::queries as contracts;
-use crate::db::{Conn, DbId, now};
+use crate::db::ProposalId;
+use crate::db::{Conn, now};
 use crate::error::{AppError, AppResult};
 use crate::money::Money;
 use crate::money::graphql::MoneyInput;
@@ -41,7 +42,7 @@ pub async fn submit(state: &AppState, viewer: Viewer, input: SubmitProposalInput
     if viewer.role != Role::Freelancer {
         return Err(AppError::forbidden("only freelancers submit proposals"));
     }
-    let project_id = crate::graphql::context::require_id(&input.project_id, "project")?;
+    let project_id = crate::graphql::context::require_id(&input.project_id, "input.projectId", "project")?;
     let letter = cover_letter(&input.cover_letter)?;
     let hours = input.estimated_hours.map(parse_hours).transpose()?;
     let mut conn = state.pool.get().await?;
@@ -53,7 +54,7 @@ pub async fn submit(state: &AppState, viewer: Viewer, input: SubmitProposalInput
         if project.client_id == viewer.user_id {
             return Err(AppError::forbidden("you cannot bid on your own project"));
         }
-        if project.status()? != ProjectStatus::Open {
+        if project.status != ProjectStatus::Open {
             return Err(AppError::InvalidState(
                 "the project is not taking proposals".into(),
             ));
@@ -63,15 +64,15 @@ pub async fn submit(state: &AppState, viewer: Viewer, input: SubmitProposalInput
         queries::insert(
             conn,
             &NewProposal {
-                id: DbId::new(),
+                id: ProposalId::new(),
                 project_id,
                 freelancer_id: viewer.user_id,
                 cover_letter: &letter,
                 bid_minor: bid.minor(),
                 currency: bid.currency().code(),
                 estimated_hours: hours,
-                availability: input.availability.as_str(),
-                status: ProposalStatus::Submitted.as_str(),
+                availability: input.availability,
+                status: ProposalStatus::Submitted,
                 created_at: now,
                 updated_at: now,
             },
@@ -83,7 +84,7 @@ pub async fn submit(state: &AppState, viewer: Viewer, input: SubmitProposalInput
 
 /// The viewer's own proposal: `FORBIDDEN` for the project's client (who may
 /// see it), `NOT_FOUND` for anyone else.
-async fn own(conn: &mut Conn, viewer: Viewer, id: DbId) -> AppResult<ProposalRow> {
+async fn own(conn: &mut Conn, viewer: Viewer, id: ProposalId) -> AppResult<ProposalRow> {
     let proposal = queries::find_visible(conn, viewer, id)
         .await?
         .ok_or(AppError::NotFound("proposal"))?;
@@ -94,7 +95,7 @@ async fn own(conn: &mut Conn, viewer: Viewer, id: DbId) -> AppResult<ProposalRow
 }
 
 /// A proposal on one of the viewer's projects, with that project.
-async fn received(conn: &mut Conn, viewer: Viewer, id: DbId) -> AppResult<(ProposalRow, ProjectRow)> {
+async fn received(conn: &mut Conn, viewer: Viewer, id: ProposalId) -> AppResult<(ProposalRow, ProjectRow)> {
     let proposal = queries::find_visible(conn, viewer, id)
         .await?
         .ok_or(AppError::NotFound("proposal"))?;
@@ -112,13 +113,13 @@ async fn received(conn: &mut Conn, viewer: Viewer, id: DbId) -> AppResult<(Propo
 pub async fn update(
     state: &AppState,
     viewer: Viewer,
-    id: DbId,
+    id: ProposalId,
     input: UpdateProposalInput,
 ) -> AppResult<ProposalRow> {
     let mut conn = state.pool.get().await?;
     conn.write_tx(async |conn| {
         let proposal = own(conn, viewer, id).await?;
-        proposal.status()?.check_editable()?;
+        proposal.status.check_editable()?;
         let mut changes = ProposalChangeset {
             updated_at: Some(now()),
             ..Default::default()
@@ -138,7 +139,7 @@ pub async fn update(
         } else if let Some(hours) = input.estimated_hours.value() {
             changes.estimated_hours = Some(Some(parse_hours(*hours)?));
         }
-        changes.availability = input.availability.map(|a| a.as_str());
+        changes.availability = input.availability;
         queries::update_submitted(conn, id, &changes)
             .await?
             .ok_or_else(|| AppError::InvalidState("the proposal is no longer SUBMITTED".into()))
@@ -147,27 +148,27 @@ pub async fn update(
 }
 
 /// Take a submitted proposal back (its freelancer).
-pub async fn withdraw(state: &AppState, viewer: Viewer, id: DbId) -> AppResult<ProposalRow> {
+pub async fn withdraw(state: &AppState, viewer: Viewer, id: ProposalId) -> AppResult<ProposalRow> {
     let mut conn = state.pool.get().await?;
     conn.write_tx(async |conn| {
         let proposal = own(conn, viewer, id).await?;
-        move_status(conn, &proposal, proposal.status()?.withdraw()?).await
+        move_status(conn, &proposal, proposal.status.withdraw()?).await
     })
     .await
 }
 
 /// Decline a submitted proposal (the project's client).
-pub async fn reject(state: &AppState, viewer: Viewer, id: DbId) -> AppResult<ProposalRow> {
+pub async fn reject(state: &AppState, viewer: Viewer, id: ProposalId) -> AppResult<ProposalRow> {
     let mut conn = state.pool.get().await?;
     conn.write_tx(async |conn| {
         let (proposal, _) = received(conn, viewer, id).await?;
-        move_status(conn, &proposal, proposal.status()?.reject()?).await
+        move_status(conn, &proposal, proposal.status.reject()?).await
     })
     .await
 }
 
 async fn move_status(conn: &mut Conn, proposal: &ProposalRow, to: ProposalStatus) -> AppResult<ProposalRow> {
-    queries::set_status(conn, proposal.id, proposal.status()?, to)
+    queries::set_status(conn, proposal.id, proposal.status, to)
         .await?
         .ok_or_else(|| AppError::InvalidState("the proposal changed meanwhile; reload it".into()))
 }
@@ -177,12 +178,12 @@ async fn move_status(conn: &mut Conn, proposal: &ProposalRow, to: ProposalStatus
 /// concurrent accepts on one project exactly one succeeds: the project's
 /// `OPEN` → `IN_PROGRESS` update is conditional, so the second finds it
 /// changed (and a partial unique index allows one active contract per project).
-pub async fn accept(state: &AppState, viewer: Viewer, id: DbId) -> AppResult<ContractRow> {
+pub async fn accept(state: &AppState, viewer: Viewer, id: ProposalId) -> AppResult<ContractRow> {
     let mut conn = state.pool.get().await?;
     conn.write_tx(async |conn| {
         let (proposal, project) = received(conn, viewer, id).await?;
-        let next = proposal.status()?.accept()?;
-        let project_from = project.status()?;
+        let next = proposal.status.accept()?;
+        let project_from = project.status;
         let project_to = project_from.start()?;
         if !projects::set_status(conn, project.id, project_from, project_to).await? {
             return Err(AppError::InvalidState(

@@ -8,7 +8,8 @@ use diesel_async::RunQueryDsl;
 use super::model::{NewProposal, ProposalChangeset, ProposalRow, ProposalStatus};
 use crate::auth::Viewer;
 use crate::db::schema::{projects, proposals};
-use crate::db::{Conn, DbId, now};
+use crate::db::{Conn, now};
+use crate::db::{ProjectId, ProposalId, UserId};
 use crate::error::AppResult;
 use crate::graphql::pagination::PageArgs;
 use crate::{newest_first_page, with_conn};
@@ -20,7 +21,7 @@ pub const ORDER: &str = "CREATED_AT_DESC";
 #[derive(Debug, Default, Clone)]
 pub struct ProposalFilter {
     /// Only proposals on this project.
-    pub project_id: Option<DbId>,
+    pub project_id: Option<ProjectId>,
     /// Only this status.
     pub status: Option<ProposalStatus>,
 }
@@ -53,7 +54,7 @@ pub async fn list(
     args: &PageArgs,
     with_total: bool,
 ) -> AppResult<(Vec<ProposalRow>, i64)> {
-    let after = args.after_time()?;
+    let after = args.after_time::<ProposalId>()?;
     Ok(with_conn!(conn, |c| {
         let build = || {
             let mut q = visible_to!(proposals::table.into_boxed(), viewer);
@@ -61,7 +62,7 @@ pub async fn list(
                 q = q.filter(proposals::project_id.eq(project));
             }
             if let Some(status) = filter.status {
-                q = q.filter(proposals::status.eq(status.as_str()));
+                q = q.filter(proposals::status.eq(status));
             }
             q
         };
@@ -79,7 +80,7 @@ pub async fn list(
 }
 
 /// The proposal, if the viewer may see it.
-pub async fn find_visible(conn: &mut Conn, viewer: Viewer, id: DbId) -> AppResult<Option<ProposalRow>> {
+pub async fn find_visible(conn: &mut Conn, viewer: Viewer, id: ProposalId) -> AppResult<Option<ProposalRow>> {
     Ok(with_conn!(conn, |c| {
         visible_to!(proposals::table.into_boxed(), viewer)
             .filter(proposals::id.eq(id))
@@ -91,7 +92,7 @@ pub async fn find_visible(conn: &mut Conn, viewer: Viewer, id: DbId) -> AppResul
 }
 
 /// Proposals by id, unscoped (for loaders behind an authorized parent).
-pub async fn find_by_ids(conn: &mut Conn, ids: &[DbId]) -> AppResult<Vec<ProposalRow>> {
+pub async fn find_by_ids(conn: &mut Conn, ids: &[ProposalId]) -> AppResult<Vec<ProposalRow>> {
     Ok(with_conn!(conn, |c| {
         proposals::table
             .filter(proposals::id.eq_any(ids))
@@ -102,7 +103,10 @@ pub async fn find_by_ids(conn: &mut Conn, ids: &[DbId]) -> AppResult<Vec<Proposa
 }
 
 /// How many proposals each project has received (any status).
-pub async fn count_by_project(conn: &mut Conn, project_ids: &[DbId]) -> AppResult<Vec<(DbId, i64)>> {
+pub async fn count_by_project(
+    conn: &mut Conn,
+    project_ids: &[ProjectId],
+) -> AppResult<Vec<(ProjectId, i64)>> {
     Ok(with_conn!(conn, |c| {
         proposals::table
             .filter(proposals::project_id.eq_any(project_ids))
@@ -116,7 +120,7 @@ pub async fn count_by_project(conn: &mut Conn, project_ids: &[DbId]) -> AppResul
 /// The newest `first` proposals of each project, in one statement.
 pub async fn newest_of_projects(
     conn: &mut Conn,
-    project_ids: &[DbId],
+    project_ids: &[ProjectId],
     first: i64,
 ) -> AppResult<Vec<ProposalRow>> {
     let newer = diesel::alias!(proposals as newer);
@@ -145,8 +149,8 @@ pub async fn newest_of_projects(
 /// The viewer's own proposals on these projects.
 pub async fn own_on_projects(
     conn: &mut Conn,
-    freelancer: DbId,
-    project_ids: &[DbId],
+    freelancer: UserId,
+    project_ids: &[ProjectId],
 ) -> AppResult<Vec<ProposalRow>> {
     Ok(with_conn!(conn, |c| {
         proposals::table
@@ -172,14 +176,14 @@ pub async fn insert(conn: &mut Conn, new: &NewProposal<'_>) -> AppResult<Proposa
 /// Apply a changeset to a proposal that is still `SUBMITTED`.
 pub async fn update_submitted(
     conn: &mut Conn,
-    id: DbId,
+    id: ProposalId,
     changes: &ProposalChangeset,
 ) -> AppResult<Option<ProposalRow>> {
     Ok(with_conn!(conn, |c| {
         diesel::update(
             proposals::table
                 .filter(proposals::id.eq(id))
-                .filter(proposals::status.eq(ProposalStatus::Submitted.as_str())),
+                .filter(proposals::status.eq(ProposalStatus::Submitted)),
         )
         .set(changes)
         .returning(ProposalRow::as_returning())
@@ -192,7 +196,7 @@ pub async fn update_submitted(
 /// Move a proposal from `from` to `to`; `None` when it changed meanwhile.
 pub async fn set_status(
     conn: &mut Conn,
-    id: DbId,
+    id: ProposalId,
     from: ProposalStatus,
     to: ProposalStatus,
 ) -> AppResult<Option<ProposalRow>> {
@@ -201,9 +205,9 @@ pub async fn set_status(
         diesel::update(
             proposals::table
                 .filter(proposals::id.eq(id))
-                .filter(proposals::status.eq(from.as_str())),
+                .filter(proposals::status.eq(from)),
         )
-        .set((proposals::status.eq(to.as_str()), proposals::updated_at.eq(now)))
+        .set((proposals::status.eq(to), proposals::updated_at.eq(now)))
         .returning(ProposalRow::as_returning())
         .get_result(c)
         .await
@@ -212,17 +216,17 @@ pub async fn set_status(
 }
 
 /// Reject every other submitted proposal of a project (one was accepted).
-pub async fn reject_others(conn: &mut Conn, project_id: DbId, accepted: DbId) -> AppResult<usize> {
+pub async fn reject_others(conn: &mut Conn, project_id: ProjectId, accepted: ProposalId) -> AppResult<usize> {
     let now = now();
     Ok(with_conn!(conn, |c| {
         diesel::update(
             proposals::table
                 .filter(proposals::project_id.eq(project_id))
                 .filter(proposals::id.ne(accepted))
-                .filter(proposals::status.eq(ProposalStatus::Submitted.as_str())),
+                .filter(proposals::status.eq(ProposalStatus::Submitted)),
         )
         .set((
-            proposals::status.eq(ProposalStatus::Rejected.as_str()),
+            proposals::status.eq(ProposalStatus::Rejected),
             proposals::updated_at.eq(now),
         ))
         .execute(c)

@@ -10,9 +10,10 @@ use chrono::{DateTime, Utc};
 
 use super::{ReviewRow, queries};
 use crate::accounts::graphql::{User, load_user};
-use crate::db::{DbId, Pool};
+use crate::db::Pool;
+use crate::db::UserId;
 use crate::error::{AppError, SharedError};
-use crate::graphql::context::state;
+use crate::graphql::context::{global, state};
 use crate::graphql::pagination::{Page, PageArgs, page, wants_total};
 
 /// One party's review of the other after a completed contract. Public.
@@ -23,7 +24,7 @@ pub struct Review(pub ReviewRow);
 impl Review {
     /// Stable id.
     async fn id(&self) -> ID {
-        ID(self.0.id.to_string())
+        global(self.0.id)
     }
 
     /// 1 to 5 stars.
@@ -64,15 +65,15 @@ pub struct Rating {
 /// Ratings per user, batched.
 pub struct RatingLoader(pub Pool);
 
-impl Loader<DbId> for RatingLoader {
+impl Loader<UserId> for RatingLoader {
     type Value = Rating;
     type Error = SharedError;
 
-    async fn load(&self, keys: &[DbId]) -> Result<HashMap<DbId, Rating>, Self::Error> {
+    async fn load(&self, keys: &[UserId]) -> Result<HashMap<UserId, Rating>, Self::Error> {
         let mut conn = self.0.get().await.map_err(AppError::from)?;
         // Every key gets a value (no reviews: the default), so the request's
         // cache also remembers users without reviews.
-        let mut ratings: HashMap<DbId, Rating> = keys.iter().map(|k| (*k, Rating::default())).collect();
+        let mut ratings: HashMap<UserId, Rating> = keys.iter().map(|k| (*k, Rating::default())).collect();
         for (user, sum, count) in queries::ratings_of(&mut conn, keys).await? {
             let average = sum.filter(|_| count > 0).map(|s| s as f64 / count as f64);
             ratings.insert(user, Rating { average, count });
@@ -82,7 +83,7 @@ impl Loader<DbId> for RatingLoader {
 }
 
 /// `User.rating`.
-pub async fn rating_of(ctx: &Context<'_>, user: DbId) -> async_graphql::Result<Rating> {
+pub async fn rating_of(ctx: &Context<'_>, user: UserId) -> async_graphql::Result<Rating> {
     Ok(ctx
         .data::<RequestLoader<RatingLoader>>()?
         .load_one(user)
@@ -93,7 +94,7 @@ pub async fn rating_of(ctx: &Context<'_>, user: DbId) -> async_graphql::Result<R
 /// `User.reviews`: the reviews a user received, newest first.
 pub async fn reviews_of(
     ctx: &Context<'_>,
-    user: DbId,
+    user: UserId,
     first: Option<i32>,
     after: Option<String>,
 ) -> async_graphql::Result<Page<Review>> {

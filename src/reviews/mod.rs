@@ -8,9 +8,10 @@ use diesel::prelude::*;
 use crate::auth::Viewer;
 use crate::contracts::model::ContractStatus;
 use crate::contracts::queries as contracts;
+use crate::db::now;
 use crate::db::schema::reviews;
 use crate::db::types::Timestamp;
-use crate::db::{DbId, now};
+use crate::db::{ContractId, ReviewId, UserId};
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 
@@ -19,13 +20,13 @@ use crate::state::AppState;
 #[diesel(table_name = reviews)]
 pub struct ReviewRow {
     /// Id.
-    pub id: DbId,
+    pub id: ReviewId,
     /// The completed contract reviewed.
-    pub contract_id: DbId,
+    pub contract_id: ContractId,
     /// Who wrote it.
-    pub reviewer_id: DbId,
+    pub reviewer_id: UserId,
     /// Who it is about.
-    pub reviewee_id: DbId,
+    pub reviewee_id: UserId,
     /// 1 to 5 stars.
     pub rating: i32,
     /// What the reviewer says.
@@ -38,7 +39,7 @@ pub struct ReviewRow {
 pub async fn review(
     state: &AppState,
     viewer: Viewer,
-    contract_id: DbId,
+    contract_id: ContractId,
     rating: i32,
     comment: &str,
 ) -> AppResult<ReviewRow> {
@@ -57,7 +58,7 @@ pub async fn review(
         if !contract.is_party(viewer.user_id) {
             return Err(AppError::forbidden("only the contract's parties review it"));
         }
-        if contract.status()? != ContractStatus::Completed {
+        if contract.status != ContractStatus::Completed {
             return Err(AppError::InvalidState(
                 "only a COMPLETED contract can be reviewed".into(),
             ));
@@ -68,7 +69,7 @@ pub async fn review(
             contract.client_id
         };
         let row = ReviewRow {
-            id: DbId::new(),
+            id: ReviewId::new(),
             contract_id,
             reviewer_id: viewer.user_id,
             reviewee_id,

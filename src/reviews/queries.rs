@@ -5,8 +5,9 @@ use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 
 use super::ReviewRow;
+use crate::db::Conn;
 use crate::db::schema::reviews;
-use crate::db::{Conn, DbId};
+use crate::db::{ReviewId, UserId};
 use crate::error::AppResult;
 use crate::graphql::pagination::PageArgs;
 use crate::{newest_first_page, with_conn};
@@ -26,7 +27,7 @@ pub async fn insert(conn: &mut Conn, row: &ReviewRow) -> AppResult<ReviewRow> {
 }
 
 /// Sum of ratings and count per reviewed user.
-pub async fn ratings_of(conn: &mut Conn, users: &[DbId]) -> AppResult<Vec<(DbId, Option<i64>, i64)>> {
+pub async fn ratings_of(conn: &mut Conn, users: &[UserId]) -> AppResult<Vec<(UserId, Option<i64>, i64)>> {
     Ok(with_conn!(conn, |c| {
         reviews::table
             .filter(reviews::reviewee_id.eq_any(users))
@@ -40,11 +41,11 @@ pub async fn ratings_of(conn: &mut Conn, users: &[DbId]) -> AppResult<Vec<(DbId,
 /// A page of the reviews a user received, newest first.
 pub async fn received(
     conn: &mut Conn,
-    user: DbId,
+    user: UserId,
     args: &PageArgs,
     with_total: bool,
 ) -> AppResult<(Vec<ReviewRow>, i64)> {
-    let after = args.after_time()?;
+    let after = args.after_time::<ReviewId>()?;
     Ok(with_conn!(conn, |c| {
         let build = || reviews::table.filter(reviews::reviewee_id.eq(user)).into_boxed();
         newest_first_page!(

@@ -13,7 +13,7 @@ use crate::accounts::loader::UserLoader;
 use crate::auth::{RoleGuard, require_viewer};
 use crate::error::AppError;
 use crate::events::Event;
-use crate::graphql::context::{client_info, require_id, state};
+use crate::graphql::context::{client_info, global, require_id, state};
 
 /// A signed-in session (one per sign-in, on one device or browser).
 pub struct Session {
@@ -26,7 +26,7 @@ pub struct Session {
 impl Session {
     /// Session id.
     async fn id(&self) -> ID {
-        ID(self.row.id.to_string())
+        global(self.row.id)
     }
 
     /// When the user signed in.
@@ -126,7 +126,7 @@ impl SessionsMutation {
         let row = ops::revoke(
             state(ctx)?,
             viewer,
-            require_id(&id, "session")?,
+            require_id(&id, "id", "session")?,
             &client_info(ctx),
         )
         .await?;
@@ -170,7 +170,7 @@ impl SessionsSubscription {
             .map(|event| {
                 let Event::SessionEnded { session_id, .. } = event;
                 SessionEnded {
-                    session_id: ID(session_id.to_string()),
+                    session_id: global(session_id),
                 }
             });
         Ok(stream)

@@ -2,18 +2,18 @@
 
 use diesel::prelude::*;
 
-use crate::db::DbId;
 use crate::db::schema::{refresh_tokens, sessions};
 use crate::db::types::Timestamp;
+use crate::db::{SessionId, UserId};
 
 /// A `sessions` row.
 #[derive(Queryable, Selectable, Identifiable, Debug, Clone)]
 #[diesel(table_name = sessions)]
 pub struct SessionRow {
     /// Id (the `sid` claim of its access tokens).
-    pub id: DbId,
+    pub id: SessionId,
     /// Whose session.
-    pub user_id: DbId,
+    pub user_id: UserId,
     /// Signed in at.
     pub created_at: Timestamp,
     /// Last sign-in, refresh or authenticated request (updated at most once a minute).
@@ -33,9 +33,9 @@ pub struct SessionRow {
 #[diesel(table_name = sessions)]
 pub struct NewSession<'a> {
     /// Id.
-    pub id: DbId,
+    pub id: SessionId,
     /// Whose session.
-    pub user_id: DbId,
+    pub user_id: UserId,
     /// Now.
     pub created_at: Timestamp,
     /// Now.
@@ -55,7 +55,7 @@ pub struct NewRefreshToken<'a> {
     /// SHA-256 of the token.
     pub token_hash: &'a str,
     /// The session it renews.
-    pub session_id: DbId,
+    pub session_id: SessionId,
     /// Now.
     pub created_at: Timestamp,
 }

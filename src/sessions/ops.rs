@@ -10,7 +10,8 @@ use crate::auth::Viewer;
 use crate::auth::tokens::{digest_token, new_opaque_token};
 use crate::db::schema::{refresh_tokens, sessions, users};
 use crate::db::types::Timestamp;
-use crate::db::{Conn, DbId, now};
+use crate::db::{Conn, now};
+use crate::db::{SessionId, UserId};
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 use crate::with_conn;
@@ -29,17 +30,17 @@ pub struct Tokens {
     /// Seconds the access token lives.
     pub expires_in: u64,
     /// The signed-in user.
-    pub user_id: DbId,
+    pub user_id: UserId,
 }
 
 /// Start a session for `user_id` (joins the caller's transaction, if any).
 pub async fn start(
     state: &AppState,
     conn: &mut Conn,
-    user_id: DbId,
+    user_id: UserId,
     client: &ClientInfo,
 ) -> AppResult<Tokens> {
-    let session_id = DbId::new();
+    let session_id = SessionId::new();
     let now = now();
     let (refresh_token, digest) = new_opaque_token()?;
     let expires_at = now.plus(state.config.refresh_token_ttl);
@@ -73,7 +74,7 @@ pub async fn start(
 async fn insert_refresh_token(
     conn: &mut Conn,
     digest: &str,
-    session_id: DbId,
+    session_id: SessionId,
     now: Timestamp,
 ) -> AppResult<()> {
     let row = NewRefreshToken {
@@ -94,8 +95,8 @@ async fn insert_refresh_token(
 enum Refresh {
     /// Spent now; the session goes on with this new token.
     Rotated {
-        user_id: DbId,
-        session_id: DbId,
+        user_id: UserId,
+        session_id: SessionId,
         token: String,
     },
     /// Valid token of a session that has ended or an account that cannot sign in.
@@ -103,7 +104,7 @@ enum Refresh {
     /// Spent moments ago by a concurrent refresh.
     Raced,
     /// Spent earlier: replayed; its session has been ended.
-    Reused { session_id: DbId },
+    Reused { session_id: SessionId },
     /// Never issued.
     Unknown,
 }
@@ -117,7 +118,7 @@ pub async fn refresh(state: &AppState, presented: &str) -> AppResult<Tokens> {
     let outcome = conn
         .write_tx(async |conn| -> AppResult<Refresh> {
             let now = now();
-            let spent: Option<DbId> = with_conn!(conn, |c| {
+            let spent: Option<SessionId> = with_conn!(conn, |c| {
                 diesel::update(
                     refresh_tokens::table
                         .filter(refresh_tokens::token_hash.eq(&digest))
@@ -160,11 +161,11 @@ pub async fn refresh(state: &AppState, presented: &str) -> AppResult<Tokens> {
 /// The token was just spent: continue its session with a new one.
 async fn rotate(
     conn: &mut Conn,
-    session_id: DbId,
+    session_id: SessionId,
     now: Timestamp,
     ttl: std::time::Duration,
 ) -> AppResult<Refresh> {
-    let live: Option<DbId> = with_conn!(conn, |c| {
+    let live: Option<UserId> = with_conn!(conn, |c| {
         sessions::table
             .inner_join(users::table)
             .filter(sessions::id.eq(session_id))
@@ -201,7 +202,7 @@ async fn rotate(
 
 /// The token was not spendable: unknown, raced, or replayed.
 async fn handle_spent(conn: &mut Conn, digest: &str, now: Timestamp) -> AppResult<Refresh> {
-    let prior: Option<(DbId, Option<Timestamp>)> = with_conn!(conn, |c| {
+    let prior: Option<(SessionId, Option<Timestamp>)> = with_conn!(conn, |c| {
         refresh_tokens::table
             .filter(refresh_tokens::token_hash.eq(digest))
             .select((refresh_tokens::session_id, refresh_tokens::used_at))
@@ -234,7 +235,7 @@ pub async fn logout(
 ) -> AppResult<()> {
     let mut conn = state.pool.get().await?;
     let ended = conn
-        .write_tx(async |conn| -> AppResult<Vec<DbId>> {
+        .write_tx(async |conn| -> AppResult<Vec<SessionId>> {
             let (ended, detail) = if all_sessions {
                 (queries::revoke_all(conn, viewer.user_id).await?, "ALL_SESSIONS")
             } else {
@@ -255,7 +256,7 @@ pub async fn logout(
 pub async fn revoke(
     state: &AppState,
     viewer: Viewer,
-    session_id: DbId,
+    session_id: SessionId,
     client: &ClientInfo,
 ) -> AppResult<super::model::SessionRow> {
     let mut conn = state.pool.get().await?;

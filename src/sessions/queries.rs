@@ -8,7 +8,8 @@ use crate::accounts::model::Role;
 use crate::auth::Viewer;
 use crate::db::schema::{sessions, users};
 use crate::db::types::Timestamp;
-use crate::db::{Conn, DbId, now};
+use crate::db::{Conn, now};
+use crate::db::{SessionId, UserId};
 use crate::error::AppResult;
 use crate::with_conn;
 
@@ -18,9 +19,13 @@ const LAST_USED_GRANULARITY: std::time::Duration = std::time::Duration::from_sec
 /// The viewer for a token's user and session, when the session is live and
 /// the account can sign in (not blocked, deactivated or deleted); also notes
 /// the use (at most once a minute).
-pub async fn live_viewer(conn: &mut Conn, user_id: DbId, session_id: DbId) -> AppResult<Option<Viewer>> {
+pub async fn live_viewer(
+    conn: &mut Conn,
+    user_id: UserId,
+    session_id: SessionId,
+) -> AppResult<Option<Viewer>> {
     let now = now();
-    let row: Option<(String, Timestamp)> = with_conn!(conn, |c| {
+    let row: Option<(Role, Timestamp)> = with_conn!(conn, |c| {
         sessions::table
             .inner_join(users::table)
             .filter(sessions::id.eq(session_id))
@@ -49,12 +54,12 @@ pub async fn live_viewer(conn: &mut Conn, user_id: DbId, session_id: DbId) -> Ap
     Ok(Some(Viewer {
         user_id,
         session_id,
-        role: Role::from_db(&role)?,
+        role,
     }))
 }
 
 /// The user's live sessions, most recently used first.
-pub async fn list_live(conn: &mut Conn, user_id: DbId) -> AppResult<Vec<SessionRow>> {
+pub async fn list_live(conn: &mut Conn, user_id: UserId) -> AppResult<Vec<SessionRow>> {
     let now = now();
     Ok(with_conn!(conn, |c| {
         sessions::table
@@ -69,7 +74,11 @@ pub async fn list_live(conn: &mut Conn, user_id: DbId) -> AppResult<Vec<SessionR
 }
 
 /// End one live session of `user_id`; `None` when there is no such live session.
-pub async fn revoke(conn: &mut Conn, user_id: DbId, session_id: DbId) -> AppResult<Option<SessionRow>> {
+pub async fn revoke(
+    conn: &mut Conn,
+    user_id: UserId,
+    session_id: SessionId,
+) -> AppResult<Option<SessionRow>> {
     let now = now();
     Ok(with_conn!(conn, |c| {
         diesel::update(
@@ -87,7 +96,7 @@ pub async fn revoke(conn: &mut Conn, user_id: DbId, session_id: DbId) -> AppResu
 }
 
 /// End every live session of `user_id`; returns the ids ended.
-pub async fn revoke_all(conn: &mut Conn, user_id: DbId) -> AppResult<Vec<DbId>> {
+pub async fn revoke_all(conn: &mut Conn, user_id: UserId) -> AppResult<Vec<SessionId>> {
     let now = now();
     Ok(with_conn!(conn, |c| {
         diesel::update(
@@ -103,7 +112,7 @@ pub async fn revoke_all(conn: &mut Conn, user_id: DbId) -> AppResult<Vec<DbId>> 
 }
 
 /// End every live session of `user_id` except `keep`; returns the ids ended.
-pub async fn revoke_others(conn: &mut Conn, user_id: DbId, keep: DbId) -> AppResult<Vec<DbId>> {
+pub async fn revoke_others(conn: &mut Conn, user_id: UserId, keep: SessionId) -> AppResult<Vec<SessionId>> {
     let now = now();
     Ok(with_conn!(conn, |c| {
         diesel::update(

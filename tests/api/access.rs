@@ -3,7 +3,7 @@
 
 use serde_json::json;
 
-use crate::common::{Account, TestApp};
+use crate::common::{Account, TestApp, unknown_id};
 use crate::marketplace::{ACCEPT, SUBMIT, bid, post_project, project_input, submit};
 
 struct World {
@@ -175,7 +175,7 @@ async fn roles_are_enforced() {
         .app
         .gql(
             SUBMIT,
-            bid("0192f0c4-0000-7000-8000-000000000000", "100"),
+            bid(&unknown_id::<agora::db::ProjectId>(), "100"),
             Some(&w.other_freelancer.access),
         )
         .await;
@@ -206,7 +206,7 @@ async fn contracts_are_for_their_parties_only() {
             .gql(read, json!({ "id": w.contract }), stranger.map(String::as_str))
             .await;
         assert!(unseen.data()["contract"].is_null());
-        let unknown = json!({ "id": "0192f0c4-0000-7000-8000-000000000000" });
+        let unknown = json!({ "id": unknown_id::<agora::db::ContractId>() });
         assert!(
             w.app
                 .gql(read, unknown, stranger.map(String::as_str))

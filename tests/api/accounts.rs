@@ -3,7 +3,7 @@
 use agora::accounts::ops::{AdminOutcome, ensure_super_admin};
 use serde_json::json;
 
-use crate::common::{PASSWORD, TestApp};
+use crate::common::{MALFORMED_IDS, PASSWORD, TestApp, unknown_id};
 
 const REGISTER: &str = "mutation($input: RegisterInput!) { register(input: $input) { accessToken refreshToken expiresIn user { id email name role emailVerified } } }";
 const LOGIN: &str =
@@ -227,17 +227,28 @@ async fn private_fields_resolve_only_for_self_and_admins() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn unknown_and_malformed_user_ids_are_null() {
+async fn unknown_user_ids_are_null_and_malformed_ones_bad_input() {
     let app = TestApp::new().await;
-    for id in ["0192f0c4-0000-7000-8000-000000000000", "nope"] {
-        let reply = app
-            .gql(
-                "query($id: ID!) { user(id: $id) { id } }",
-                json!({ "id": id }),
-                None,
-            )
-            .await;
+    let query = "query($id: ID!) { user(id: $id) { id } }";
+    let ann = app.register("ann@example.com", "CLIENT").await;
+    // A project's id given where a user's is expected names no user.
+    for id in [
+        unknown_id::<agora::db::UserId>(),
+        unknown_id::<agora::db::ProjectId>(),
+    ] {
+        let reply = app.gql(query, json!({ "id": id }), None).await;
+        assert!(reply.body["errors"].is_null());
         assert!(reply.data()["user"].is_null());
+    }
+    let known = app.gql(query, json!({ "id": ann.id }), None).await;
+    assert_eq!(known.data()["user"]["id"], ann.id.as_str());
+    for id in MALFORMED_IDS {
+        let reply = app.gql(query, json!({ "id": id }), None).await;
+        assert_eq!(
+            (reply.code(), reply.field()),
+            ("BAD_USER_INPUT", Some("id")),
+            "{id}"
+        );
     }
 }
 

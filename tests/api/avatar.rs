@@ -11,7 +11,7 @@ use image::{DynamicImage, GenericImageView, ImageFormat, Rgb, RgbImage, Rgba, Rg
 use serde_json::{Value, json};
 use tower::ServiceExt;
 
-use crate::common::{Account, PASSWORD, Reply, TestApp};
+use crate::common::{Account, PASSWORD, Reply, TestApp, row_id};
 
 const UPLOAD: &str = "mutation($file: Upload!) { uploadAvatar(file: $file) { id avatarUrl } }";
 const BOUNDARY: &str = "----agora-test-boundary-7MA4YWxkTrZu0gW";
@@ -163,7 +163,11 @@ async fn an_upload_becomes_a_square_thumbnail_served_for_good() {
     let ann = app.register("ann@example.com", "CLIENT").await;
     let original = encoded(&photo(600, 400), ImageFormat::Png);
     let url = upload_ok(&app, &ann, "me.png", &original).await;
-    let prefix = format!("{}/files/avatars/{}/", app.state.config.public_url, ann.id);
+    let prefix = format!(
+        "{}/files/avatars/{}/",
+        app.state.config.public_url,
+        row_id(&ann.id)
+    );
     assert!(url.starts_with(&prefix) && url.ends_with(".jpg"), "{url}");
 
     let (status, headers, bytes) = fetch(&app, path_of(&app, &url)).await;
@@ -425,8 +429,8 @@ async fn files_outside_the_public_avatars_are_not_served() {
         "/files/avatars/..%2Fsecret.jpg".to_owned(),
         "/files/secret.jpg".to_owned(),
         "/files/avatars/../../Cargo.toml".to_owned(),
-        format!("/files/avatars/{}/./{name}", ann.id),
-        format!("/files/avatars/{}//{name}", ann.id),
+        format!("/files/avatars/{}/./{name}", row_id(&ann.id)),
+        format!("/files/avatars/{}//{name}", row_id(&ann.id)),
         path.replace(".jpg", ".txt"),
         "/files/avatars/nobody/nothing.jpg".to_owned(),
     ] {

@@ -360,3 +360,19 @@ fn database_urls_are_rewritten() {
     );
     assert_eq!(with_database("postgres://u@h:5432", "x"), "postgres://u@h:5432/x");
 }
+
+/// A well-formed global id of type `T` that names no row.
+pub fn unknown_id<T: agora::db::TypedId>() -> String {
+    T::from_uuid(uuid::Uuid::now_v7()).to_global()
+}
+
+/// Text that is no global id at all (a bare UUID is not one either).
+pub const MALFORMED_IDS: [&str; 2] = ["nope", "0192f0c4-0000-7000-8000-000000000000"];
+
+/// The UUID a global id names, as the database stores it on SQLite (for
+/// comparing API ids with rows read directly).
+pub fn row_id(global: &str) -> String {
+    agora::db::GlobalId::parse(global)
+        .map(|g| g.uuid.hyphenated().to_string())
+        .unwrap_or_else(|| panic!("{global:?} is not a global id"))
+}

@@ -4,7 +4,7 @@
 use agora::accounts::ops::ensure_super_admin;
 use serde_json::json;
 
-use crate::common::{Account, PASSWORD, Reply, TestApp};
+use crate::common::{Account, PASSWORD, Reply, TestApp, row_id};
 use crate::marketplace::{ACCEPT, post_project, submit};
 
 const CHANGE: &str =
@@ -61,7 +61,7 @@ async fn changing_the_password_ends_the_other_sessions_only() {
         )
         .await;
     assert_eq!(reply.data()["changePassword"], true);
-    assert_eq!(audited(&app, "PASSWORD_CHANGED").await, [here.id.as_str()]);
+    assert_eq!(audited(&app, "PASSWORD_CHANGED").await, [row_id(&here.id)]);
 
     assert!(works(&app, &here).await);
     assert!(!works(&app, &elsewhere).await);
@@ -122,7 +122,7 @@ async fn deactivation_ends_every_session_and_signing_in_reactivates() {
         .gql(DEACTIVATE, json!({ "p": PASSWORD }), Some(&here.access))
         .await;
     assert_eq!(reply.data()["deactivateAccount"], true);
-    assert_eq!(audited(&app, "ACCOUNT_DEACTIVATED").await, [here.id.as_str()]);
+    assert_eq!(audited(&app, "ACCOUNT_DEACTIVATED").await, [row_id(&here.id)]);
     for session in [&here, &elsewhere] {
         assert!(!works(&app, session).await);
         assert!(!refreshes(&app, session).await);
@@ -141,7 +141,7 @@ async fn deactivation_ends_every_session_and_signing_in_reactivates() {
     );
 
     let back = app.login("ann@example.com").await;
-    assert_eq!(audited(&app, "ACCOUNT_REACTIVATED").await, [here.id.as_str()]);
+    assert_eq!(audited(&app, "ACCOUNT_REACTIVATED").await, [row_id(&here.id)]);
     assert!(works(&app, &back).await);
     assert!(refreshes(&app, &back).await);
     assert!(!works(&app, &here).await, "old sessions stay ended");
@@ -192,7 +192,7 @@ async fn deletion_erases_the_person_but_keeps_contracts() {
 
     let reply = app.gql(DELETE, json!({ "p": PASSWORD }), Some(&ann.access)).await;
     assert_eq!(reply.data()["deleteAccount"], true);
-    assert_eq!(audited(&app, "ACCOUNT_DELETED").await, [ann.id.as_str()]);
+    assert_eq!(audited(&app, "ACCOUNT_DELETED").await, [row_id(&ann.id)]);
 
     for session in [&ann, &other_session] {
         assert!(!works(&app, session).await);

@@ -2,7 +2,7 @@
 
 use serde_json::{Value, json};
 
-use crate::common::TestApp;
+use crate::common::{TestApp, unknown_id};
 use crate::marketplace::{ACCEPT, CREATE, post_project, project_input, submit};
 
 const LIST: &str =
@@ -144,7 +144,13 @@ async fn filters_narrow_the_list() {
         0
     );
     assert_eq!(titles(&by(json!({ "clientId": client.id })).await.body).len(), 2);
-    assert_eq!(by(json!({ "clientId": "nope" })).await.code(), "NOT_FOUND");
+    let malformed = by(json!({ "clientId": "nope" })).await;
+    assert_eq!(
+        (malformed.code(), malformed.field()),
+        ("BAD_USER_INPUT", Some("filter.clientId"))
+    );
+    let not_a_user = by(json!({ "clientId": unknown_id::<agora::db::ProjectId>() })).await;
+    assert_eq!(not_a_user.code(), "NOT_FOUND");
 }
 
 #[tokio::test(flavor = "multi_thread")]

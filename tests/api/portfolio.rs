@@ -3,7 +3,7 @@
 
 use serde_json::{Value, json};
 
-use crate::common::{Reply, TestApp};
+use crate::common::{MALFORMED_IDS, Reply, TestApp, unknown_id};
 
 const ITEM: &str = "id title description url skills completedAt createdAt updatedAt freelancer { id name }";
 
@@ -175,7 +175,15 @@ async fn others_cannot_change_or_delete_an_item() {
     }
     assert_eq!(listed_node(&app, &ann.id).await, before);
 
-    for bad_id in ["not-a-uuid", "00000000-0000-0000-0000-000000000000"] {
+    let unknown = [
+        unknown_id::<agora::db::PortfolioItemId>(),
+        unknown_id::<agora::db::UserId>(),
+    ];
+    let cases = unknown
+        .iter()
+        .map(|id| (id.as_str(), "NOT_FOUND"))
+        .chain(MALFORMED_IDS.map(|id| (id, "BAD_USER_INPUT")));
+    for (bad_id, code) in cases {
         let update = app
             .gql(
                 &update_query(),
@@ -183,9 +191,9 @@ async fn others_cannot_change_or_delete_an_item() {
                 Some(&ann.access),
             )
             .await;
-        assert_eq!(update.code(), "NOT_FOUND", "{bad_id}");
+        assert_eq!(update.code(), code, "{bad_id}");
         let delete = app.gql(DELETE, json!({ "id": bad_id }), Some(&ann.access)).await;
-        assert_eq!(delete.code(), "NOT_FOUND", "{bad_id}");
+        assert_eq!(delete.code(), code, "{bad_id}");
     }
     let anonymous = app.gql(DELETE, json!({ "id": id }), None).await;
     assert_eq!(anonymous.code(), "UNAUTHENTICATED");
@@ -269,7 +277,12 @@ async fn the_portfolio_pages_newest_first() {
     let too_many = list(&app, &ann.id, Some(101), None).await;
     assert_eq!(too_many.field(), Some("first"));
     let not_an_id = list(&app, "not-a-uuid", None, None).await;
-    assert_eq!(not_an_id.code(), "NOT_FOUND");
+    assert_eq!(
+        (not_an_id.code(), not_an_id.field()),
+        ("BAD_USER_INPUT", Some("freelancerId"))
+    );
+    let not_a_user = list(&app, &unknown_id::<agora::db::ProjectId>(), None, None).await;
+    assert_eq!(not_a_user.code(), "NOT_FOUND");
 }
 
 /// Every item id of `freelancer`'s portfolio, `first` at a time, and how many

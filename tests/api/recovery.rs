@@ -3,7 +3,7 @@
 
 use serde_json::json;
 
-use crate::common::{PASSWORD, TestApp};
+use crate::common::{PASSWORD, TestApp, row_id};
 use crate::lifecycle::{audited, login_with, refreshes, works};
 
 const REQUEST: &str = "mutation($e: String!) { requestPasswordReset(email: $e) }";
@@ -56,7 +56,7 @@ async fn a_reset_link_sets_a_new_password_and_ends_every_session() {
     );
     let signed_in = login_with(&app, "ann@example.com", NEW_PASSWORD).await;
     assert_eq!(signed_in.data()["login"]["user"]["id"], here.id.as_str());
-    assert_eq!(audited(&app, "PASSWORD_RESET").await, vec![here.id.clone()]);
+    assert_eq!(audited(&app, "PASSWORD_RESET").await, vec![row_id(&here.id)]);
 
     let reused = app
         .gql(RESET, json!({ "t": token, "p": "yet another passphrase" }), None)

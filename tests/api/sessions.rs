@@ -2,7 +2,7 @@
 
 use serde_json::json;
 
-use crate::common::TestApp;
+use crate::common::{TestApp, unknown_id};
 
 const REFRESH: &str = "mutation($t: String!) { refreshToken(refreshToken: $t) { accessToken refreshToken expiresIn user { id } } }";
 const ME: &str = "{ me { id } }";
@@ -183,10 +183,18 @@ async fn sessions_are_listed_and_revoked_by_their_owner_only() {
         .to_owned();
 
     let revoke = "mutation($id: ID!) { revokeSession(id: $id) { id current } }";
-    for id in [other.as_str(), "not-a-uuid"] {
+    let not_a_session = unknown_id::<agora::db::ProjectId>();
+    for id in [other.as_str(), not_a_session.as_str()] {
         let stolen = app.gql(revoke, json!({ "id": id }), Some(&bob.access)).await;
         assert_eq!(stolen.code(), "NOT_FOUND");
     }
+    let malformed = app
+        .gql(revoke, json!({ "id": "not-an-id" }), Some(&bob.access))
+        .await;
+    assert_eq!(
+        (malformed.code(), malformed.field()),
+        ("BAD_USER_INPUT", Some("id"))
+    );
     assert_eq!(
         app.gql(ME, json!({}), Some(&phone.access)).await.data()["me"]["id"],
         ann.id.as_str()

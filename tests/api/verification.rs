@@ -3,7 +3,7 @@
 
 use serde_json::json;
 
-use crate::common::{PASSWORD, TestApp, sql_time};
+use crate::common::{PASSWORD, TestApp, row_id, sql_time};
 use crate::lifecycle::{audited, login_with};
 use crate::marketplace::{CREATE, SUBMIT, bid, post_project, project_input};
 
@@ -256,7 +256,7 @@ async fn a_new_email_becomes_the_login_once_confirmed() {
         Some("Your Agora email address was changed")
     );
     assert!(notice.text.contains("ann.new@example.com"));
-    assert_eq!(audited(&app, "EMAIL_CHANGED").await, vec![ann.id.clone()]);
+    assert_eq!(audited(&app, "EMAIL_CHANGED").await, vec![row_id(&ann.id)]);
 
     // Links mailed to the old address are dead, and the used one too.
     for dead in [old_link, token] {
