@@ -26,5 +26,6 @@ pub mod sessions;
 pub mod state;
 pub mod storage;
 pub mod text;
+pub mod tx;
 
 pub use http::app;

@@ -22,8 +22,9 @@ use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 use futures_util::{StreamExt, stream};
 
-use crate::accounts::model::{NewUser, Role};
+use crate::accounts::model::NewUser;
 use crate::accounts::queries as accounts;
+use crate::auth::Role;
 use crate::auth::Viewer;
 use crate::auth::password::{self, Password};
 use crate::contracts::ops as contracts;

@@ -7,10 +7,11 @@ use chrono::{DateTime, Utc};
 use super::avatar_graphql::avatar_url;
 use super::lifecycle::DELETED_NAME;
 use super::loader::UserLoader;
-use super::model::{Role, UserRow};
+use super::model::UserRow;
 use super::ops::{self, Registration};
 use super::profile::Address;
 use super::queries;
+use crate::auth::Role;
 use crate::auth::{Viewer, viewer};
 
 use crate::db::UserId;

@@ -2,37 +2,11 @@
 
 use diesel::prelude::*;
 
+use crate::auth::Role;
 use crate::db::UserId;
 use crate::db::schema::users;
 use crate::db::types::Timestamp;
 use crate::error::AppResult;
-
-crate::text_enum! {
-    /// What a user may do. Sign-ups choose `CLIENT` or `FREELANCER`; admin roles
-    /// are granted, never chosen.
-    pub enum Role {
-        /// Posts projects, requests services, pays bills.
-        Client = "CLIENT",
-        /// Bids on projects and performs services.
-        Freelancer = "FREELANCER",
-        /// Runs the back office.
-        Admin = "ADMIN",
-        /// An admin who may also grant and revoke `ADMIN`.
-        SuperAdmin = "SUPER_ADMIN",
-    }
-}
-
-impl Role {
-    /// Is this an admin role (`ADMIN` or `SUPER_ADMIN`)?
-    pub fn is_admin(self) -> bool {
-        matches!(self, Role::Admin | Role::SuperAdmin)
-    }
-
-    /// May someone sign up with this role?
-    pub fn can_self_register(self) -> bool {
-        matches!(self, Role::Client | Role::Freelancer)
-    }
-}
 
 /// A `users` row.
 #[derive(Queryable, Selectable, Identifiable, Debug, Clone)]
@@ -100,16 +74,6 @@ pub fn parse_name(raw: &str) -> AppResult<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn only_client_and_freelancer_self_register() {
-        let allowed: Vec<_> = [Role::Client, Role::Freelancer, Role::Admin, Role::SuperAdmin]
-            .into_iter()
-            .filter(|r| r.can_self_register())
-            .collect();
-        assert_eq!(allowed, [Role::Client, Role::Freelancer]);
-        assert!(Role::SuperAdmin.is_admin() && !Role::Client.is_admin());
-    }
 
     #[test]
     fn names_are_trimmed_and_bounded() {

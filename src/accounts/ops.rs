@@ -1,15 +1,16 @@
 //! Account workflows: sign up, sign in, and the configured super admin.
 
 use super::email::Email;
-use super::model::{NewUser, Role, UserRow, parse_name};
+use super::model::{NewUser, UserRow, parse_name};
 use super::{captcha, queries, verification};
 use crate::audit::{self, AuditKind, LoginFailure};
+use crate::auth::ClientInfo;
+use crate::auth::Role;
 use crate::auth::password::{self, Password, Verified};
 use crate::auth::throttle::LoginAttempt;
 use crate::db::UserId;
 use crate::db::now;
 use crate::error::{AppError, AppResult};
-use crate::sessions::model::ClientInfo;
 use crate::sessions::ops::{self as sessions, Tokens};
 use crate::state::AppState;
 

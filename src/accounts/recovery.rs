@@ -13,10 +13,10 @@ use crate::audit::{self, AuditKind};
 use crate::auth::password::{self, Password};
 use crate::auth::throttle::forget_account_failures;
 
+use crate::auth::ClientInfo;
 use crate::db::SessionId;
 use crate::error::{AppError, AppResult};
 use crate::mail::{self, templates};
-use crate::sessions::model::ClientInfo;
 use crate::sessions::queries as session_queries;
 use crate::state::AppState;
 

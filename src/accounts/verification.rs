@@ -15,12 +15,12 @@ use super::lifecycle::confirm_password;
 use super::model::UserRow;
 use super::queries;
 use crate::audit::{self, AuditKind};
+use crate::auth::ClientInfo;
 use crate::auth::Viewer;
 use crate::db::schema::users;
 use crate::db::{Conn, now};
 use crate::error::{AppError, AppResult};
 use crate::mail::{self, templates};
-use crate::sessions::model::ClientInfo;
 use crate::state::AppState;
 use crate::with_conn;
 

@@ -3,7 +3,7 @@
 use async_graphql::{Context, Guard};
 
 use super::Viewer;
-use crate::accounts::model::Role;
+use crate::auth::Role;
 use crate::error::{AppError, AppResult};
 
 /// The viewer of this request, if signed in.

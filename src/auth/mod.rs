@@ -1,21 +1,24 @@
 //! Who is asking: passwords, tokens, sign-in throttling, the [`Viewer`] of a
 //! request and the guards that check it.
 
+mod client;
 mod guard;
 pub mod password;
+mod role;
 mod session_cache;
+pub mod session_check;
 pub mod throttle;
 pub mod tokens;
 
+pub use client::ClientInfo;
 pub use guard::{RoleGuard, require_viewer, viewer};
+pub use role::Role;
 pub use session_cache::SessionCache;
-
-use crate::accounts::model::Role;
 
 use crate::db::{SessionId, UserId};
 use crate::error::{AppError, AppResult};
-use crate::sessions::queries::live_viewer;
 use crate::state::AppState;
+use session_check::live_viewer;
 
 /// The signed-in user of a request, resolved once per request (or per
 /// WebSocket connection) from the access token and a live session.

@@ -51,7 +51,7 @@ impl SessionCache {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::accounts::model::Role;
+    use crate::auth::Role;
     use crate::db::UserId;
 
     #[test]

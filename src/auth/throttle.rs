@@ -22,6 +22,7 @@ use diesel::sql_types::Integer;
 use diesel_async::RunQueryDsl;
 
 use crate::audit::{self, AuditKind, LoginFailure};
+use crate::auth::ClientInfo;
 use crate::config::LoginThrottle;
 use crate::db::UserId;
 use crate::db::schema::login_failures;
@@ -29,7 +30,6 @@ use crate::db::schema::sql_types::PortableTimestamp;
 use crate::db::types::Timestamp;
 use crate::db::{Conn, now};
 use crate::error::{AppError, AppResult};
-use crate::sessions::model::ClientInfo;
 use crate::with_conn;
 
 crate::text_enum! {

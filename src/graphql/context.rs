@@ -2,9 +2,9 @@
 
 use async_graphql::{Context, ID};
 
+use crate::auth::ClientInfo;
 use crate::db::{GlobalId, TypedId};
 use crate::error::{AppError, AppResult};
-use crate::sessions::model::ClientInfo;
 use crate::state::AppState;
 
 /// The shared application state.

@@ -15,6 +15,7 @@ use crate::accounts::email_graphql::AccountEmailMutation;
 use crate::accounts::graphql::{AccountsMutation, AccountsQuery};
 use crate::accounts::lifecycle_graphql::AccountLifecycleMutation;
 use crate::accounts::loader::UserLoader;
+use crate::auth::ClientInfo;
 use crate::auth::Viewer;
 use crate::contracts::graphql::{ContractsMutation, ContractsQuery};
 use crate::contracts::loader::{ProjectContractsLoader, ProposalLoader};
@@ -24,7 +25,6 @@ use crate::projects::loader::{ProjectLoader, ProjectProposalsLoader, ProposalCou
 use crate::proposals::graphql::{ProposalsMutation, ProposalsQuery};
 use crate::reviews::graphql::RatingLoader;
 use crate::sessions::graphql::{SessionsMutation, SessionsQuery, SessionsSubscription};
-use crate::sessions::model::ClientInfo;
 use crate::state::AppState;
 
 /// Every query.

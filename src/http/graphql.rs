@@ -19,12 +19,12 @@ use serde::Deserialize;
 use super::Http;
 use super::body::{BodyGuard, Exceeded, guarded};
 use super::client_ip::{Cidr, client_ip};
+use crate::auth::ClientInfo;
 use crate::auth::authenticate;
 use crate::error::{AppError, RequestError};
 use crate::graphql::checks::ExecutionStarted;
 use crate::graphql::install_request_data;
 use crate::graphql::limits::DocumentLimits;
-use crate::sessions::model::ClientInfo;
 
 const GRAPHQL_RESPONSE_JSON: &str = "application/graphql-response+json";
 const JSON: &str = "application/json";

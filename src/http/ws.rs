@@ -27,11 +27,11 @@ use tokio::sync::mpsc;
 
 use super::Http;
 use super::graphql::{PeerAddr, client_info};
+use crate::auth::ClientInfo;
 use crate::auth::{Authenticated, authenticate_bearer};
 use crate::error::AppError;
 use crate::events::Event;
 use crate::graphql::Connection;
-use crate::sessions::model::ClientInfo;
 use crate::state::AppState;
 
 /// graphql-ws's close code for a connection whose authority is refused.

@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 use super::model::{PortfolioItemRow, skills_from_db};
 use super::{ops, queries};
 use crate::accounts::graphql::{User, load_user};
-use crate::accounts::model::Role;
+use crate::auth::Role;
 use crate::auth::{RoleGuard, require_viewer};
 
 use crate::db::UserId;

@@ -10,7 +10,7 @@ use super::model::{
     skills_to_db,
 };
 use super::queries;
-use crate::accounts::model::Role;
+use crate::auth::Role;
 use crate::auth::Viewer;
 use crate::db::PortfolioItemId;
 use crate::db::now;

@@ -9,7 +9,7 @@ use super::model::{BudgetType, Category, ExperienceLevel, ProjectRow, ProjectSta
 use super::queries::{self, Direction, ProjectFilter, ProjectOrder, ProjectOrderField};
 use super::{ops, prefetch};
 use crate::accounts::graphql::{User, load_user};
-use crate::accounts::model::Role;
+use crate::auth::Role;
 use crate::auth::{RoleGuard, require_viewer, viewer};
 use crate::contracts::graphql::Contract;
 use crate::contracts::loader::ProjectContractsLoader;

@@ -8,8 +8,8 @@ use super::model::{
     BudgetType, NewProject, ProjectChangeset, ProjectRow, ProjectStatus, parse_description, parse_title,
 };
 use super::queries;
-use crate::accounts::model::Role;
 use crate::accounts::verification::require_verified;
+use crate::auth::Role;
 use crate::auth::Viewer;
 use crate::contracts::queries as contracts;
 use crate::db::ProjectId;

@@ -8,7 +8,7 @@ use super::model::{Availability, ProposalRow, ProposalStatus};
 use super::ops;
 use super::queries::{self, ProposalFilter};
 use crate::accounts::graphql::{User, load_user};
-use crate::accounts::model::Role;
+use crate::auth::Role;
 use crate::auth::{RoleGuard, require_viewer};
 use crate::contracts::graphql::Contract;
 use crate::error::AppError;

@@ -5,8 +5,8 @@
 use super::graphql::{SubmitProposalInput, UpdateProposalInput};
 use super::model::{NewProposal, ProposalChangeset, ProposalRow, ProposalStatus, parse_hours};
 use super::queries;
-use crate::accounts::model::Role;
 use crate::accounts::verification::require_verified;
+use crate::auth::Role;
 use crate::auth::Viewer;
 use crate::contracts::model::ContractRow;
 use crate::contracts::queries as contracts;

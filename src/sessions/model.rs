@@ -59,12 +59,3 @@ pub struct NewRefreshToken<'a> {
     /// Now.
     pub created_at: Timestamp,
 }
-
-/// Who is asking and from where, as recorded on a new session.
-#[derive(Debug, Clone, Default)]
-pub struct ClientInfo {
-    /// The peer address.
-    pub ip: Option<String>,
-    /// The `User-Agent` header, cut to 512 characters.
-    pub user_agent: Option<String>,
-}

@@ -3,9 +3,10 @@
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 
-use super::model::{ClientInfo, NewRefreshToken, NewSession};
+use super::model::{NewRefreshToken, NewSession};
 use super::queries;
 use crate::audit::{self, AuditKind};
+use crate::auth::ClientInfo;
 use crate::auth::Viewer;
 use crate::auth::tokens::{digest_token, new_opaque_token};
 use crate::db::schema::{refresh_tokens, sessions, users};
