@@ -16,7 +16,6 @@
 use std::fmt;
 use std::time::{Duration, Instant};
 
-use async_graphql::ID;
 use chrono::{TimeDelta, Utc};
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
@@ -30,20 +29,17 @@ use crate::auth::password::{self, Password};
 use crate::contracts::ops as contracts;
 use crate::db::now;
 use crate::db::schema::users;
-use crate::db::{SessionId, TypedId, UserId};
+use crate::db::{SessionId, UserId};
 use crate::error::AppError;
-use crate::money::graphql::MoneyInput;
 use crate::money::{Currency, Money};
-use crate::portfolio::graphql::CreatePortfolioItemInput;
 use crate::portfolio::ops as portfolio;
-use crate::projects::graphql::CreateProjectInput;
 use crate::projects::model::{BudgetType, Category, ExperienceLevel};
 use crate::projects::ops as projects;
-use crate::proposals::graphql::SubmitProposalInput;
 use crate::proposals::model::Availability;
 use crate::proposals::ops as proposals;
 use crate::reviews;
 use crate::state::AppState;
+use crate::tx::{Actor, Tx};
 use crate::with_conn;
 
 /// The demo accounts' password unless one is given.
@@ -471,8 +467,13 @@ fn viewer(user_id: UserId, role: Role) -> Viewer {
     }
 }
 
-fn money(minor: i64, currency: Currency) -> MoneyInput {
-    Money::new(minor, currency).into()
+/// Run `operation` as `viewer`, in a transaction of its own.
+async fn as_user<R>(
+    state: &AppState,
+    viewer: Viewer,
+    operation: impl AsyncFnOnce(&mut Tx<'_>) -> Result<R, AppError>,
+) -> Result<R, AppError> {
+    state.write(Actor::user(viewer), operation).await
 }
 
 async fn count_users(state: &AppState) -> Result<i64, AppError> {
@@ -561,7 +562,7 @@ async fn portfolio_of(state: &AppState, index: usize, freelancer: Viewer) -> Res
             .into_iter()
             .map(|i| kind.skills[i].to_owned())
             .collect();
-        let input = CreatePortfolioItemInput {
+        let item = portfolio::NewPortfolioItem {
             title: format!("{thing} for {}", rng.pick(BUSINESSES)),
             description: format!("{thing}, from the first sketch to the delivered result."),
             url: Some(format!(
@@ -572,7 +573,7 @@ async fn portfolio_of(state: &AppState, index: usize, freelancer: Viewer) -> Res
             skills,
             completed_at: Some(Utc::now() - TimeDelta::days(rng.range(20, 900))),
         };
-        portfolio::create(state, freelancer, input)
+        as_user(state, freelancer, async |tx| portfolio::create(tx, item).await)
             .await
             .step(|| format!("adding a portfolio item for freelancer{}", index + 1))?;
         summary.portfolio_items += 1;
@@ -616,7 +617,7 @@ async fn project(
         .into_iter()
         .map(|i| kind.skills[i].to_owned())
         .collect();
-    let input = CreateProjectInput {
+    let new_project = projects::NewProjectCommand {
         title: format!("{thing} for {business}"),
         description: format!(
             "We are {business} and need help with this: {thing}. Please describe similar work you have \
@@ -624,17 +625,17 @@ async fn project(
         ),
         category: kind.category,
         skills,
-        budget_type: Some(if hourly {
+        budget_type: if hourly {
             BudgetType::Hourly
         } else {
             BudgetType::Fixed
-        }),
-        budget_min: money(min, currency),
-        budget_max: money(max, currency),
+        },
+        budget_min: Money::new(min, currency),
+        budget_max: Money::new(max, currency),
         experience_level: *rng.pick(LEVELS),
         deadline: Utc::now() + TimeDelta::days(rng.range(7, 180)),
     };
-    let posted = projects::create(state, client, input)
+    let posted = as_user(state, client, async |tx| projects::create(tx, new_project).await)
         .await
         .step(|| format!("posting project {index}"))?;
     summary.projects += 1;
@@ -646,21 +647,23 @@ async fn project(
     for &bidder in &bidders {
         let freelancer = freelancers[bidder];
         let bid = (min + (max - min) * rng.range(0, 10) / 10) / 100 * 100;
-        let input = SubmitProposalInput {
-            project_id: ID(posted.id.to_global()),
+        let bid = proposals::NewProposalCommand {
+            project_id: posted.id,
             cover_letter: rng.pick(PITCHES).to_string(),
-            bid_amount: money(bid.max(100), currency),
+            bid: Money::new(bid.max(100), currency),
             estimated_hours: rng.chance(70).then(|| rng.range(4, 400) as i32),
             availability: *rng.pick(AVAILABILITIES),
         };
-        let proposal = proposals::submit(state, freelancer, input)
+        let proposal = as_user(state, freelancer, async |tx| proposals::submit(tx, bid).await)
             .await
             .step(|| format!("bidding on project {index}"))?;
         summary.proposals += 1;
         if rng.chance(8) {
-            proposals::withdraw(state, freelancer, proposal.id)
-                .await
-                .step(|| format!("withdrawing a proposal on project {index}"))?;
+            as_user(state, freelancer, async |tx| {
+                proposals::withdraw(tx, proposal.id).await
+            })
+            .await
+            .step(|| format!("withdrawing a proposal on project {index}"))?;
             summary.withdrawn_proposals += 1;
         } else {
             submitted.push((proposal.id, freelancer));
@@ -670,55 +673,53 @@ async fn project(
     // About 30 % of projects hire (when someone bid).
     if !submitted.is_empty() && rng.chance(30) {
         let (proposal, freelancer) = submitted[rng.below(submitted.len())];
-        let contract = proposals::accept(state, client, proposal)
+        let contract = as_user(state, client, async |tx| proposals::accept(tx, proposal).await)
             .await
             .step(|| format!("hiring on project {index}"))?;
         summary.contracts += 1;
         let fate = rng.below(100);
         if fate < 50 {
-            contracts::complete(state, client, contract.id)
-                .await
-                .step(|| format!("completing the contract of project {index}"))?;
+            as_user(state, client, async |tx| {
+                contracts::complete(tx, contract.id).await
+            })
+            .await
+            .step(|| format!("completing the contract of project {index}"))?;
             summary.completed_contracts += 1;
             let rating = rng.range(3, 5) as i32;
-            reviews::review(
-                state,
-                client,
-                contract.id,
-                rating,
-                rng.pick::<&str>(CLIENT_REVIEWS),
-            )
+            let comment = rng.pick::<&str>(CLIENT_REVIEWS);
+            as_user(state, client, async |tx| {
+                reviews::review(tx, contract.id, rating, comment).await
+            })
             .await
             .step(|| format!("reviewing the freelancer of project {index}"))?;
             let rating = rng.range(4, 5) as i32;
-            reviews::review(
-                state,
-                freelancer,
-                contract.id,
-                rating,
-                rng.pick::<&str>(FREELANCER_REVIEWS),
-            )
+            let comment = rng.pick::<&str>(FREELANCER_REVIEWS);
+            as_user(state, freelancer, async |tx| {
+                reviews::review(tx, contract.id, rating, comment).await
+            })
             .await
             .step(|| format!("reviewing the client of project {index}"))?;
             summary.reviews += 2;
         } else if fate < 58 {
             // Either party ends it early; the project takes proposals again.
             let by = if rng.chance(50) { client } else { freelancer };
-            contracts::cancel(state, by, contract.id, "Priorities changed.")
-                .await
-                .step(|| format!("cancelling the contract of project {index}"))?;
+            as_user(state, by, async |tx| {
+                contracts::cancel(tx, contract.id, "Priorities changed.").await
+            })
+            .await
+            .step(|| format!("cancelling the contract of project {index}"))?;
             summary.cancelled_contracts += 1;
             summary.open_projects += 1;
         } else if fate < 62 {
             // The client gives up on the project altogether.
-            projects::cancel(state, client, posted.id)
+            as_user(state, client, async |tx| projects::cancel(tx, posted.id).await)
                 .await
                 .step(|| format!("cancelling project {index}"))?;
             summary.cancelled_contracts += 1;
             summary.cancelled_projects += 1;
         }
     } else if rng.chance(4) {
-        projects::cancel(state, client, posted.id)
+        as_user(state, client, async |tx| projects::cancel(tx, posted.id).await)
             .await
             .step(|| format!("cancelling project {index}"))?;
         summary.cancelled_projects += 1;
@@ -847,11 +848,5 @@ mod tests {
             assert!((3..=5).contains(&r));
         }
         assert_eq!(rng.distinct(3, 6).len(), 3);
-    }
-
-    #[test]
-    fn amounts_are_formatted_in_minor_units() {
-        assert_eq!(money(125_050, Currency::EUR).amount.0, "1250.50");
-        assert_eq!(money(2_000, Currency::USD).amount.0, "20.00");
     }
 }

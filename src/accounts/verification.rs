@@ -22,6 +22,7 @@ use crate::db::{Conn, now};
 use crate::error::{AppError, AppResult};
 use crate::mail::{self, templates};
 use crate::state::AppState;
+use crate::tx::Tx;
 use crate::with_conn;
 
 /// The reason `FORBIDDEN` gives when a verified email is required.
@@ -185,11 +186,12 @@ pub async fn change_email(
 
 /// With `REQUIRE_VERIFIED_EMAIL=true`, `FORBIDDEN` (reason
 /// `EMAIL_NOT_VERIFIED`) unless the viewer's email is verified.
-pub async fn require_verified(conn: &mut Conn, state: &AppState, viewer: Viewer) -> AppResult<()> {
-    if !state.config.accounts.require_verified_email {
+pub async fn require_verified(tx: &mut Tx<'_>) -> AppResult<()> {
+    if !tx.state().config.accounts.require_verified_email {
         return Ok(());
     }
-    let verified = viewer_row(conn, viewer).await?.email_verified_at.is_some();
+    let viewer = tx.viewer()?;
+    let verified = viewer_row(tx, viewer).await?.email_verified_at.is_some();
     if verified {
         Ok(())
     } else {

@@ -12,7 +12,7 @@ use crate::accounts::graphql::{User, load_user};
 use crate::auth::{RoleGuard, require_viewer, viewer};
 use crate::db::ContractId;
 use crate::error::AppError;
-use crate::graphql::context::{global, id_arg, require_id, state};
+use crate::graphql::context::{global, id_arg, require_id, state, write};
 use crate::graphql::pagination::{Page, PageArgs, page, wants_total};
 use crate::money::graphql::Money;
 use crate::projects::graphql::Project;
@@ -184,7 +184,7 @@ impl ContractsMutation {
     async fn complete_contract(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Contract> {
         let id = require_id(&id, "id", "contract")?;
         Ok(Contract(
-            ops::complete(state(ctx)?, require_viewer(ctx)?, id).await?,
+            write(ctx, async |tx| ops::complete(tx, id).await).await?,
         ))
     }
 
@@ -199,7 +199,7 @@ impl ContractsMutation {
     ) -> async_graphql::Result<Contract> {
         let id = require_id(&id, "id", "contract")?;
         Ok(Contract(
-            ops::cancel(state(ctx)?, require_viewer(ctx)?, id, &reason).await?,
+            write(ctx, async |tx| ops::cancel(tx, id, &reason).await).await?,
         ))
     }
 
@@ -214,13 +214,9 @@ impl ContractsMutation {
         input: ReviewInput,
     ) -> async_graphql::Result<Review> {
         let id = require_id(&id, "id", "contract")?;
-        let row = crate::reviews::review(
-            state(ctx)?,
-            require_viewer(ctx)?,
-            id,
-            input.rating,
-            &input.comment,
-        )
+        let row = write(ctx, async |tx| {
+            crate::reviews::review(tx, id, input.rating, &input.comment).await
+        })
         .await?;
         Ok(Review(row))
     }

@@ -4,4 +4,5 @@ pub mod graphql;
 pub mod loader;
 pub mod model;
 pub mod ops;
+pub mod policy;
 pub mod queries;

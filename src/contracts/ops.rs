@@ -1,38 +1,37 @@
 //! Contract workflows: the client completes, either party cancels. The
-//! project moves with its contract in the same transaction.
+//! project moves with its contract in the caller's transaction.
 
 use super::model::ContractRow;
+use super::policy::{self, ContractAction};
 use super::queries;
-use crate::auth::Viewer;
-use crate::db::Conn;
 use crate::db::{ContractId, ProjectId};
 use crate::error::{AppError, AppResult};
 use crate::projects::model::ProjectStatus;
 use crate::projects::queries as projects;
-use crate::state::AppState;
+use crate::tx::Tx;
 
-/// The contract if the viewer is a party (admins may see, not act): else `NOT_FOUND`/`FORBIDDEN`.
-async fn as_party(conn: &mut Conn, viewer: Viewer, id: ContractId) -> AppResult<ContractRow> {
-    let contract = queries::find_visible(conn, viewer, id)
+/// The contract `id` if the viewer may take `action` on it: `NOT_FOUND`
+/// when they may not see it, `FORBIDDEN` when they may only see it.
+pub async fn acting_on(tx: &mut Tx<'_>, id: ContractId, action: ContractAction) -> AppResult<ContractRow> {
+    let viewer = tx.viewer()?;
+    let contract = queries::find_visible(tx, viewer, id)
         .await?
         .ok_or(AppError::NotFound("contract"))?;
-    if !contract.is_party(viewer.user_id) {
-        return Err(AppError::forbidden("only the contract's parties may do this"));
-    }
+    policy::may(Some(viewer), action, &contract)?;
     Ok(contract)
 }
 
 async fn move_project(
-    conn: &mut Conn,
+    tx: &mut Tx<'_>,
     project_id: ProjectId,
     next: fn(ProjectStatus) -> AppResult<ProjectStatus>,
 ) -> AppResult<()> {
-    let project = projects::find_by_ids(conn, &[project_id])
+    let project = projects::find_by_ids(tx, &[project_id])
         .await?
         .pop()
         .ok_or(AppError::NotFound("project"))?;
     let from = project.status;
-    if !projects::set_status(conn, project_id, from, next(from)?).await? {
+    if !projects::set_status(tx, project_id, from, next(from)?).await? {
         return Err(AppError::InvalidState(
             "the project changed meanwhile; try again".into(),
         ));
@@ -41,41 +40,25 @@ async fn move_project(
 }
 
 /// The client signs the work off; the project becomes `COMPLETED`.
-pub async fn complete(state: &AppState, viewer: Viewer, id: ContractId) -> AppResult<ContractRow> {
-    let mut conn = state.pool.get().await?;
-    conn.write_tx(async |conn| {
-        let contract = as_party(conn, viewer, id).await?;
-        if contract.client_id != viewer.user_id {
-            return Err(AppError::forbidden("only the client completes a contract"));
-        }
-        let to = contract.status.complete()?;
-        let done = queries::finish(conn, id, to, None)
-            .await?
-            .ok_or_else(|| AppError::InvalidState("the contract changed meanwhile".into()))?;
-        move_project(conn, contract.project_id, ProjectStatus::complete).await?;
-        Ok(done)
-    })
-    .await
+pub async fn complete(tx: &mut Tx<'_>, id: ContractId) -> AppResult<ContractRow> {
+    let contract = acting_on(tx, id, ContractAction::Complete).await?;
+    let to = contract.status.complete()?;
+    let done = queries::finish(tx, id, to, None)
+        .await?
+        .ok_or_else(|| AppError::InvalidState("the contract changed meanwhile".into()))?;
+    move_project(tx, contract.project_id, ProjectStatus::complete).await?;
+    Ok(done)
 }
 
-/// Either party ends the contract early; the project goes back to `OPEN`
-/// so the client can hire again (or cancel it).
-pub async fn cancel(
-    state: &AppState,
-    viewer: Viewer,
-    id: ContractId,
-    reason: &str,
-) -> AppResult<ContractRow> {
+/// Either party ends the contract early, saying why; the project goes back
+/// to `OPEN` so the client can hire again (or cancel it).
+pub async fn cancel(tx: &mut Tx<'_>, id: ContractId, reason: &str) -> AppResult<ContractRow> {
     let reason = crate::text::bounded(reason, "reason", 1000, false)?;
-    let mut conn = state.pool.get().await?;
-    conn.write_tx(async |conn| {
-        let contract = as_party(conn, viewer, id).await?;
-        let to = contract.status.cancel()?;
-        let cancelled = queries::finish(conn, id, to, Some(&reason))
-            .await?
-            .ok_or_else(|| AppError::InvalidState("the contract changed meanwhile".into()))?;
-        move_project(conn, contract.project_id, ProjectStatus::reopen).await?;
-        Ok(cancelled)
-    })
-    .await
+    let contract = acting_on(tx, id, ContractAction::Cancel).await?;
+    let to = contract.status.cancel()?;
+    let cancelled = queries::finish(tx, id, to, Some(&reason))
+        .await?
+        .ok_or_else(|| AppError::InvalidState("the contract changed meanwhile".into()))?;
+    move_project(tx, contract.project_id, ProjectStatus::reopen).await?;
+    Ok(cancelled)
 }

@@ -5,6 +5,7 @@ use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 
 use super::model::{ContractRow, ContractStatus, NewContract};
+use super::policy::visible_to;
 use crate::auth::Viewer;
 use crate::db::schema::contracts;
 use crate::db::{Conn, now};
@@ -34,22 +35,6 @@ pub struct ContractFilter {
     pub status: Option<ContractStatus>,
     /// Only this side.
     pub role: Option<ContractRole>,
-}
-
-macro_rules! visible_to {
-    ($query:expr, $viewer:expr) => {{
-        let viewer: Viewer = $viewer;
-        let query = $query;
-        if viewer.role.is_admin() {
-            query
-        } else {
-            query.filter(
-                contracts::client_id
-                    .eq(viewer.user_id)
-                    .or(contracts::freelancer_id.eq(viewer.user_id)),
-            )
-        }
-    }};
 }
 
 /// A page of the viewer's contracts, newest first.

@@ -6,6 +6,7 @@ use crate::auth::ClientInfo;
 use crate::db::{GlobalId, TypedId};
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
+use crate::tx::{Actor, Tx};
 
 /// The shared application state.
 pub fn state<'a>(ctx: &Context<'a>) -> AppResult<&'a AppState> {
@@ -35,4 +36,17 @@ pub fn id_arg<T: TypedId>(id: &ID, field: &'static str) -> AppResult<Option<T>> 
 /// `field`; another type's id is `NOT_FOUND`, like any id the viewer cannot see.
 pub fn require_id<T: TypedId>(id: &ID, field: &'static str, what: &'static str) -> AppResult<T> {
     id_arg(id, field)?.ok_or(AppError::NotFound(what))
+}
+
+/// Run `operation` in one write transaction, acting as this request's
+/// viewer from this request's client; its effects run after the commit.
+pub async fn write<R>(
+    ctx: &Context<'_>,
+    operation: impl AsyncFnOnce(&mut Tx<'_>) -> AppResult<R>,
+) -> AppResult<R> {
+    let actor = Actor {
+        viewer: crate::auth::viewer(ctx),
+        client: client_info(ctx),
+    };
+    state(ctx)?.write(actor, operation).await
 }

@@ -8,11 +8,11 @@ use super::model::{PortfolioItemRow, skills_from_db};
 use super::{ops, queries};
 use crate::accounts::graphql::{User, load_user};
 use crate::auth::Role;
-use crate::auth::{RoleGuard, require_viewer};
+use crate::auth::RoleGuard;
 
 use crate::db::UserId;
 use crate::error::AppError;
-use crate::graphql::context::{global, require_id, state};
+use crate::graphql::context::{global, require_id, state, write};
 use crate::graphql::pagination::{Page, PageArgs, page, wants_total};
 
 /// A piece of past work a freelancer shows. Public.
@@ -158,8 +158,15 @@ impl PortfolioMutation {
         ctx: &Context<'_>,
         #[graphql(desc = "The new item.")] input: CreatePortfolioItemInput,
     ) -> async_graphql::Result<PortfolioItem> {
+        let command = ops::NewPortfolioItem {
+            title: input.title,
+            description: input.description,
+            url: input.url,
+            skills: input.skills,
+            completed_at: input.completed_at,
+        };
         Ok(PortfolioItem(
-            ops::create(state(ctx)?, require_viewer(ctx)?, input).await?,
+            write(ctx, async |tx| ops::create(tx, command).await).await?,
         ))
     }
 
@@ -173,8 +180,15 @@ impl PortfolioMutation {
         #[graphql(desc = "The changes.")] input: UpdatePortfolioItemInput,
     ) -> async_graphql::Result<PortfolioItem> {
         let id = require_id(&id, "id", "portfolio item")?;
+        let changes = ops::PortfolioItemChanges {
+            title: input.title,
+            description: input.description,
+            url: input.url.into(),
+            skills: input.skills.into(),
+            completed_at: input.completed_at.into(),
+        };
         Ok(PortfolioItem(
-            ops::update(state(ctx)?, require_viewer(ctx)?, id, input).await?,
+            write(ctx, async |tx| ops::update(tx, id, changes).await).await?,
         ))
     }
 
@@ -187,7 +201,7 @@ impl PortfolioMutation {
         #[graphql(desc = "The item to delete.")] id: ID,
     ) -> async_graphql::Result<ID> {
         let id = require_id(&id, "id", "portfolio item")?;
-        let deleted = ops::delete(state(ctx)?, require_viewer(ctx)?, id).await?;
+        let deleted = write(ctx, async |tx| ops::delete(tx, id).await).await?;
         Ok(global(deleted))
     }
 }

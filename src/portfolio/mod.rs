@@ -5,4 +5,5 @@
 pub mod graphql;
 pub mod model;
 pub mod ops;
+pub mod policy;
 pub mod queries;

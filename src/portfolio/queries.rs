@@ -1,5 +1,4 @@
-//! Reads and single-statement writes on portfolio items. Writes are scoped
-//! to the owner in SQL: another freelancer's id matches no row.
+//! Reads and single-statement writes on portfolio items.
 
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
@@ -26,45 +25,39 @@ pub async fn insert(conn: &mut Conn, row: &PortfolioItemRow) -> AppResult<Portfo
     })?)
 }
 
-/// Apply `changes` to `owner`'s item `id`; `None` when there is no such item
-/// of theirs.
-pub async fn update_owned(
-    conn: &mut Conn,
-    owner: UserId,
-    id: PortfolioItemId,
-    changes: &PortfolioItemChangeset,
-) -> AppResult<Option<PortfolioItemRow>> {
+/// The item `id` (items are public).
+pub async fn find(conn: &mut Conn, id: PortfolioItemId) -> AppResult<Option<PortfolioItemRow>> {
     Ok(with_conn!(conn, |c| {
-        diesel::update(
-            portfolio_items::table
-                .filter(portfolio_items::id.eq(id))
-                .filter(portfolio_items::freelancer_id.eq(owner)),
-        )
-        .set(changes)
-        .returning(PortfolioItemRow::as_returning())
-        .get_result(c)
-        .await
-        .optional()
+        portfolio_items::table
+            .find(id)
+            .select(PortfolioItemRow::as_select())
+            .first(c)
+            .await
+            .optional()
     })?)
 }
 
-/// Delete `owner`'s item `id`; `None` when there is no such item of theirs.
-pub async fn delete_owned(
+/// Apply `changes` to item `id`.
+pub async fn update(
     conn: &mut Conn,
-    owner: UserId,
     id: PortfolioItemId,
-) -> AppResult<Option<PortfolioItemId>> {
+    changes: &PortfolioItemChangeset,
+) -> AppResult<PortfolioItemRow> {
     Ok(with_conn!(conn, |c| {
-        diesel::delete(
-            portfolio_items::table
-                .filter(portfolio_items::id.eq(id))
-                .filter(portfolio_items::freelancer_id.eq(owner)),
-        )
-        .returning(portfolio_items::id)
-        .get_result(c)
-        .await
-        .optional()
+        diesel::update(portfolio_items::table.find(id))
+            .set(changes)
+            .returning(PortfolioItemRow::as_returning())
+            .get_result(c)
+            .await
     })?)
+}
+
+/// Delete item `id`.
+pub async fn delete(conn: &mut Conn, id: PortfolioItemId) -> AppResult<()> {
+    with_conn!(conn, |c| diesel::delete(portfolio_items::table.find(id))
+        .execute(c)
+        .await)?;
+    Ok(())
 }
 
 /// A page of a freelancer's items, newest first, and (when `with_total`)

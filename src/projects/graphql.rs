@@ -14,8 +14,8 @@ use crate::auth::{RoleGuard, require_viewer, viewer};
 use crate::contracts::graphql::Contract;
 use crate::contracts::loader::ProjectContractsLoader;
 use crate::db::ProjectId;
-use crate::error::AppError;
-use crate::graphql::context::{global, id_arg, require_id, state};
+use crate::error::{AppError, AppResult};
+use crate::graphql::context::{global, id_arg, require_id, state, write};
 use crate::graphql::pagination::{Page, PageArgs, page, wants_total};
 use crate::money::graphql::{Money, MoneyInput};
 use crate::money::{self, Currency};
@@ -211,6 +211,22 @@ pub struct CreateProjectInput {
     pub deadline: DateTime<Utc>,
 }
 
+impl CreateProjectInput {
+    fn command(self) -> AppResult<ops::NewProjectCommand> {
+        Ok(ops::NewProjectCommand {
+            budget_min: self.budget_min.parse_positive("budgetMin")?,
+            budget_max: self.budget_max.parse_positive("budgetMax")?,
+            title: self.title,
+            description: self.description,
+            category: self.category,
+            skills: self.skills,
+            budget_type: self.budget_type.unwrap_or(BudgetType::Fixed),
+            experience_level: self.experience_level,
+            deadline: self.deadline,
+        })
+    }
+}
+
 /// Changes to an open project; omitted fields stay as they are.
 #[derive(InputObject)]
 pub struct UpdateProjectInput {
@@ -232,6 +248,28 @@ pub struct UpdateProjectInput {
     pub experience_level: Option<ExperienceLevel>,
     /// New deadline (in the future).
     pub deadline: Option<DateTime<Utc>>,
+}
+
+impl UpdateProjectInput {
+    fn changes(self) -> AppResult<ops::ProjectChanges> {
+        Ok(ops::ProjectChanges {
+            budget_min: self
+                .budget_min
+                .map(|m| m.parse_positive("budgetMin"))
+                .transpose()?,
+            budget_max: self
+                .budget_max
+                .map(|m| m.parse_positive("budgetMax"))
+                .transpose()?,
+            skills: Option::from(self.skills).map(Option::unwrap_or_default),
+            title: self.title,
+            description: self.description,
+            category: self.category,
+            budget_type: self.budget_type,
+            experience_level: self.experience_level,
+            deadline: self.deadline,
+        })
+    }
 }
 
 /// Narrows a list of projects; every field is optional.
@@ -404,8 +442,9 @@ impl ProjectsMutation {
         ctx: &Context<'_>,
         input: CreateProjectInput,
     ) -> async_graphql::Result<Project> {
+        let command = input.command()?;
         Ok(Project(
-            ops::create(state(ctx)?, require_viewer(ctx)?, input).await?,
+            write(ctx, async |tx| ops::create(tx, command).await).await?,
         ))
     }
 
@@ -419,8 +458,9 @@ impl ProjectsMutation {
         input: UpdateProjectInput,
     ) -> async_graphql::Result<Project> {
         let id = require_id(&id, "id", "project")?;
+        let changes = input.changes()?;
         Ok(Project(
-            ops::update(state(ctx)?, require_viewer(ctx)?, id, input).await?,
+            write(ctx, async |tx| ops::update(tx, id, changes).await).await?,
         ))
     }
 
@@ -429,7 +469,7 @@ impl ProjectsMutation {
     #[graphql(guard = "RoleGuard::signed_in()")]
     async fn cancel_project(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Project> {
         let id = require_id(&id, "id", "project")?;
-        Ok(Project(ops::cancel(state(ctx)?, require_viewer(ctx)?, id).await?))
+        Ok(Project(write(ctx, async |tx| ops::cancel(tx, id).await).await?))
     }
 
     /// Delete a project (its client) while no proposal was ever accepted;
@@ -437,7 +477,7 @@ impl ProjectsMutation {
     #[graphql(guard = "RoleGuard::signed_in()")]
     async fn delete_project(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<ID> {
         let id = require_id(&id, "id", "project")?;
-        let deleted = ops::delete(state(ctx)?, require_viewer(ctx)?, id).await?;
+        let deleted = write(ctx, async |tx| ops::delete(tx, id).await).await?;
         Ok(global(deleted))
     }
 }

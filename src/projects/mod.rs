@@ -4,5 +4,6 @@ pub mod graphql;
 pub mod loader;
 pub mod model;
 pub mod ops;
+pub mod policy;
 pub mod prefetch;
 pub mod queries;

@@ -1,24 +1,69 @@
-//! Project workflows, each in one transaction, with ownership checked here.
+//! Project workflows. Each takes the transaction context ([`Tx`]) and a
+//! plain command; who may do what is asked of the [`policy`](super::policy).
 
-use async_graphql::MaybeUndefined;
 use chrono::{DateTime, Utc};
 
-use super::graphql::{CreateProjectInput, UpdateProjectInput};
 use super::model::{
-    BudgetType, NewProject, ProjectChangeset, ProjectRow, ProjectStatus, parse_description, parse_title,
+    BudgetType, Category, ExperienceLevel, NewProject, ProjectChangeset, ProjectRow, ProjectStatus,
+    parse_description, parse_title,
 };
+use super::policy::{self, ProjectAction};
 use super::queries;
 use crate::accounts::verification::require_verified;
-use crate::auth::Role;
-use crate::auth::Viewer;
 use crate::contracts::queries as contracts;
 use crate::db::ProjectId;
+use crate::db::now;
 use crate::db::types::Timestamp;
-use crate::db::{Conn, now};
 use crate::error::{AppError, AppResult};
 use crate::money::{Money, MoneyError};
-use crate::state::AppState;
 use crate::text::parse_skills;
+use crate::tx::Tx;
+
+/// A project to post.
+#[derive(Debug, Clone)]
+pub struct NewProjectCommand {
+    /// Short title.
+    pub title: String,
+    /// What the work is.
+    pub description: String,
+    /// Kind of work.
+    pub category: Category,
+    /// Skills wanted.
+    pub skills: Vec<String>,
+    /// Fixed price or hourly.
+    pub budget_type: BudgetType,
+    /// Lower end of the budget.
+    pub budget_min: Money,
+    /// Upper end of the budget.
+    pub budget_max: Money,
+    /// Experience asked for.
+    pub experience_level: ExperienceLevel,
+    /// When the work is due.
+    pub deadline: DateTime<Utc>,
+}
+
+/// Changes to an open project (`None`: unchanged).
+#[derive(Debug, Clone, Default)]
+pub struct ProjectChanges {
+    /// New title.
+    pub title: Option<String>,
+    /// New description.
+    pub description: Option<String>,
+    /// New category.
+    pub category: Option<Category>,
+    /// New skills, replacing the old (empty clears them).
+    pub skills: Option<Vec<String>>,
+    /// New budget type.
+    pub budget_type: Option<BudgetType>,
+    /// New lower end of the budget.
+    pub budget_min: Option<Money>,
+    /// New upper end of the budget.
+    pub budget_max: Option<Money>,
+    /// New experience level.
+    pub experience_level: Option<ExperienceLevel>,
+    /// New deadline.
+    pub deadline: Option<DateTime<Utc>>,
+}
 
 /// Check a budget range: both ends in one currency, min ≤ max.
 fn budget(min: Money, max: Money) -> AppResult<(Money, Money)> {
@@ -43,154 +88,119 @@ fn deadline(at: DateTime<Utc>) -> AppResult<Timestamp> {
 }
 
 /// Post a project (clients only).
-pub async fn create(state: &AppState, viewer: Viewer, input: CreateProjectInput) -> AppResult<ProjectRow> {
-    if viewer.role != Role::Client {
-        return Err(AppError::forbidden("only clients post projects"));
-    }
-    let title = parse_title(&input.title)?;
-    let description = parse_description(&input.description)?;
-    let skills = parse_skills(&input.skills)?;
-    let (budget_min, budget_max) = budget(
-        input.budget_min.parse_positive("budgetMin")?,
-        input.budget_max.parse_positive("budgetMax")?,
-    )?;
-    let deadline = deadline(input.deadline)?;
-    let mut conn = state.pool.get().await?;
-    require_verified(&mut conn, state, viewer).await?;
-    conn.write_tx(async |conn| {
-        let now = now();
-        let project = queries::insert(
-            conn,
-            &NewProject {
-                id: ProjectId::new(),
-                client_id: viewer.user_id,
-                title: &title,
-                description: &description,
-                category: input.category,
-                budget_type: input.budget_type.unwrap_or(BudgetType::Fixed),
-                budget_min_minor: budget_min.minor(),
-                budget_max_minor: budget_max.minor(),
-                currency: budget_min.currency().code(),
-                experience_level: input.experience_level,
-                deadline,
-                status: ProjectStatus::Open,
-                created_at: now,
-                updated_at: now,
-            },
-        )
-        .await?;
-        queries::set_skills(conn, project.id, &skills).await?;
-        Ok(project)
-    })
-    .await
-}
-
-/// The project if the viewer owns it: `FORBIDDEN` when they may see it but
-/// not change it, `NOT_FOUND` when they may not even see it.
-pub async fn owned(conn: &mut Conn, viewer: Viewer, id: ProjectId) -> AppResult<ProjectRow> {
-    let project = queries::find_visible(conn, Some(viewer), id)
-        .await?
-        .ok_or(AppError::NotFound("project"))?;
-    if project.client_id != viewer.user_id {
-        return Err(AppError::forbidden("only the project's client may do this"));
-    }
+pub async fn create(tx: &mut Tx<'_>, cmd: NewProjectCommand) -> AppResult<ProjectRow> {
+    let viewer = policy::may_post(tx.actor().viewer)?;
+    let title = parse_title(&cmd.title)?;
+    let description = parse_description(&cmd.description)?;
+    let skills = parse_skills(&cmd.skills)?;
+    let (budget_min, budget_max) = budget(cmd.budget_min, cmd.budget_max)?;
+    let deadline = deadline(cmd.deadline)?;
+    require_verified(tx).await?;
+    let now = now();
+    let project = queries::insert(
+        tx,
+        &NewProject {
+            id: ProjectId::new(),
+            client_id: viewer.user_id,
+            title: &title,
+            description: &description,
+            category: cmd.category,
+            budget_type: cmd.budget_type,
+            budget_min_minor: budget_min.minor(),
+            budget_max_minor: budget_max.minor(),
+            currency: budget_min.currency().code(),
+            experience_level: cmd.experience_level,
+            deadline,
+            status: ProjectStatus::Open,
+            created_at: now,
+            updated_at: now,
+        },
+    )
+    .await?;
+    queries::set_skills(tx, project.id, &skills).await?;
     Ok(project)
 }
 
-/// Change an open project (owner); omitted fields stay as they are.
-pub async fn update(
-    state: &AppState,
-    viewer: Viewer,
-    id: ProjectId,
-    input: UpdateProjectInput,
-) -> AppResult<ProjectRow> {
-    let mut conn = state.pool.get().await?;
-    conn.write_tx(async |conn| {
-        let project = owned(conn, viewer, id).await?;
-        project.status.check_editable()?;
-        let mut changes = ProjectChangeset {
-            updated_at: Some(now()),
-            ..Default::default()
-        };
-        if let Some(title) = &input.title {
-            changes.title = Some(parse_title(title)?);
-        }
-        if let Some(description) = &input.description {
-            changes.description = Some(parse_description(description)?);
-        }
-        changes.category = input.category;
-        changes.budget_type = input.budget_type;
-        changes.experience_level = input.experience_level;
-        if let Some(at) = input.deadline {
-            changes.deadline = Some(deadline(at)?);
-        }
-        if input.budget_min.is_some() || input.budget_max.is_some() {
-            let min = match &input.budget_min {
-                Some(min) => min.parse_positive("budgetMin")?,
-                None => project.budget_min()?,
-            };
-            let max = match &input.budget_max {
-                Some(max) => max.parse_positive("budgetMax")?,
-                None => project.budget_max()?,
-            };
-            let (min, max) = budget(min, max)?;
-            (
-                changes.budget_min_minor,
-                changes.budget_max_minor,
-                changes.currency,
-            ) = (
-                Some(min.minor()),
-                Some(max.minor()),
-                Some(min.currency().code().to_owned()),
-            );
-        }
-        let updated = queries::update(conn, id, &changes).await?;
-        if let MaybeUndefined::Value(skills) = &input.skills {
-            queries::set_skills(conn, id, &parse_skills(skills)?).await?;
-        } else if input.skills.is_null() {
-            queries::set_skills(conn, id, &[]).await?;
-        }
-        Ok(updated)
-    })
-    .await
+/// The project `id` if the viewer may take `action` on it: `NOT_FOUND`
+/// when they may not even see it, `FORBIDDEN` when they may see it only.
+pub async fn acting_on(tx: &mut Tx<'_>, id: ProjectId, action: ProjectAction) -> AppResult<ProjectRow> {
+    let viewer = tx.actor().viewer;
+    let project = queries::find_visible(tx, viewer, id)
+        .await?
+        .ok_or(AppError::NotFound("project"))?;
+    policy::may(viewer, action, &project)?;
+    Ok(project)
 }
 
-/// Cancel a project (owner). An in-progress project's active contract is
-/// cancelled with it.
-pub async fn cancel(state: &AppState, viewer: Viewer, id: ProjectId) -> AppResult<ProjectRow> {
-    let mut conn = state.pool.get().await?;
-    conn.write_tx(async |conn| {
-        let project = owned(conn, viewer, id).await?;
-        let from = project.status;
-        let to = from.cancel()?;
-        if !queries::set_status(conn, id, from, to).await? {
-            return Err(AppError::InvalidState(
-                "the project changed meanwhile; try again".into(),
-            ));
-        }
-        if from == ProjectStatus::InProgress {
-            contracts::cancel_active_of_project(conn, id, "the client cancelled the project").await?;
-        }
-        queries::find_by_ids(conn, &[id])
-            .await?
-            .pop()
-            .ok_or(AppError::NotFound("project"))
-    })
-    .await
+/// Change an open project (its client); fields left `None` stay as they are.
+pub async fn update(tx: &mut Tx<'_>, id: ProjectId, cmd: ProjectChanges) -> AppResult<ProjectRow> {
+    let project = acting_on(tx, id, ProjectAction::Edit).await?;
+    project.status.check_editable()?;
+    let mut changes = ProjectChangeset {
+        updated_at: Some(now()),
+        category: cmd.category,
+        budget_type: cmd.budget_type,
+        experience_level: cmd.experience_level,
+        ..Default::default()
+    };
+    if let Some(title) = &cmd.title {
+        changes.title = Some(parse_title(title)?);
+    }
+    if let Some(description) = &cmd.description {
+        changes.description = Some(parse_description(description)?);
+    }
+    if let Some(at) = cmd.deadline {
+        changes.deadline = Some(deadline(at)?);
+    }
+    if cmd.budget_min.is_some() || cmd.budget_max.is_some() {
+        let min = cmd.budget_min.map_or_else(|| project.budget_min(), Ok)?;
+        let max = cmd.budget_max.map_or_else(|| project.budget_max(), Ok)?;
+        let (min, max) = budget(min, max)?;
+        (
+            changes.budget_min_minor,
+            changes.budget_max_minor,
+            changes.currency,
+        ) = (
+            Some(min.minor()),
+            Some(max.minor()),
+            Some(min.currency().code().to_owned()),
+        );
+    }
+    let updated = queries::update(tx, id, &changes).await?;
+    if let Some(skills) = &cmd.skills {
+        queries::set_skills(tx, id, &parse_skills(skills)?).await?;
+    }
+    Ok(updated)
 }
 
-/// Delete a project (owner), only while no proposal was ever accepted.
-pub async fn delete(state: &AppState, viewer: Viewer, id: ProjectId) -> AppResult<ProjectId> {
-    let mut conn = state.pool.get().await?;
-    conn.write_tx(async |conn| {
-        owned(conn, viewer, id).await?;
-        if queries::has_contract(conn, id).await? {
-            return Err(AppError::InvalidState(
-                "a proposal was accepted: cancel the project instead".into(),
-            ));
-        }
-        queries::delete(conn, id).await?;
-        Ok(id)
-    })
-    .await
+/// Cancel a project (its client). An in-progress project's active contract
+/// is cancelled with it.
+pub async fn cancel(tx: &mut Tx<'_>, id: ProjectId) -> AppResult<ProjectRow> {
+    let project = acting_on(tx, id, ProjectAction::Cancel).await?;
+    let from = project.status;
+    let to = from.cancel()?;
+    if !queries::set_status(tx, id, from, to).await? {
+        return Err(AppError::InvalidState(
+            "the project changed meanwhile; try again".into(),
+        ));
+    }
+    if from == ProjectStatus::InProgress {
+        contracts::cancel_active_of_project(tx, id, "the client cancelled the project").await?;
+    }
+    queries::find_by_ids(tx, &[id])
+        .await?
+        .pop()
+        .ok_or(AppError::NotFound("project"))
+}
+
+/// Delete a project (its client), only while no proposal was ever accepted.
+pub async fn delete(tx: &mut Tx<'_>, id: ProjectId) -> AppResult<ProjectId> {
+    acting_on(tx, id, ProjectAction::Delete).await?;
+    if queries::has_contract(tx, id).await? {
+        return Err(AppError::InvalidState(
+            "a proposal was accepted: cancel the project instead".into(),
+        ));
+    }
+    queries::delete(tx, id).await?;
+    Ok(id)
 }

@@ -5,8 +5,9 @@ use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 
 use super::model::{Category, NewProject, ProjectRow, ProjectStatus};
+use super::policy::visible_to;
 use crate::auth::Viewer;
-use crate::db::schema::{contracts, project_skills, projects, proposals};
+use crate::db::schema::{contracts, project_skills, projects};
 use crate::db::{Conn, contains_pattern, lower};
 use crate::db::{ProjectId, UserId};
 use crate::error::AppResult;
@@ -90,28 +91,6 @@ impl ProjectOrder {
         };
         (key, row.id)
     }
-}
-
-/// Whose eyes: admins see every project; others see open ones, their own,
-/// and those they bid on.
-macro_rules! visible_to {
-    ($query:expr, $viewer:expr) => {{
-        let query = $query;
-        match $viewer {
-            Some(v) if v.role.is_admin() => query,
-            Some(v) => query.filter(
-                projects::status
-                    .eq(ProjectStatus::Open.as_str())
-                    .or(projects::client_id.eq(v.user_id))
-                    .or(exists(
-                        proposals::table
-                            .filter(proposals::project_id.eq(projects::id))
-                            .filter(proposals::freelancer_id.eq(v.user_id)),
-                    )),
-            ),
-            None => query.filter(projects::status.eq(ProjectStatus::Open)),
-        }
-    }};
 }
 
 /// Apply a keyset page in one direction on one column.

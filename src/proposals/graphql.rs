@@ -12,7 +12,7 @@ use crate::auth::Role;
 use crate::auth::{RoleGuard, require_viewer};
 use crate::contracts::graphql::Contract;
 use crate::error::AppError;
-use crate::graphql::context::{global, require_id, state};
+use crate::graphql::context::{global, require_id, state, write};
 use crate::graphql::pagination::{Page, PageArgs, page, wants_total};
 use crate::money::graphql::{Money, MoneyInput};
 use crate::projects::graphql::Project;
@@ -176,8 +176,15 @@ impl ProposalsMutation {
         ctx: &Context<'_>,
         input: SubmitProposalInput,
     ) -> async_graphql::Result<Proposal> {
+        let command = ops::NewProposalCommand {
+            project_id: require_id(&input.project_id, "input.projectId", "project")?,
+            bid: input.bid_amount.parse_positive("bidAmount")?,
+            cover_letter: input.cover_letter,
+            estimated_hours: input.estimated_hours,
+            availability: input.availability,
+        };
         Ok(Proposal(
-            ops::submit(state(ctx)?, require_viewer(ctx)?, input).await?,
+            write(ctx, async |tx| ops::submit(tx, command).await).await?,
         ))
     }
 
@@ -191,8 +198,17 @@ impl ProposalsMutation {
         input: UpdateProposalInput,
     ) -> async_graphql::Result<Proposal> {
         let id = require_id(&id, "id", "proposal")?;
+        let changes = ops::ProposalChanges {
+            bid: input
+                .bid_amount
+                .map(|b| b.parse_positive("bidAmount"))
+                .transpose()?,
+            cover_letter: input.cover_letter,
+            estimated_hours: input.estimated_hours.into(),
+            availability: input.availability,
+        };
         Ok(Proposal(
-            ops::update(state(ctx)?, require_viewer(ctx)?, id, input).await?,
+            write(ctx, async |tx| ops::update(tx, id, changes).await).await?,
         ))
     }
 
@@ -201,7 +217,7 @@ impl ProposalsMutation {
     async fn withdraw_proposal(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Proposal> {
         let id = require_id(&id, "id", "proposal")?;
         Ok(Proposal(
-            ops::withdraw(state(ctx)?, require_viewer(ctx)?, id).await?,
+            write(ctx, async |tx| ops::withdraw(tx, id).await).await?,
         ))
     }
 
@@ -211,9 +227,7 @@ impl ProposalsMutation {
     #[graphql(guard = "RoleGuard::signed_in()")]
     async fn accept_proposal(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Contract> {
         let id = require_id(&id, "id", "proposal")?;
-        Ok(Contract(
-            ops::accept(state(ctx)?, require_viewer(ctx)?, id).await?,
-        ))
+        Ok(Contract(write(ctx, async |tx| ops::accept(tx, id).await).await?))
     }
 
     /// Decline a submitted proposal (the project's client). Errors:
@@ -221,8 +235,6 @@ impl ProposalsMutation {
     #[graphql(guard = "RoleGuard::signed_in()")]
     async fn reject_proposal(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Proposal> {
         let id = require_id(&id, "id", "proposal")?;
-        Ok(Proposal(
-            ops::reject(state(ctx)?, require_viewer(ctx)?, id).await?,
-        ))
+        Ok(Proposal(write(ctx, async |tx| ops::reject(tx, id).await).await?))
     }
 }

@@ -6,8 +6,9 @@ use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 
 use super::model::{NewProposal, ProposalChangeset, ProposalRow, ProposalStatus};
+use super::policy::visible_to;
 use crate::auth::Viewer;
-use crate::db::schema::{projects, proposals};
+use crate::db::schema::proposals;
 use crate::db::{Conn, now};
 use crate::db::{ProjectId, ProposalId, UserId};
 use crate::error::AppResult;
@@ -24,26 +25,6 @@ pub struct ProposalFilter {
     pub project_id: Option<ProjectId>,
     /// Only this status.
     pub status: Option<ProposalStatus>,
-}
-
-macro_rules! visible_to {
-    ($query:expr, $viewer:expr) => {{
-        let viewer: Viewer = $viewer;
-        let query = $query;
-        if viewer.role.is_admin() {
-            query
-        } else {
-            query.filter(
-                proposals::freelancer_id
-                    .eq(viewer.user_id)
-                    .or(proposals::project_id.eq_any(
-                        projects::table
-                            .filter(projects::client_id.eq(viewer.user_id))
-                            .select(projects::id),
-                    )),
-            )
-        }
-    }};
 }
 
 /// A page of the proposals the viewer may see, newest first.

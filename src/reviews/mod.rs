@@ -5,15 +5,15 @@ pub mod queries;
 
 use diesel::prelude::*;
 
-use crate::auth::Viewer;
 use crate::contracts::model::ContractStatus;
-use crate::contracts::queries as contracts;
+use crate::contracts::ops as contracts;
+use crate::contracts::policy::ContractAction;
 use crate::db::now;
 use crate::db::schema::reviews;
 use crate::db::types::Timestamp;
 use crate::db::{ContractId, ReviewId, UserId};
 use crate::error::{AppError, AppResult};
-use crate::state::AppState;
+use crate::tx::Tx;
 
 /// A `reviews` row.
 #[derive(Queryable, Selectable, Insertable, Debug, Clone)]
@@ -37,8 +37,7 @@ pub struct ReviewRow {
 
 /// Rate the other party of a completed contract, once.
 pub async fn review(
-    state: &AppState,
-    viewer: Viewer,
+    tx: &mut Tx<'_>,
     contract_id: ContractId,
     rating: i32,
     comment: &str,
@@ -50,34 +49,26 @@ pub async fn review(
     if comment.chars().count() > 2000 {
         return Err(AppError::bad_input("comment", "must be at most 2000 characters"));
     }
-    let mut conn = state.pool.get().await?;
-    conn.write_tx(async |conn| {
-        let contract = contracts::find_visible(conn, viewer, contract_id)
-            .await?
-            .ok_or(AppError::NotFound("contract"))?;
-        if !contract.is_party(viewer.user_id) {
-            return Err(AppError::forbidden("only the contract's parties review it"));
-        }
-        if contract.status != ContractStatus::Completed {
-            return Err(AppError::InvalidState(
-                "only a COMPLETED contract can be reviewed".into(),
-            ));
-        }
-        let reviewee_id = if contract.client_id == viewer.user_id {
-            contract.freelancer_id
-        } else {
-            contract.client_id
-        };
-        let row = ReviewRow {
-            id: ReviewId::new(),
-            contract_id,
-            reviewer_id: viewer.user_id,
-            reviewee_id,
-            rating,
-            comment: comment.to_owned(),
-            created_at: now(),
-        };
-        queries::insert(conn, &row).await
-    })
-    .await
+    let contract = contracts::acting_on(tx, contract_id, ContractAction::Review).await?;
+    let viewer = tx.viewer()?;
+    if contract.status != ContractStatus::Completed {
+        return Err(AppError::InvalidState(
+            "only a COMPLETED contract can be reviewed".into(),
+        ));
+    }
+    let reviewee_id = if contract.client_id == viewer.user_id {
+        contract.freelancer_id
+    } else {
+        contract.client_id
+    };
+    let row = ReviewRow {
+        id: ReviewId::new(),
+        contract_id,
+        reviewer_id: viewer.user_id,
+        reviewee_id,
+        rating,
+        comment: comment.to_owned(),
+        created_at: now(),
+    };
+    queries::insert(tx, &row).await
 }
