@@ -27,5 +27,6 @@ pub mod state;
 pub mod storage;
 pub mod text;
 pub mod tx;
+pub mod uploads;
 
 pub use http::app;

@@ -7,8 +7,7 @@ use crate::auth::SessionCache;
 use crate::auth::tokens::TokenKeys;
 use crate::config::{Config, ConfigError};
 use crate::db::Pool;
-use crate::db::SessionId;
-use crate::events::{Event, Events};
+use crate::events::Events;
 use crate::mail::MailSignal;
 use crate::storage::Storage;
 
@@ -44,14 +43,5 @@ impl AppState {
             events: Events::default(),
             mail: MailSignal::default(),
         })
-    }
-
-    /// Sessions were ended (after their transaction committed): stop trusting
-    /// them here and tell their subscribers.
-    pub fn sessions_ended(&self, session_ids: &[SessionId]) {
-        self.sessions.forget(session_ids);
-        for &session_id in session_ids {
-            self.events.publish(Event::SessionEnded { session_id });
-        }
     }
 }

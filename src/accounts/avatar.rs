@@ -10,47 +10,34 @@
 //! transaction deletes the object it stored. At worst (a crash, a failed
 //! delete) an object is left that nothing points to.
 
-use std::io::Read;
-
-use async_graphql::UploadValue;
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 
 use super::model::UserRow;
 use super::profile::{self, ProfileChangeset};
-use super::thumbnail::{self, Thumbnail};
-use crate::auth::Viewer;
-use crate::db::UserId;
 use crate::db::schema::user_avatars;
 use crate::db::types::Timestamp;
-use crate::db::{Conn, now};
-use crate::error::{AppError, AppResult};
+use crate::db::{Conn, UserId, now};
+use crate::error::AppResult;
 use crate::state::AppState;
+use crate::storage::FileType;
+use crate::tx::{Actor, Effect, Tx};
+use crate::uploads::Upload;
+use crate::uploads::image::{self, Thumbnail};
 use crate::{cpu, with_conn};
 
-/// Make a thumbnail of `upload` and make it the viewer's avatar, replacing
-/// (and deleting) the previous one. Answers the user and the new object's
-/// key. Errors: `PAYLOAD_TOO_LARGE` on `file` (past `MAX_AVATAR_BYTES`),
-/// `BAD_USER_INPUT` on `file` (not a PNG, JPEG or WebP image).
-pub async fn upload(state: &AppState, viewer: Viewer, upload: UploadValue) -> AppResult<(UserRow, String)> {
+/// Make a thumbnail of `file` and make it the actor's avatar, replacing
+/// (and, after the commit, deleting) the previous one. Answers the user and
+/// the new object's key. Errors: `UNAUTHENTICATED`, `PAYLOAD_TOO_LARGE` on
+/// `file` (past `MAX_AVATAR_BYTES`), `BAD_USER_INPUT` on `file` (not a PNG,
+/// JPEG or WebP image).
+pub async fn upload(state: &AppState, actor: Actor, file: Upload) -> AppResult<(UserRow, String)> {
+    let viewer = actor
+        .viewer
+        .ok_or(crate::error::AppError::Unauthenticated("sign in first"))?;
     let max = state.config.max_avatar_bytes;
-    let size = upload.size().map_err(AppError::internal)?;
-    if size > max as u64 {
-        return Err(AppError::PayloadTooLarge {
-            field: "file",
-            message: format!("the image is larger than {max} bytes"),
-        });
-    }
-    let Thumbnail { bytes, file_type } = cpu::run(move |_| {
-        let mut bytes = Vec::with_capacity(max.min(size as usize));
-        upload
-            .into_read()
-            .take(max as u64)
-            .read_to_end(&mut bytes)
-            .map_err(AppError::internal)?;
-        thumbnail::make(&bytes)
-    })
-    .await?;
+    file.check_size(max, "file")?;
+    let Thumbnail { bytes, file_type } = cpu::run(move |_| image::thumbnail(&file.read(max)?)).await?;
     let key = format!(
         "avatars/{}/{}.{}",
         viewer.user_id,
@@ -58,75 +45,73 @@ pub async fn upload(state: &AppState, viewer: Viewer, upload: UploadValue) -> Ap
         file_type.extension()
     );
     state.storage.put(&key, bytes.into()).await?;
-    let recorded = async {
-        let mut conn = state.pool.get().await?;
-        conn.write_tx(async |conn| -> AppResult<(UserRow, Option<String>)> {
-            let now = now();
-            let user = touch(conn, viewer.user_id, now).await?;
-            let old = current(conn, viewer.user_id).await?;
-            with_conn!(conn, |c| {
-                diesel::insert_into(user_avatars::table)
-                    .values((
-                        user_avatars::user_id.eq(viewer.user_id),
-                        user_avatars::object_key.eq(&key),
-                        user_avatars::content_type.eq(file_type.content_type()),
-                        user_avatars::updated_at.eq(now),
-                    ))
-                    .on_conflict(user_avatars::user_id)
-                    .do_update()
-                    .set((
-                        user_avatars::object_key.eq(&key),
-                        user_avatars::content_type.eq(file_type.content_type()),
-                        user_avatars::updated_at.eq(now),
-                    ))
-                    .execute(c)
-                    .await
-            })?;
-            Ok((user, old))
-        })
+    match state
+        .write(actor, async |tx| record(tx, &key, file_type).await)
         .await
-    }
-    .await;
-    match recorded {
-        Ok((user, old)) => {
-            if let Some(old) = old {
-                state.storage.discard(&old).await;
-            }
-            Ok((user, key))
-        }
+    {
+        Ok(user) => Ok((user, key)),
         Err(err) => {
+            // Compensation, not an effect: the object stored before the
+            // transaction is not referenced by anything now.
             state.storage.discard(&key).await;
             Err(err)
         }
     }
 }
 
-/// Remove the viewer's avatar (nothing to remove is fine) and delete its
-/// object after the commit.
-pub async fn remove(state: &AppState, viewer: Viewer) -> AppResult<UserRow> {
-    let mut conn = state.pool.get().await?;
-    let (user, old) = conn
-        .write_tx(async |conn| -> AppResult<(UserRow, Option<String>)> {
-            let user = touch(conn, viewer.user_id, now()).await?;
-            Ok((user, delete_row(conn, viewer.user_id).await?))
-        })
-        .await?;
-    if let Some(old) = old {
-        state.storage.discard(&old).await;
+/// Point the viewer at the stored object `key`; the one it replaces is
+/// deleted after the commit.
+async fn record(tx: &mut Tx<'_>, key: &str, file_type: FileType) -> AppResult<UserRow> {
+    let viewer = tx.viewer()?;
+    let now = now();
+    let user = touch(tx, viewer.user_id, now).await?;
+    if let Some(old) = current(tx, viewer.user_id).await? {
+        tx.after_commit(Effect::DiscardFile(old));
     }
+    with_conn!(&mut **tx, |c| {
+        diesel::insert_into(user_avatars::table)
+            .values((
+                user_avatars::user_id.eq(viewer.user_id),
+                user_avatars::object_key.eq(key),
+                user_avatars::content_type.eq(file_type.content_type()),
+                user_avatars::updated_at.eq(now),
+            ))
+            .on_conflict(user_avatars::user_id)
+            .do_update()
+            .set((
+                user_avatars::object_key.eq(key),
+                user_avatars::content_type.eq(file_type.content_type()),
+                user_avatars::updated_at.eq(now),
+            ))
+            .execute(c)
+            .await
+    })?;
     Ok(user)
 }
 
-/// Delete the user's avatar row inside the caller's transaction; answers
-/// the key of the object to delete once it commits.
-pub async fn delete_row(conn: &mut Conn, user_id: UserId) -> AppResult<Option<String>> {
-    Ok(with_conn!(conn, |c| {
+/// Remove the viewer's avatar (nothing to remove is fine); its object is
+/// deleted after the commit.
+pub async fn remove(tx: &mut Tx<'_>) -> AppResult<UserRow> {
+    let viewer = tx.viewer()?;
+    let user = touch(tx, viewer.user_id, now()).await?;
+    delete_row(tx, viewer.user_id).await?;
+    Ok(user)
+}
+
+/// Delete the user's avatar row inside the caller's transaction; its object
+/// is deleted once the transaction commits.
+pub async fn delete_row(tx: &mut Tx<'_>, user_id: UserId) -> AppResult<()> {
+    let key: Option<String> = with_conn!(&mut **tx, |c| {
         diesel::delete(user_avatars::table.find(user_id))
             .returning(user_avatars::object_key)
             .get_result(c)
             .await
             .optional()
-    })?)
+    })?;
+    if let Some(key) = key {
+        tx.after_commit(Effect::DiscardFile(key));
+    }
+    Ok(())
 }
 
 /// The avatar keys of these users (users without one are left out).

@@ -8,12 +8,12 @@ use async_graphql::{Context, Object, Upload};
 
 use super::avatar;
 use super::graphql::User;
-use crate::auth::{RoleGuard, require_viewer};
+use crate::auth::RoleGuard;
 use crate::db::Pool;
 use crate::db::UserId;
 use crate::error::{AppError, SharedError};
 use crate::graphql::RequestLoader;
-use crate::graphql::context::state;
+use crate::graphql::context::{actor, state, write};
 use crate::http::files;
 
 /// The avatar object key of each user; every key is answered (`None`: no
@@ -66,7 +66,11 @@ impl AvatarMutation {
         #[graphql(desc = "The image: a file part of the multipart request.")] file: Upload,
     ) -> async_graphql::Result<User> {
         let upload = file.value(ctx).map_err(AppError::internal)?;
-        let (user, key) = avatar::upload(state(ctx)?, require_viewer(ctx)?, upload).await?;
+        let file = crate::uploads::Upload {
+            size: upload.size().map_err(AppError::internal)?,
+            content: Box::new(upload.into_read()),
+        };
+        let (user, key) = avatar::upload(state(ctx)?, actor(ctx), file).await?;
         let loader = ctx.data::<RequestLoader<AvatarLoader>>()?;
         loader.feed_one(user.id, Some(key)).await;
         Ok(User::from(user))
@@ -76,7 +80,7 @@ impl AvatarMutation {
     /// Removing when there is none is fine.
     #[graphql(guard = "RoleGuard::signed_in()")]
     async fn remove_avatar(&self, ctx: &Context<'_>) -> async_graphql::Result<User> {
-        let user = avatar::remove(state(ctx)?, require_viewer(ctx)?).await?;
+        let user = write(ctx, async |tx| avatar::remove(tx).await).await?;
         let loader = ctx.data::<RequestLoader<AvatarLoader>>()?;
         loader.feed_one(user.id, None).await;
         Ok(User::from(user))

@@ -110,7 +110,7 @@ async fn create(conn: &mut Conn) -> AppResult<Captcha> {
 /// Use up challenge `id` with `answer`. Errors: `BAD_USER_INPUT` on
 /// `captchaId` (missing, unknown, expired or used) or `captchaAnswer`
 /// (missing or wrong).
-pub async fn answer(conn: &mut Conn, id: Option<&ID>, answer: Option<&str>) -> AppResult<()> {
+pub async fn answer(conn: &mut Conn, id: Option<&str>, answer: Option<&str>) -> AppResult<()> {
     let id = id.ok_or_else(|| AppError::bad_input("captchaId", "answer a captcha to sign up"))?;
     let answer = answer
         .map(str::trim)

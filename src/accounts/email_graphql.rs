@@ -4,8 +4,8 @@
 use async_graphql::{Context, Object};
 
 use super::{recovery, verification};
-use crate::auth::{RoleGuard, require_viewer};
-use crate::graphql::context::{client_info, state};
+use crate::auth::RoleGuard;
+use crate::graphql::context::{actor, state, write};
 
 /// Mutations on email addresses and forgotten passwords.
 #[derive(Default)]
@@ -25,7 +25,7 @@ impl AccountEmailMutation {
         ctx: &Context<'_>,
         #[graphql(desc = "The token from the link.")] token: String,
     ) -> async_graphql::Result<bool> {
-        verification::verify_email(state(ctx)?, &token, &client_info(ctx)).await?;
+        write(ctx, async |tx| verification::verify_email(tx, &token).await).await?;
         Ok(true)
     }
 
@@ -34,7 +34,7 @@ impl AccountEmailMutation {
     /// `RATE_LIMITED` (one a minute, five an hour; `retryAfter` in seconds).
     #[graphql(guard = "RoleGuard::signed_in()")]
     async fn resend_verification_email(&self, ctx: &Context<'_>) -> async_graphql::Result<bool> {
-        verification::resend(state(ctx)?, require_viewer(ctx)?).await?;
+        write(ctx, verification::resend).await?;
         Ok(true)
     }
 
@@ -51,14 +51,7 @@ impl AccountEmailMutation {
         #[graphql(desc = "Your password now.")] current_password: String,
         #[graphql(desc = "The address to sign in with from now on.")] new_email: String,
     ) -> async_graphql::Result<bool> {
-        verification::change_email(
-            state(ctx)?,
-            require_viewer(ctx)?,
-            &client_info(ctx),
-            current_password,
-            &new_email,
-        )
-        .await?;
+        verification::change_email(state(ctx)?, actor(ctx), current_password, &new_email).await?;
         Ok(true)
     }
 
@@ -85,7 +78,7 @@ impl AccountEmailMutation {
         #[graphql(desc = "The token from the link.")] token: String,
         #[graphql(desc = "The new password, 8 to 128 characters.")] new_password: String,
     ) -> async_graphql::Result<bool> {
-        recovery::reset_password(state(ctx)?, &token, new_password, &client_info(ctx)).await?;
+        recovery::reset_password(state(ctx)?, actor(ctx), &token, new_password).await?;
         Ok(true)
     }
 }

@@ -15,7 +15,7 @@ use crate::auth::Role;
 use crate::auth::{Viewer, viewer};
 
 use crate::db::UserId;
-use crate::graphql::context::{client_info, global, id_arg, state};
+use crate::graphql::context::{actor, global, id_arg, state};
 use crate::graphql::pagination::Page;
 use crate::portfolio::graphql::{PortfolioItem, user_portfolio};
 use crate::reviews::graphql::{Rating, Review, rating_of, reviews_of};
@@ -290,17 +290,17 @@ impl AccountsMutation {
             password: input.password,
             name: input.name,
             role: input.role,
-            captcha_id: input.captcha_id,
+            captcha_id: input.captcha_id.map(|id| id.0),
             captcha_answer: input.captcha_answer,
         };
-        let (user, tokens) = ops::register(state(ctx)?, registration, &client_info(ctx)).await?;
+        let (user, tokens) = ops::register(state(ctx)?, actor(ctx), registration).await?;
         Ok(AuthPayload::new(tokens, user))
     }
 
     /// Sign in with email and password. Errors: `UNAUTHENTICATED` (the same for
     /// an unknown email and a wrong password).
     async fn login(&self, ctx: &Context<'_>, input: LoginInput) -> async_graphql::Result<AuthPayload> {
-        let (user, tokens) = ops::login(state(ctx)?, &input.email, input.password, &client_info(ctx)).await?;
+        let (user, tokens) = ops::login(state(ctx)?, actor(ctx), &input.email, input.password).await?;
         Ok(AuthPayload::new(tokens, user))
     }
 }

@@ -2,8 +2,9 @@
 //! signing in again) and deleting (personal data erased in place).
 //!
 //! Each workflow confirms the password first (argon2, outside any
-//! transaction), then writes in one `write_tx`, and tells the session cache
-//! and subscribers about the sessions it ended only after the commit.
+//! transaction), then writes in one transaction ([`AppState::write`]); the
+//! sessions it ends are forgotten and their subscribers told after the
+//! commit (an effect of ending them).
 
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
@@ -14,18 +15,17 @@ use super::model::UserRow;
 use super::profile::ProfileChangeset;
 use super::queries;
 use crate::audit::{self, AuditKind, LoginFailure};
-use crate::auth::ClientInfo;
-use crate::auth::Viewer;
 use crate::auth::password::{self, Password, Verified};
 use crate::auth::throttle::LoginAttempt;
+use crate::db::UserId;
 use crate::db::schema::{portfolio_items, sessions, users};
 use crate::db::types::Timestamp;
 use crate::db::{Conn, now};
-use crate::db::{SessionId, UserId};
 use crate::error::{AppError, AppResult};
 use crate::mail;
 use crate::sessions::queries as session_queries;
 use crate::state::AppState;
+use crate::tx::{Actor, Tx};
 use crate::with_conn;
 
 /// The name everyone sees for a deleted account.
@@ -49,11 +49,12 @@ fn tombstone_email(user_id: UserId) -> String {
 /// and past the limits it is `RATE_LIMITED` before any hashing.
 pub(super) async fn confirm_password(
     state: &AppState,
-    viewer: Viewer,
-    client: &ClientInfo,
+    actor: &Actor,
     password: String,
     field: &'static str,
 ) -> AppResult<()> {
+    let viewer = actor.viewer.ok_or(AppError::Unauthenticated("sign in first"))?;
+    let client = &actor.client;
     let (user, attempt) = {
         let mut conn = state.pool.get().await?;
         let user = queries::find_live(&mut conn, viewer.user_id)
@@ -76,14 +77,13 @@ pub(super) async fn confirm_password(
     }
 }
 
-/// Change the viewer's password and end their other sessions (the one
+/// Change the actor's password and end their other sessions (the one
 /// making the request goes on). Errors: `BAD_USER_INPUT` on `newPassword`
 /// (length rules, or the same as the current one) or `currentPassword`
 /// (not the current password).
 pub async fn change_password(
     state: &AppState,
-    viewer: Viewer,
-    client: &ClientInfo,
+    actor: Actor,
     current_password: String,
     new_password: String,
 ) -> AppResult<()> {
@@ -94,35 +94,30 @@ pub async fn change_password(
             "must differ from the current password",
         ));
     }
-    confirm_password(state, viewer, client, current_password, "currentPassword").await?;
+    confirm_password(state, &actor, current_password, "currentPassword").await?;
     let hash = password::hash(&new_password).await?;
-    let mut conn = state.pool.get().await?;
-    let ended = conn
-        .write_tx(async |conn| -> AppResult<Vec<SessionId>> {
-            queries::set_password_hash(conn, viewer.user_id, &hash).await?;
-            audit::record(conn, AuditKind::PasswordChanged, viewer.user_id, client).await?;
-            session_queries::revoke_others(conn, viewer.user_id, viewer.session_id).await
+    state
+        .write(actor, async |tx| {
+            let viewer = tx.viewer()?;
+            let client = tx.actor().client.clone();
+            queries::set_password_hash(tx, viewer.user_id, &hash).await?;
+            audit::record(tx, AuditKind::PasswordChanged, viewer.user_id, &client).await?;
+            session_queries::revoke_others(tx, viewer.user_id, viewer.session_id).await
         })
-        .await?;
-    state.sessions_ended(&ended);
-    Ok(())
+        .await
 }
 
-/// Deactivate the viewer's account: every session ends; signing in again
+/// Deactivate the actor's account: every session ends; signing in again
 /// reactivates it (see [`reactivate_on_login`]). Errors: `BAD_USER_INPUT` on
 /// `password`.
-pub async fn deactivate(
-    state: &AppState,
-    viewer: Viewer,
-    client: &ClientInfo,
-    password: String,
-) -> AppResult<()> {
-    confirm_password(state, viewer, client, password, "password").await?;
-    let mut conn = state.pool.get().await?;
-    let ended = conn
-        .write_tx(async |conn| -> AppResult<Vec<SessionId>> {
+pub async fn deactivate(state: &AppState, actor: Actor, password: String) -> AppResult<()> {
+    confirm_password(state, &actor, password, "password").await?;
+    state
+        .write(actor, async |tx| {
+            let viewer = tx.viewer()?;
+            let client = tx.actor().client.clone();
             let now = now();
-            let updated = with_conn!(conn, |c| {
+            let updated = with_conn!(&mut **tx, |c| {
                 diesel::update(not_deleted(viewer.user_id))
                     .set((users::deactivated_at.eq(Some(now)), users::updated_at.eq(now)))
                     .execute(c)
@@ -131,67 +126,55 @@ pub async fn deactivate(
             if updated == 0 {
                 return Err(AppError::NotFound("user"));
             }
-            audit::record(conn, AuditKind::AccountDeactivated, viewer.user_id, client).await?;
-            session_queries::revoke_all(conn, viewer.user_id).await
+            audit::record(tx, AuditKind::AccountDeactivated, viewer.user_id, &client).await?;
+            session_queries::revoke_all(tx, viewer.user_id).await
         })
-        .await?;
-    state.sessions_ended(&ended);
-    Ok(())
+        .await
 }
 
-/// Delete the viewer's account: every session ends (and forgets its address
+/// Delete the actor's account: every session ends (and forgets its address
 /// and user agent), the personal data is erased (email → a tombstone, names,
 /// phone, address, bio, portfolio, mailed tokens, the outbox's mail to the
 /// address, sent or not, the avatar: its file is deleted after the commit),
 /// the name becomes "Deleted user". The row stays, with its id and role, so
 /// the projects, proposals, contracts and reviews that point to it stay
 /// intact. Errors: `BAD_USER_INPUT` on `password`.
-pub async fn delete(
-    state: &AppState,
-    viewer: Viewer,
-    client: &ClientInfo,
-    password: String,
-) -> AppResult<()> {
-    confirm_password(state, viewer, client, password, "password").await?;
-    let user_id = viewer.user_id;
-    let mut conn = state.pool.get().await?;
-    let (ended, avatar_key) = conn
-        .write_tx(async |conn| -> AppResult<(Vec<SessionId>, Option<String>)> {
-            let now = now();
-            let email = queries::find_live(conn, user_id)
-                .await?
-                .ok_or(AppError::NotFound("user"))?
-                .email;
-            let erase = ProfileChangeset::erased(DELETED_NAME, now);
-            let updated = with_conn!(conn, |c| {
-                diesel::update(not_deleted(user_id))
-                    .set((
-                        &erase,
-                        users::email.eq(tombstone_email(user_id)),
-                        users::password_hash.eq(ERASED_PASSWORD_HASH),
-                        users::deactivated_at.eq(None::<Timestamp>),
-                        users::deleted_at.eq(Some(now)),
-                    ))
-                    .execute(c)
-                    .await
-            })?;
-            if updated == 0 {
-                return Err(AppError::NotFound("user"));
-            }
-            let ended = session_queries::revoke_all(conn, user_id).await?;
-            forget_sessions_and_portfolio(conn, user_id).await?;
-            email_tokens::delete_all(conn, user_id).await?;
-            mail::forget_recipient(conn, &email).await?;
-            let avatar_key = avatar::delete_row(conn, user_id).await?;
-            audit::record(conn, AuditKind::AccountDeleted, user_id, client).await?;
-            Ok((ended, avatar_key))
-        })
-        .await?;
-    state.sessions_ended(&ended);
-    if let Some(key) = avatar_key {
-        state.storage.discard(&key).await;
+pub async fn delete(state: &AppState, actor: Actor, password: String) -> AppResult<()> {
+    confirm_password(state, &actor, password, "password").await?;
+    state.write(actor, erase).await
+}
+
+/// The erasure of [`delete`], in the caller's transaction.
+async fn erase(tx: &mut Tx<'_>) -> AppResult<()> {
+    let user_id = tx.viewer()?.user_id;
+    let client = tx.actor().client.clone();
+    let now = now();
+    let email = queries::find_live(tx, user_id)
+        .await?
+        .ok_or(AppError::NotFound("user"))?
+        .email;
+    let erase = ProfileChangeset::erased(DELETED_NAME, now);
+    let updated = with_conn!(&mut **tx, |c| {
+        diesel::update(not_deleted(user_id))
+            .set((
+                &erase,
+                users::email.eq(tombstone_email(user_id)),
+                users::password_hash.eq(ERASED_PASSWORD_HASH),
+                users::deactivated_at.eq(None::<Timestamp>),
+                users::deleted_at.eq(Some(now)),
+            ))
+            .execute(c)
+            .await
+    })?;
+    if updated == 0 {
+        return Err(AppError::NotFound("user"));
     }
-    Ok(())
+    session_queries::revoke_all(tx, user_id).await?;
+    forget_sessions_and_portfolio(tx, user_id).await?;
+    email_tokens::delete_all(tx, user_id).await?;
+    mail::forget_recipient(tx, &email).await?;
+    avatar::delete_row(tx, user_id).await?;
+    audit::record(tx, AuditKind::AccountDeleted, user_id, &client).await
 }
 
 /// The user `user_id`, unless deleted.
@@ -225,31 +208,29 @@ async fn forget_sessions_and_portfolio(conn: &mut Conn, user_id: UserId) -> AppR
 /// Called by sign-in once the password verified: a deleted account is
 /// refused (it has no email or password left, so this is a safety net),
 /// and a deactivated one is reactivated (and audited, in one transaction).
-pub async fn reactivate_on_login(conn: &mut Conn, user: UserRow, client: &ClientInfo) -> AppResult<UserRow> {
+pub async fn reactivate_on_login(tx: &mut Tx<'_>, user: UserRow) -> AppResult<UserRow> {
     if user.deleted_at.is_some() {
         return Err(AppError::Unauthenticated("invalid email or password"));
     }
     if user.deactivated_at.is_none() {
         return Ok(user);
     }
-    conn.write_tx(async |conn| {
-        let now = now();
-        let row = with_conn!(conn, |c| {
-            diesel::update(not_deleted(user.id))
-                .set((
-                    users::deactivated_at.eq(None::<Timestamp>),
-                    users::updated_at.eq(now),
-                ))
-                .returning(UserRow::as_returning())
-                .get_result(c)
-                .await
-                .optional()
-        })?;
-        let row = row.ok_or(AppError::Unauthenticated("invalid email or password"))?;
-        audit::record(conn, AuditKind::AccountReactivated, row.id, client).await?;
-        Ok(row)
-    })
-    .await
+    let client = tx.actor().client.clone();
+    let now = now();
+    let row = with_conn!(&mut **tx, |c| {
+        diesel::update(not_deleted(user.id))
+            .set((
+                users::deactivated_at.eq(None::<Timestamp>),
+                users::updated_at.eq(now),
+            ))
+            .returning(UserRow::as_returning())
+            .get_result(c)
+            .await
+            .optional()
+    })?;
+    let row = row.ok_or(AppError::Unauthenticated("invalid email or password"))?;
+    audit::record(tx, AuditKind::AccountReactivated, row.id, &client).await?;
+    Ok(row)
 }
 
 #[cfg(test)]

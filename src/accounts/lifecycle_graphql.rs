@@ -1,13 +1,11 @@
-//! The self-service part of the accounts schema: editing the profile,
-//! changing the password, deactivating and deleting the account.
+//! The account lifecycle in the schema: changing the password,
+//! deactivating and deleting the account.
 
 use async_graphql::{Context, Object};
 
-use super::graphql::User;
 use super::lifecycle;
-use super::profile::{self, UpdateProfileInput};
-use crate::auth::{RoleGuard, require_viewer};
-use crate::graphql::context::{client_info, state};
+use crate::auth::RoleGuard;
+use crate::graphql::context::{actor, state};
 
 /// Mutations on the signed-in user's own account.
 #[derive(Default)]
@@ -15,21 +13,6 @@ pub struct AccountLifecycleMutation;
 
 #[Object]
 impl AccountLifecycleMutation {
-    /// Change your profile: omitted fields stay as they are, `null` clears a
-    /// field (`name` cannot be cleared), `address` is replaced as a whole.
-    /// Errors: `BAD_USER_INPUT` (field `name`, `firstName`, `lastName`,
-    /// `phone`, `bio`, or `address.line1`, `address.line2`, `address.city`,
-    /// `address.region`, `address.postalCode`, `address.country`).
-    #[graphql(guard = "RoleGuard::signed_in()")]
-    async fn update_profile(
-        &self,
-        ctx: &Context<'_>,
-        input: UpdateProfileInput,
-    ) -> async_graphql::Result<User> {
-        let row = profile::update(state(ctx)?, require_viewer(ctx)?, &input).await?;
-        Ok(User::from(row))
-    }
-
     /// Change your password. Your other sessions end; this one goes on.
     /// Errors: `BAD_USER_INPUT` (field `currentPassword`: not your password;
     /// field `newPassword`: 8 to 128 characters, different from the current
@@ -41,14 +24,7 @@ impl AccountLifecycleMutation {
         #[graphql(desc = "Your password now.")] current_password: String,
         #[graphql(desc = "The new password, 8 to 128 characters.")] new_password: String,
     ) -> async_graphql::Result<bool> {
-        lifecycle::change_password(
-            state(ctx)?,
-            require_viewer(ctx)?,
-            &client_info(ctx),
-            current_password,
-            new_password,
-        )
-        .await?;
+        lifecycle::change_password(state(ctx)?, actor(ctx), current_password, new_password).await?;
         Ok(true)
     }
 
@@ -63,7 +39,7 @@ impl AccountLifecycleMutation {
         ctx: &Context<'_>,
         #[graphql(desc = "Your password, to confirm.")] password: String,
     ) -> async_graphql::Result<bool> {
-        lifecycle::deactivate(state(ctx)?, require_viewer(ctx)?, &client_info(ctx), password).await?;
+        lifecycle::deactivate(state(ctx)?, actor(ctx), password).await?;
         Ok(true)
     }
 
@@ -79,7 +55,7 @@ impl AccountLifecycleMutation {
         ctx: &Context<'_>,
         #[graphql(desc = "Your password, to confirm.")] password: String,
     ) -> async_graphql::Result<bool> {
-        lifecycle::delete(state(ctx)?, require_viewer(ctx)?, &client_info(ctx), password).await?;
+        lifecycle::delete(state(ctx)?, actor(ctx), password).await?;
         Ok(true)
     }
 }

@@ -16,7 +16,7 @@ pub mod loader;
 pub mod model;
 pub mod ops;
 pub mod profile;
+pub mod profile_graphql;
 pub mod queries;
 pub mod recovery;
-pub mod thumbnail;
 pub mod verification;

@@ -4,7 +4,6 @@ use super::email::Email;
 use super::model::{NewUser, UserRow, parse_name};
 use super::{captcha, queries, verification};
 use crate::audit::{self, AuditKind, LoginFailure};
-use crate::auth::ClientInfo;
 use crate::auth::Role;
 use crate::auth::password::{self, Password, Verified};
 use crate::auth::throttle::LoginAttempt;
@@ -13,6 +12,7 @@ use crate::db::now;
 use crate::error::{AppError, AppResult};
 use crate::sessions::ops::{self as sessions, Tokens};
 use crate::state::AppState;
+use crate::tx::Actor;
 
 /// What `register` takes.
 pub struct Registration {
@@ -25,7 +25,7 @@ pub struct Registration {
     /// `CLIENT` or `FREELANCER`.
     pub role: Role,
     /// The answered challenge (checked when `SIGNUP_CAPTCHA` is on).
-    pub captcha_id: Option<async_graphql::ID>,
+    pub captcha_id: Option<String>,
     /// Its answer.
     pub captcha_answer: Option<String>,
 }
@@ -33,32 +33,28 @@ pub struct Registration {
 /// Create an account, mail its verification link and sign it in, in one
 /// transaction. With `SIGNUP_CAPTCHA`, the challenge is used up first (right
 /// or wrong, and even if the sign-up then fails).
-pub async fn register(
-    state: &AppState,
-    input: Registration,
-    client: &ClientInfo,
-) -> AppResult<(UserRow, Tokens)> {
+pub async fn register(state: &AppState, actor: Actor, input: Registration) -> AppResult<(UserRow, Tokens)> {
     let email = Email::parse(&input.email, "email")?;
     let name = parse_name(&input.name)?;
     if !input.role.can_self_register() {
         return Err(AppError::bad_input("role", "sign up as CLIENT or FREELANCER"));
     }
     let password = Password::parse(input.password, "password")?;
-    let mut conn = state.pool.get().await?;
     if state.config.accounts.signup_captcha {
         captcha::answer(
-            &mut conn,
-            input.captcha_id.as_ref(),
+            &mut state.pool.get().await?,
+            input.captcha_id.as_deref(),
             input.captcha_answer.as_deref(),
         )
         .await?;
     }
     let hash = password::hash(&password).await?;
-    let registered = conn
-        .write_tx(async |conn| -> AppResult<(UserRow, Tokens)> {
+    state
+        .write(actor, async |tx| {
+            let client = tx.actor().client.clone();
             let now = now();
             let user = queries::insert(
-                conn,
+                tx,
                 &NewUser {
                     id: UserId::new(),
                     email: email.as_str(),
@@ -70,14 +66,12 @@ pub async fn register(
                 },
             )
             .await?;
-            let tokens = sessions::start(state, conn, user.id, client).await?;
-            audit::record(conn, AuditKind::SignedUp, user.id, client).await?;
-            verification::send_verification(conn, state, &user).await?;
+            let tokens = sessions::start(tx, user.id).await?;
+            audit::record(tx, AuditKind::SignedUp, user.id, &client).await?;
+            verification::send_verification(tx, &user).await?;
             Ok((user, tokens))
         })
-        .await?;
-    state.mail.wake();
-    Ok(registered)
+        .await
 }
 
 /// Sign in. An unknown email and a wrong password answer alike, after the same
@@ -86,13 +80,14 @@ pub async fn register(
 /// check, see `auth::throttle`); every outcome is audited.
 pub async fn login(
     state: &AppState,
+    actor: Actor,
     email: &str,
     password: String,
-    client: &ClientInfo,
 ) -> AppResult<(UserRow, Tokens)> {
     let refused = || AppError::Unauthenticated("invalid email or password");
     let mut conn = state.pool.get().await?;
-    let attempt = LoginAttempt::admit(&mut conn, &state.config.login_throttle, email, client).await?;
+    let client = actor.client.clone();
+    let attempt = LoginAttempt::admit(&mut conn, &state.config.login_throttle, email, &client).await?;
     let user = match Email::parse(email, "email") {
         Ok(email) => queries::find_by_email(&mut conn, email.as_str()).await?,
         Err(_) => None,
@@ -118,16 +113,16 @@ pub async fn login(
             .await?;
         return Err(AppError::Unauthenticated("this account is blocked"));
     }
-    // Account lifecycle: signing in reactivates a deactivated account.
-    let user = super::lifecycle::reactivate_on_login(&mut conn, user, client).await?;
-    let tokens = conn
-        .write_tx(async |conn| {
-            let tokens = sessions::start(state, conn, user.id, client).await?;
-            attempt.succeeded(conn, user.id).await?;
-            Ok::<_, AppError>(tokens)
+    drop(conn);
+    state
+        .write(actor, async |tx| {
+            // Account lifecycle: signing in reactivates a deactivated account.
+            let user = super::lifecycle::reactivate_on_login(tx, user).await?;
+            let tokens = sessions::start(tx, user.id).await?;
+            attempt.succeeded(tx, user.id).await?;
+            Ok((user, tokens))
         })
-        .await?;
-    Ok((user, tokens))
+        .await
 }
 
 /// Did [`ensure_super_admin`] create the account?

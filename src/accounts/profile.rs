@@ -5,21 +5,20 @@
 //! `null` clears it (except `name`, which every account has). The address is
 //! one value (a JSON text column): it is replaced or cleared as a whole.
 
-use async_graphql::{InputObject, MaybeUndefined, SimpleObject};
+use async_graphql::SimpleObject;
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 use serde::{Deserialize, Serialize};
 
 use super::lifecycle::not_deleted;
 use super::model::{UserRow, parse_name};
-use crate::auth::Viewer;
 use crate::db::UserId;
 use crate::db::schema::users;
 use crate::db::types::Timestamp;
 use crate::db::{Conn, now};
 use crate::error::{AppError, AppResult};
-use crate::state::AppState;
 use crate::text::{bounded, line};
+use crate::tx::Tx;
 use crate::with_conn;
 
 /// Longest first or last name, in characters.
@@ -35,40 +34,38 @@ const MAX_POSTAL_CODE: usize = 20;
 /// Fewest and most digits of an E.164 number (country code included).
 const PHONE_DIGITS: std::ops::RangeInclusive<usize> = 7..=15;
 
-/// Changes to the signed-in user's profile. An omitted field stays as it
-/// is; `null` clears it (`name` cannot be cleared). Text is trimmed; send
-/// `null`, not an empty string, to clear a field.
-#[derive(InputObject, Default)]
-pub struct UpdateProfileInput {
-    /// Display name, 1 to 100 characters; `null` is refused (`BAD_USER_INPUT`, field `name`).
-    pub name: MaybeUndefined<String>,
-    /// Given name, 1 to 100 characters (public); `null` clears it.
-    pub first_name: MaybeUndefined<String>,
-    /// Family name, 1 to 100 characters (private); `null` clears it.
-    pub last_name: MaybeUndefined<String>,
-    /// Phone number in E.164 form (`+` and 7 to 15 digits, like `+14155550123`;
-    /// spaces, dots, hyphens and parentheses are dropped) (private); `null` clears it.
-    pub phone: MaybeUndefined<String>,
-    /// Postal address, replacing the whole previous one (private); `null` clears it.
-    pub address: MaybeUndefined<AddressInput>,
-    /// A few words about the user, 1 to 2000 characters (public); `null` clears it.
-    pub bio: MaybeUndefined<String>,
+/// Changes to a profile: `None` leaves a field as it is, `Some(None)`
+/// clears it (refused for `name`, which every account has).
+#[derive(Debug, Clone, Default)]
+pub struct ProfileChanges {
+    /// Display name.
+    pub name: Option<Option<String>>,
+    /// Given name (public).
+    pub first_name: Option<Option<String>>,
+    /// Family name (private).
+    pub last_name: Option<Option<String>>,
+    /// Phone number, E.164 once cleaned (private).
+    pub phone: Option<Option<String>>,
+    /// Postal address, replacing the whole previous one (private).
+    pub address: Option<Option<AddressParts>>,
+    /// A few words about the user (public).
+    pub bio: Option<Option<String>>,
 }
 
-/// A postal address. Errors name the part, like `address.country`.
-#[derive(InputObject, Clone)]
-pub struct AddressInput {
-    /// Street and number, 1 to 200 characters.
+/// A postal address as given, before its parts are checked.
+#[derive(Debug, Clone)]
+pub struct AddressParts {
+    /// Street and number.
     pub line1: String,
-    /// Apartment, floor, building, at most 200 characters; blank means none.
+    /// Apartment, floor, building; blank means none.
     pub line2: Option<String>,
-    /// City or town, 1 to 100 characters.
+    /// City or town.
     pub city: String,
-    /// State, province or region, at most 100 characters; blank means none.
+    /// State, province or region; blank means none.
     pub region: Option<String>,
-    /// Postal code, at most 20 characters; blank means none.
+    /// Postal code; blank means none.
     pub postal_code: Option<String>,
-    /// ISO 3166-1 alpha-2 country code (`DE`, `US`), any case; stored upper-case.
+    /// ISO 3166-1 alpha-2 country code, any case.
     pub country: String,
 }
 
@@ -208,7 +205,7 @@ fn optional_part(raw: Option<&str>, field: &'static str, max: usize) -> AppResul
 }
 
 /// Check every part of an address.
-pub fn parse_address(input: &AddressInput) -> AppResult<Address> {
+pub fn parse_address(input: &AddressParts) -> AppResult<Address> {
     Ok(Address {
         line1: line(&input.line1, "address.line1", MAX_ADDRESS_LINE, false)?,
         line2: optional_part(input.line2.as_deref(), "address.line2", MAX_ADDRESS_LINE)?,
@@ -223,28 +220,26 @@ pub fn parse_address(input: &AddressInput) -> AppResult<Address> {
     })
 }
 
-/// An update of a nullable column: `None` when omitted, `Some(None)` for
-/// `null`, `Some(Some(value))` for a valid value.
+/// An update of a nullable column, its value checked by `parse`.
 fn change<T, U>(
-    value: &MaybeUndefined<T>,
+    value: &Option<Option<T>>,
     parse: impl FnOnce(&T) -> AppResult<U>,
 ) -> AppResult<Option<Option<U>>> {
-    match value {
-        MaybeUndefined::Undefined => Ok(None),
-        MaybeUndefined::Null => Ok(Some(None)),
-        MaybeUndefined::Value(value) => parse(value).map(|parsed| Some(Some(parsed))),
-    }
+    value
+        .as_ref()
+        .map(|value| value.as_ref().map(parse).transpose())
+        .transpose()
 }
 
 /// Validate an update into the columns it sets (pure; the first invalid
 /// field is the error).
-pub fn changeset(input: &UpdateProfileInput, now: Timestamp) -> AppResult<ProfileChangeset> {
+pub fn changeset(input: &ProfileChanges, now: Timestamp) -> AppResult<ProfileChangeset> {
     let name = match &input.name {
-        MaybeUndefined::Undefined => None,
-        MaybeUndefined::Null => {
+        None => None,
+        Some(None) => {
             return Err(AppError::bad_input("name", "the display name cannot be cleared"));
         }
-        MaybeUndefined::Value(name) => Some(parse_name(name)?),
+        Some(Some(name)) => Some(parse_name(name)?),
     };
     let person = |field| move |raw: &String| line(raw, field, MAX_PERSON_NAME, false);
     Ok(ProfileChangeset {
@@ -258,12 +253,12 @@ pub fn changeset(input: &UpdateProfileInput, now: Timestamp) -> AppResult<Profil
     })
 }
 
-/// Apply `input` to the viewer's own profile. Errors: `BAD_USER_INPUT` with
-/// the offending field.
-pub async fn update(state: &AppState, viewer: Viewer, input: &UpdateProfileInput) -> AppResult<UserRow> {
-    let changes = changeset(input, now())?;
-    let mut conn = state.pool.get().await?;
-    apply(&mut conn, viewer.user_id, &changes).await
+/// Apply `changes` to the viewer's own profile. Errors: `BAD_USER_INPUT`
+/// with the offending field.
+pub async fn update(tx: &mut Tx<'_>, changes: ProfileChanges) -> AppResult<UserRow> {
+    let changes = changeset(&changes, now())?;
+    let user_id = tx.viewer()?.user_id;
+    apply(tx, user_id, &changes).await
 }
 
 /// Write `changes` to the user's row; a deleted account is `NOT_FOUND`.
@@ -290,8 +285,8 @@ mod tests {
         }
     }
 
-    fn address(country: &str) -> AddressInput {
-        AddressInput {
+    fn address(country: &str) -> AddressParts {
+        AddressParts {
             line1: " 1 Main St ".into(),
             line2: Some("  ".into()),
             city: "Springfield".into(),
@@ -359,17 +354,17 @@ mod tests {
             })
         );
         assert_eq!(field(parse_address(&address("XX"))), Some("address.country"));
-        let blank_city = AddressInput {
+        let blank_city = AddressParts {
             city: " ".into(),
             ..address("FR")
         };
         assert_eq!(field(parse_address(&blank_city)), Some("address.city"));
-        let long_code = AddressInput {
+        let long_code = AddressParts {
             postal_code: Some("1".repeat(21)),
             ..address("FR")
         };
         assert_eq!(field(parse_address(&long_code)), Some("address.postalCode"));
-        let long_line = AddressInput {
+        let long_line = AddressParts {
             line2: Some("x".repeat(201)),
             ..address("FR")
         };
@@ -379,7 +374,7 @@ mod tests {
     #[test]
     fn omitted_fields_stay_and_null_clears() {
         let at = now();
-        let untouched = changeset(&UpdateProfileInput::default(), at).ok();
+        let untouched = changeset(&ProfileChanges::default(), at).ok();
         assert_eq!(
             untouched,
             Some(ProfileChangeset {
@@ -387,20 +382,20 @@ mod tests {
                 ..ProfileChangeset::default()
             })
         );
-        let input = UpdateProfileInput {
-            first_name: MaybeUndefined::Value(" Ann ".into()),
-            phone: MaybeUndefined::Null,
-            address: MaybeUndefined::Null,
-            ..UpdateProfileInput::default()
+        let input = ProfileChanges {
+            first_name: Some(Some(" Ann ".into())),
+            phone: Some(None),
+            address: Some(None),
+            ..ProfileChanges::default()
         };
         let changes = changeset(&input, at).ok().unwrap_or_default();
         assert_eq!(changes.first_name, Some(Some("Ann".into())));
         assert_eq!(changes.phone, Some(None));
         assert_eq!(changes.address, Some(None));
         assert_eq!((changes.name, changes.last_name, changes.bio), (None, None, None));
-        let with_address = UpdateProfileInput {
-            address: MaybeUndefined::Value(address("de")),
-            ..UpdateProfileInput::default()
+        let with_address = ProfileChanges {
+            address: Some(Some(address("de"))),
+            ..ProfileChanges::default()
         };
         let changes = changeset(&with_address, at).ok().unwrap_or_default();
         assert_eq!(
@@ -416,30 +411,30 @@ mod tests {
         let at = now();
         let cases = [
             (
-                UpdateProfileInput {
-                    name: MaybeUndefined::Null,
-                    ..UpdateProfileInput::default()
+                ProfileChanges {
+                    name: Some(None),
+                    ..ProfileChanges::default()
                 },
                 "name",
             ),
             (
-                UpdateProfileInput {
-                    first_name: MaybeUndefined::Value("x".repeat(101)),
-                    ..UpdateProfileInput::default()
+                ProfileChanges {
+                    first_name: Some(Some("x".repeat(101))),
+                    ..ProfileChanges::default()
                 },
                 "firstName",
             ),
             (
-                UpdateProfileInput {
-                    last_name: MaybeUndefined::Value("  ".into()),
-                    ..UpdateProfileInput::default()
+                ProfileChanges {
+                    last_name: Some(Some("  ".into())),
+                    ..ProfileChanges::default()
                 },
                 "lastName",
             ),
             (
-                UpdateProfileInput {
-                    bio: MaybeUndefined::Value("x".repeat(2001)),
-                    ..UpdateProfileInput::default()
+                ProfileChanges {
+                    bio: Some(Some("x".repeat(2001))),
+                    ..ProfileChanges::default()
                 },
                 "bio",
             ),
@@ -447,10 +442,10 @@ mod tests {
         for (input, expected) in cases {
             assert_eq!(field(changeset(&input, at)), Some(expected));
         }
-        let longest = UpdateProfileInput {
-            bio: MaybeUndefined::Value("é".repeat(2000)),
-            first_name: MaybeUndefined::Value("x".repeat(100)),
-            ..UpdateProfileInput::default()
+        let longest = ProfileChanges {
+            bio: Some(Some("é".repeat(2000))),
+            first_name: Some(Some("x".repeat(100))),
+            ..ProfileChanges::default()
         };
         assert!(changeset(&longest, at).is_ok());
     }

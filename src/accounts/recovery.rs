@@ -12,13 +12,11 @@ use super::queries;
 use crate::audit::{self, AuditKind};
 use crate::auth::password::{self, Password};
 use crate::auth::throttle::forget_account_failures;
-
-use crate::auth::ClientInfo;
-use crate::db::SessionId;
 use crate::error::{AppError, AppResult};
 use crate::mail::{self, templates};
 use crate::sessions::queries as session_queries;
 use crate::state::AppState;
+use crate::tx::Actor;
 
 /// Mail a reset link to `email` if it belongs to an account that may sign
 /// in. Answers before looking (see the module docs). Errors: `BAD_USER_INPUT`
@@ -35,36 +33,25 @@ pub fn request_reset(state: &AppState, email: &str) -> AppResult<()> {
 }
 
 async fn mail_reset_link(state: &AppState, email: &Email) -> AppResult<()> {
-    let mut conn = state.pool.get().await?;
-    let queued = conn
-        .write_tx(async |conn| -> AppResult<bool> {
-            let Some(user) = queries::find_by_email(conn, email.as_str()).await? else {
-                return Ok(false);
+    state
+        .write(Actor::default(), async |tx| {
+            let Some(user) = queries::find_by_email(tx, email.as_str()).await? else {
+                return Ok(());
             };
             if user.deleted_at.is_some() || user.blocked_at.is_some() {
-                return Ok(false);
+                return Ok(());
             }
-            match email_tokens::check_rate(conn, user.id, TokenPurpose::ResetPassword).await {
-                Err(AppError::RateLimited { .. }) => return Ok(false),
+            match email_tokens::check_rate(tx, user.id, TokenPurpose::ResetPassword).await {
+                Err(AppError::RateLimited { .. }) => return Ok(()),
                 other => other?,
             }
-            let token = email_tokens::issue(
-                conn,
-                TokenPurpose::ResetPassword,
-                user.id,
-                &user.email,
-                state.config.accounts.reset_token_ttl,
-            )
-            .await?;
-            let mail = templates::reset_password(&state.config, &user.email, &user.name, &token);
-            mail::enqueue(conn, &mail).await?;
-            Ok(true)
+            let ttl = tx.state().config.accounts.reset_token_ttl;
+            let token =
+                email_tokens::issue(tx, TokenPurpose::ResetPassword, user.id, &user.email, ttl).await?;
+            let mail = templates::reset_password(&tx.state().config, &user.email, &user.name, &token);
+            mail::enqueue(tx, &mail).await
         })
-        .await?;
-    if queued {
-        state.mail.wake();
-    }
-    Ok(())
+        .await
 }
 
 /// Set a new password with a reset link's token. The token is single use;
@@ -75,29 +62,27 @@ async fn mail_reset_link(state: &AppState, email: &Email) -> AppResult<()> {
 /// login).
 pub async fn reset_password(
     state: &AppState,
+    actor: Actor,
     token: &str,
     new_password: String,
-    client: &ClientInfo,
 ) -> AppResult<()> {
     let password = Password::parse(new_password, "newPassword")?;
     email_tokens::check(&mut state.pool.get().await?, TokenPurpose::ResetPassword, token).await?;
     let hash = password::hash(&password).await?;
-    let mut conn = state.pool.get().await?;
-    let ended = conn
-        .write_tx(async |conn| -> AppResult<Vec<SessionId>> {
-            let used = email_tokens::consume(conn, &[TokenPurpose::ResetPassword], token).await?;
-            let user = queries::find_live(conn, used.user_id)
+    state
+        .write(actor, async |tx| {
+            let client = tx.actor().client.clone();
+            let used = email_tokens::consume(tx, &[TokenPurpose::ResetPassword], token).await?;
+            let user = queries::find_live(tx, used.user_id)
                 .await?
                 .filter(|u| u.email == used.email)
                 .ok_or_else(stale_link)?;
-            queries::set_password_hash(conn, user.id, &hash).await?;
-            queries::mark_email_verified(conn, user.id).await?;
-            email_tokens::retire(conn, user.id, &[TokenPurpose::ResetPassword]).await?;
-            forget_account_failures(conn, &audit::email_digest(&user.email)).await?;
-            audit::record(conn, AuditKind::PasswordReset, user.id, client).await?;
-            session_queries::revoke_all(conn, user.id).await
+            queries::set_password_hash(tx, user.id, &hash).await?;
+            queries::mark_email_verified(tx, user.id).await?;
+            email_tokens::retire(tx, user.id, &[TokenPurpose::ResetPassword]).await?;
+            forget_account_failures(tx, &audit::email_digest(&user.email)).await?;
+            audit::record(tx, AuditKind::PasswordReset, user.id, &client).await?;
+            session_queries::revoke_all(tx, user.id).await
         })
-        .await?;
-    state.sessions_ended(&ended);
-    Ok(())
+        .await
 }

@@ -15,14 +15,13 @@ use super::lifecycle::confirm_password;
 use super::model::UserRow;
 use super::queries;
 use crate::audit::{self, AuditKind};
-use crate::auth::ClientInfo;
 use crate::auth::Viewer;
 use crate::db::schema::users;
 use crate::db::{Conn, now};
 use crate::error::{AppError, AppResult};
 use crate::mail::{self, templates};
 use crate::state::AppState;
-use crate::tx::Tx;
+use crate::tx::{Actor, Tx};
 use crate::with_conn;
 
 /// The reason `FORBIDDEN` gives when a verified email is required.
@@ -30,21 +29,11 @@ pub const EMAIL_NOT_VERIFIED: &str = "EMAIL_NOT_VERIFIED";
 
 /// Issue a verification token for `user`'s address and put its mail in the
 /// outbox, inside the caller's transaction (sign-up, resend).
-pub async fn send_verification(conn: &mut Conn, state: &AppState, user: &UserRow) -> AppResult<()> {
-    let config = &state.config;
-    let token = email_tokens::issue(
-        conn,
-        TokenPurpose::VerifyEmail,
-        user.id,
-        &user.email,
-        config.accounts.verify_token_ttl,
-    )
-    .await?;
-    mail::enqueue(
-        conn,
-        &templates::verify_email(config, &user.email, &user.name, &token),
-    )
-    .await
+pub async fn send_verification(tx: &mut Tx<'_>, user: &UserRow) -> AppResult<()> {
+    let ttl = tx.state().config.accounts.verify_token_ttl;
+    let token = email_tokens::issue(tx, TokenPurpose::VerifyEmail, user.id, &user.email, ttl).await?;
+    let mail = templates::verify_email(&tx.state().config, &user.email, &user.name, &token);
+    mail::enqueue(tx, &mail).await
 }
 
 /// The viewer's row (a deleted or vanished account is `NOT_FOUND`).
@@ -56,19 +45,14 @@ async fn viewer_row(conn: &mut Conn, viewer: Viewer) -> AppResult<UserRow> {
 
 /// Mail the viewer a new verification link. Errors: `INVALID_STATE` (already
 /// verified), `RATE_LIMITED` (see [`email_tokens::check_rate`]).
-pub async fn resend(state: &AppState, viewer: Viewer) -> AppResult<()> {
-    let mut conn = state.pool.get().await?;
-    conn.write_tx(async |conn| {
-        let user = viewer_row(conn, viewer).await?;
-        if user.email_verified_at.is_some() {
-            return Err(AppError::InvalidState("your email is verified already".into()));
-        }
-        email_tokens::check_rate(conn, user.id, TokenPurpose::VerifyEmail).await?;
-        send_verification(conn, state, &user).await
-    })
-    .await?;
-    state.mail.wake();
-    Ok(())
+pub async fn resend(tx: &mut Tx<'_>) -> AppResult<()> {
+    let viewer = tx.viewer()?;
+    let user = viewer_row(tx, viewer).await?;
+    if user.email_verified_at.is_some() {
+        return Err(AppError::InvalidState("your email is verified already".into()));
+    }
+    email_tokens::check_rate(tx, user.id, TokenPurpose::VerifyEmail).await?;
+    send_verification(tx, &user).await
 }
 
 /// Use a link from a verification or email-change mail. A verification marks
@@ -77,68 +61,53 @@ pub async fn resend(state: &AppState, viewer: Viewer) -> AppResult<()> {
 /// tells the old address. Errors: `BAD_USER_INPUT` on `token` (unknown, used,
 /// expired, or for an address that is no longer the account's), `CONFLICT`
 /// on `token` (the new address was taken meanwhile).
-pub async fn verify_email(state: &AppState, token: &str, client: &ClientInfo) -> AppResult<()> {
-    let mut conn = state.pool.get().await?;
-    let mailed = conn
-        .write_tx(async |conn| -> AppResult<bool> {
-            let used = email_tokens::consume(
-                conn,
-                &[TokenPurpose::VerifyEmail, TokenPurpose::ChangeEmail],
-                token,
+pub async fn verify_email(tx: &mut Tx<'_>, token: &str) -> AppResult<()> {
+    let client = tx.actor().client.clone();
+    let used =
+        email_tokens::consume(tx, &[TokenPurpose::VerifyEmail, TokenPurpose::ChangeEmail], token).await?;
+    let user = queries::find_live(tx, used.user_id)
+        .await?
+        .ok_or_else(stale_link)?;
+    let now = now();
+    match used.purpose {
+        TokenPurpose::ChangeEmail => {
+            with_conn!(&mut **tx, |c| {
+                diesel::update(users::table.find(user.id))
+                    .set((
+                        users::email.eq(&used.email),
+                        users::email_verified_at.eq(Some(now)),
+                        users::updated_at.eq(now),
+                    ))
+                    .execute(c)
+                    .await
+            })
+            .map_err(|e| match AppError::from(e) {
+                AppError::Conflict { .. } => AppError::Conflict {
+                    field: "token",
+                    message: "this address belongs to another account now".into(),
+                },
+                other => other,
+            })?;
+            email_tokens::retire(
+                tx,
+                user.id,
+                &[
+                    TokenPurpose::VerifyEmail,
+                    TokenPurpose::ResetPassword,
+                    TokenPurpose::ChangeEmail,
+                ],
             )
             .await?;
-            let user = queries::find_live(conn, used.user_id)
-                .await?
-                .ok_or_else(stale_link)?;
-            let now = now();
-            match used.purpose {
-                TokenPurpose::ChangeEmail => {
-                    with_conn!(conn, |c| {
-                        diesel::update(users::table.find(user.id))
-                            .set((
-                                users::email.eq(&used.email),
-                                users::email_verified_at.eq(Some(now)),
-                                users::updated_at.eq(now),
-                            ))
-                            .execute(c)
-                            .await
-                    })
-                    .map_err(|e| match AppError::from(e) {
-                        AppError::Conflict { .. } => AppError::Conflict {
-                            field: "token",
-                            message: "this address belongs to another account now".into(),
-                        },
-                        other => other,
-                    })?;
-                    email_tokens::retire(
-                        conn,
-                        user.id,
-                        &[
-                            TokenPurpose::VerifyEmail,
-                            TokenPurpose::ResetPassword,
-                            TokenPurpose::ChangeEmail,
-                        ],
-                    )
-                    .await?;
-                    audit::record(conn, AuditKind::EmailChanged, user.id, client).await?;
-                    let notice =
-                        templates::email_changed(&state.config, &user.email, &used.email, &user.name);
-                    mail::enqueue(conn, &notice).await?;
-                    Ok(true)
-                }
-                TokenPurpose::VerifyEmail if used.email == user.email => {
-                    queries::mark_email_verified(conn, user.id).await?;
-                    email_tokens::retire(conn, user.id, &[TokenPurpose::VerifyEmail]).await?;
-                    Ok(false)
-                }
-                TokenPurpose::VerifyEmail | TokenPurpose::ResetPassword => Err(stale_link()),
-            }
-        })
-        .await?;
-    if mailed {
-        state.mail.wake();
+            audit::record(tx, AuditKind::EmailChanged, user.id, &client).await?;
+            let notice = templates::email_changed(&tx.state().config, &user.email, &used.email, &user.name);
+            mail::enqueue(tx, &notice).await
+        }
+        TokenPurpose::VerifyEmail if used.email == user.email => {
+            queries::mark_email_verified(tx, user.id).await?;
+            email_tokens::retire(tx, user.id, &[TokenPurpose::VerifyEmail]).await
+        }
+        TokenPurpose::VerifyEmail | TokenPurpose::ResetPassword => Err(stale_link()),
     }
-    Ok(())
 }
 
 /// Ask to sign in with `new_email` from now on: a link goes to the new
@@ -148,40 +117,34 @@ pub async fn verify_email(state: &AppState, token: &str, client: &ClientInfo) ->
 /// `RATE_LIMITED`.
 pub async fn change_email(
     state: &AppState,
-    viewer: Viewer,
-    client: &ClientInfo,
+    actor: Actor,
     current_password: String,
     new_email: &str,
 ) -> AppResult<()> {
     let new_email = Email::parse(new_email, "newEmail")?;
-    confirm_password(state, viewer, client, current_password, "currentPassword").await?;
-    let mut conn = state.pool.get().await?;
-    conn.write_tx(async |conn| {
-        let user = viewer_row(conn, viewer).await?;
-        if user.email == new_email.as_str() {
-            return Err(AppError::bad_input("newEmail", "this is your email already"));
-        }
-        if queries::find_by_email(conn, new_email.as_str()).await?.is_some() {
-            return Err(AppError::Conflict {
-                field: "newEmail",
-                message: "this email is already in use".into(),
-            });
-        }
-        email_tokens::check_rate(conn, user.id, TokenPurpose::ChangeEmail).await?;
-        let token = email_tokens::issue(
-            conn,
-            TokenPurpose::ChangeEmail,
-            user.id,
-            new_email.as_str(),
-            state.config.accounts.verify_token_ttl,
-        )
-        .await?;
-        let mail = templates::confirm_email_change(&state.config, new_email.as_str(), &user.name, &token);
-        mail::enqueue(conn, &mail).await
-    })
-    .await?;
-    state.mail.wake();
-    Ok(())
+    confirm_password(state, &actor, current_password, "currentPassword").await?;
+    state
+        .write(actor, async |tx| {
+            let viewer = tx.viewer()?;
+            let user = viewer_row(tx, viewer).await?;
+            if user.email == new_email.as_str() {
+                return Err(AppError::bad_input("newEmail", "this is your email already"));
+            }
+            if queries::find_by_email(tx, new_email.as_str()).await?.is_some() {
+                return Err(AppError::Conflict {
+                    field: "newEmail",
+                    message: "this email is already in use".into(),
+                });
+            }
+            email_tokens::check_rate(tx, user.id, TokenPurpose::ChangeEmail).await?;
+            let ttl = tx.state().config.accounts.verify_token_ttl;
+            let token =
+                email_tokens::issue(tx, TokenPurpose::ChangeEmail, user.id, new_email.as_str(), ttl).await?;
+            let mail =
+                templates::confirm_email_change(&tx.state().config, new_email.as_str(), &user.name, &token);
+            mail::enqueue(tx, &mail).await
+        })
+        .await
 }
 
 /// With `REQUIRE_VERIFIED_EMAIL=true`, `FORBIDDEN` (reason

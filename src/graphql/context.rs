@@ -44,9 +44,13 @@ pub async fn write<R>(
     ctx: &Context<'_>,
     operation: impl AsyncFnOnce(&mut Tx<'_>) -> AppResult<R>,
 ) -> AppResult<R> {
-    let actor = Actor {
+    state(ctx)?.write(actor(ctx), operation).await
+}
+
+/// Who this request acts for, and from where.
+pub fn actor(ctx: &Context<'_>) -> Actor {
+    Actor {
         viewer: crate::auth::viewer(ctx),
         client: client_info(ctx),
-    };
-    state(ctx)?.write(actor, operation).await
+    }
 }

@@ -15,6 +15,7 @@ use crate::accounts::email_graphql::AccountEmailMutation;
 use crate::accounts::graphql::{AccountsMutation, AccountsQuery};
 use crate::accounts::lifecycle_graphql::AccountLifecycleMutation;
 use crate::accounts::loader::UserLoader;
+use crate::accounts::profile_graphql::ProfileMutation;
 use crate::auth::ClientInfo;
 use crate::auth::Viewer;
 use crate::contracts::graphql::{ContractsMutation, ContractsQuery};
@@ -46,6 +47,7 @@ pub struct QueryRoot(
 pub struct MutationRoot(
     AccountsMutation,
     AccountLifecycleMutation,
+    ProfileMutation,
     AccountEmailMutation,
     AvatarMutation,
     SessionsMutation,

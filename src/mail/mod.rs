@@ -1,9 +1,9 @@
 //! Mail that is never lost: a transactional outbox.
 //!
 //! A change that sends mail renders the message ([`templates`]) and
-//! [`enqueue`]s it with the connection of its own transaction, so the message
-//! exists exactly when the change commits. After the commit the change calls
-//! [`MailSignal::wake`]; the deliverer ([`deliver`]) sends what is due over
+//! [`enqueue`]s it in its own transaction, so the message exists exactly
+//! when the change commits; the commit then wakes the deliverer
+//! ([`Effect::WakeMailDeliverer`]). The deliverer ([`deliver`]) sends what is due over
 //! SMTP, or writes it to the log when no `SMTP_URL` is set (development),
 //! and records every attempt. A send that fails for the moment is retried
 //! with backoff until it goes through: SMTP being down delays mail, it never
@@ -24,6 +24,7 @@ use crate::db::schema::mail_outbox;
 use crate::db::types::Timestamp;
 use crate::db::{Conn, now};
 use crate::error::AppResult;
+use crate::tx::{Effect, Tx};
 use crate::with_conn;
 
 pub use templates::Mail;
@@ -47,8 +48,9 @@ crate::text_enum! {
 pub struct MailSignal(Arc<Notify>);
 
 impl MailSignal {
-    /// Tell the deliverer there is new mail (call after the commit). A wake
-    /// while it is busy is kept for its next round.
+    /// Tell the deliverer there is new mail (run after a commit, as
+    /// [`Effect::WakeMailDeliverer`]). A wake while it is busy is kept for
+    /// its next round.
     pub fn wake(&self) {
         self.0.notify_one();
     }
@@ -73,8 +75,9 @@ struct NewOutboxMail<'a> {
     next_attempt_at: Timestamp,
 }
 
-/// Put `mail` in the outbox, inside the caller's transaction; it is due at once.
-pub async fn enqueue(conn: &mut Conn, mail: &Mail) -> AppResult<()> {
+/// Put `mail` in the outbox, inside the caller's transaction; it is due at
+/// once, and the deliverer is woken when the transaction commits.
+pub async fn enqueue(tx: &mut Tx<'_>, mail: &Mail) -> AppResult<()> {
     let now = now();
     let row = NewOutboxMail {
         id: MailId::new(),
@@ -86,12 +89,13 @@ pub async fn enqueue(conn: &mut Conn, mail: &Mail) -> AppResult<()> {
         created_at: now,
         next_attempt_at: now,
     };
-    with_conn!(conn, |c| {
+    with_conn!(&mut **tx, |c| {
         diesel::insert_into(mail_outbox::table)
             .values(&row)
             .execute(c)
             .await
     })?;
+    tx.after_commit(Effect::WakeMailDeliverer);
     Ok(())
 }
 

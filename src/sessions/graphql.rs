@@ -13,7 +13,7 @@ use crate::accounts::loader::UserLoader;
 use crate::auth::{RoleGuard, require_viewer};
 use crate::error::AppError;
 use crate::events::Event;
-use crate::graphql::context::{client_info, global, require_id, state};
+use crate::graphql::context::{global, require_id, state, write};
 
 /// A signed-in session (one per sign-in, on one device or browser).
 pub struct Session {
@@ -113,7 +113,7 @@ impl SessionsMutation {
         ctx: &Context<'_>,
         #[graphql(default = false)] all_sessions: bool,
     ) -> async_graphql::Result<bool> {
-        ops::logout(state(ctx)?, require_viewer(ctx)?, all_sessions, &client_info(ctx)).await?;
+        write(ctx, async |tx| ops::logout(tx, all_sessions).await).await?;
         Ok(true)
     }
 
@@ -123,13 +123,8 @@ impl SessionsMutation {
     #[graphql(guard = "RoleGuard::signed_in()")]
     async fn revoke_session(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Session> {
         let viewer = require_viewer(ctx)?;
-        let row = ops::revoke(
-            state(ctx)?,
-            viewer,
-            require_id(&id, "id", "session")?,
-            &client_info(ctx),
-        )
-        .await?;
+        let id = require_id(&id, "id", "session")?;
+        let row = write(ctx, async |tx| ops::revoke(tx, id).await).await?;
         Ok(Session {
             current: row.id == viewer.session_id,
             row,

@@ -3,11 +3,9 @@
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 
-use super::model::{NewRefreshToken, NewSession};
+use super::model::{NewRefreshToken, NewSession, SessionRow};
 use super::queries;
 use crate::audit::{self, AuditKind};
-use crate::auth::ClientInfo;
-use crate::auth::Viewer;
 use crate::auth::tokens::{digest_token, new_opaque_token};
 use crate::db::schema::{refresh_tokens, sessions, users};
 use crate::db::types::Timestamp;
@@ -15,6 +13,7 @@ use crate::db::{Conn, now};
 use crate::db::{SessionId, UserId};
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
+use crate::tx::{Actor, Effect, Tx};
 use crate::with_conn;
 
 /// A spent refresh token presented again within this time is taken for a
@@ -34,36 +33,30 @@ pub struct Tokens {
     pub user_id: UserId,
 }
 
-/// Start a session for `user_id` (joins the caller's transaction, if any).
-pub async fn start(
-    state: &AppState,
-    conn: &mut Conn,
-    user_id: UserId,
-    client: &ClientInfo,
-) -> AppResult<Tokens> {
+/// Start a session for `user_id` from the actor's client, in the caller's
+/// transaction.
+pub async fn start(tx: &mut Tx<'_>, user_id: UserId) -> AppResult<Tokens> {
     let session_id = SessionId::new();
     let now = now();
     let (refresh_token, digest) = new_opaque_token()?;
-    let expires_at = now.plus(state.config.refresh_token_ttl);
-    conn.write_tx(async |conn| -> AppResult<()> {
-        let session = NewSession {
-            id: session_id,
-            user_id,
-            created_at: now,
-            last_used_at: now,
-            expires_at,
-            user_agent: client.user_agent.as_deref(),
-            ip: client.ip.as_deref(),
-        };
-        with_conn!(conn, |c| {
-            diesel::insert_into(sessions::table)
-                .values(&session)
-                .execute(c)
-                .await
-        })?;
-        insert_refresh_token(conn, &digest, session_id, now).await
-    })
-    .await?;
+    let state = tx.state().clone();
+    let client = tx.actor().client.clone();
+    let session = NewSession {
+        id: session_id,
+        user_id,
+        created_at: now,
+        last_used_at: now,
+        expires_at: now.plus(state.config.refresh_token_ttl),
+        user_agent: client.user_agent.as_deref(),
+        ip: client.ip.as_deref(),
+    };
+    with_conn!(&mut **tx, |c| {
+        diesel::insert_into(sessions::table)
+            .values(&session)
+            .execute(c)
+            .await
+    })?;
+    insert_refresh_token(tx, &digest, session_id, now).await?;
     Ok(Tokens {
         access_token: state.keys.issue_access(user_id, session_id)?,
         refresh_token,
@@ -115,11 +108,10 @@ enum Refresh {
 pub async fn refresh(state: &AppState, presented: &str) -> AppResult<Tokens> {
     let digest = digest_token(presented.trim());
     let ttl = state.config.refresh_token_ttl;
-    let mut conn = state.pool.get().await?;
-    let outcome = conn
-        .write_tx(async |conn| -> AppResult<Refresh> {
+    let outcome = state
+        .write(Actor::default(), async |tx| {
             let now = now();
-            let spent: Option<SessionId> = with_conn!(conn, |c| {
+            let spent: Option<SessionId> = with_conn!(&mut **tx, |c| {
                 diesel::update(
                     refresh_tokens::table
                         .filter(refresh_tokens::token_hash.eq(&digest))
@@ -132,8 +124,8 @@ pub async fn refresh(state: &AppState, presented: &str) -> AppResult<Tokens> {
                 .optional()
             })?;
             match spent {
-                Some(session_id) => rotate(conn, session_id, now, ttl).await,
-                None => handle_spent(conn, &digest, now).await,
+                Some(session_id) => rotate(tx, session_id, now, ttl).await,
+                None => handle_spent(tx, &digest, now).await,
             }
         })
         .await?;
@@ -150,7 +142,6 @@ pub async fn refresh(state: &AppState, presented: &str) -> AppResult<Tokens> {
         }),
         Refresh::Reused { session_id } => {
             tracing::warn!(%session_id, "spent refresh token presented again; session ended");
-            state.sessions_ended(&[session_id]);
             Err(AppError::Unauthenticated("invalid refresh token"))
         }
         Refresh::Ended | Refresh::Raced | Refresh::Unknown => {
@@ -202,8 +193,8 @@ async fn rotate(
 }
 
 /// The token was not spendable: unknown, raced, or replayed.
-async fn handle_spent(conn: &mut Conn, digest: &str, now: Timestamp) -> AppResult<Refresh> {
-    let prior: Option<(SessionId, Option<Timestamp>)> = with_conn!(conn, |c| {
+async fn handle_spent(tx: &mut Tx<'_>, digest: &str, now: Timestamp) -> AppResult<Refresh> {
+    let prior: Option<(SessionId, Option<Timestamp>)> = with_conn!(&mut **tx, |c| {
         refresh_tokens::table
             .filter(refresh_tokens::token_hash.eq(digest))
             .select((refresh_tokens::session_id, refresh_tokens::used_at))
@@ -215,12 +206,13 @@ async fn handle_spent(conn: &mut Conn, digest: &str, now: Timestamp) -> AppResul
         None => Ok(Refresh::Unknown),
         Some((_, Some(used_at))) if now <= used_at.plus(REFRESH_RACE_GRACE) => Ok(Refresh::Raced),
         Some((session_id, _)) => {
-            with_conn!(conn, |c| {
+            with_conn!(&mut **tx, |c| {
                 diesel::update(sessions::table.find(session_id))
                     .set(sessions::revoked_at.eq(now))
                     .execute(c)
                     .await
             })?;
+            tx.after_commit(Effect::SessionsEnded(vec![session_id]));
             Ok(Refresh::Reused { session_id })
         }
     }
@@ -228,53 +220,33 @@ async fn handle_spent(conn: &mut Conn, digest: &str, now: Timestamp) -> AppResul
 
 /// End the viewer's session, or all of their sessions, and audit it (in the
 /// same transaction).
-pub async fn logout(
-    state: &AppState,
-    viewer: Viewer,
-    all_sessions: bool,
-    client: &ClientInfo,
-) -> AppResult<()> {
-    let mut conn = state.pool.get().await?;
-    let ended = conn
-        .write_tx(async |conn| -> AppResult<Vec<SessionId>> {
-            let (ended, detail) = if all_sessions {
-                (queries::revoke_all(conn, viewer.user_id).await?, "ALL_SESSIONS")
-            } else {
-                let ended = queries::revoke(conn, viewer.user_id, viewer.session_id).await?;
-                (ended.map(|s| s.id).into_iter().collect(), "THIS_SESSION")
-            };
-            audit::record_with_detail(conn, AuditKind::LoggedOut, viewer.user_id, client, detail).await?;
-            Ok(ended)
-        })
-        .await?;
-    state.sessions_ended(&ended);
-    Ok(())
+pub async fn logout(tx: &mut Tx<'_>, all_sessions: bool) -> AppResult<()> {
+    let viewer = tx.viewer()?;
+    let client = tx.actor().client.clone();
+    let detail = if all_sessions {
+        queries::revoke_all(tx, viewer.user_id).await?;
+        "ALL_SESSIONS"
+    } else {
+        queries::revoke(tx, viewer.user_id, viewer.session_id).await?;
+        "THIS_SESSION"
+    };
+    audit::record_with_detail(tx, AuditKind::LoggedOut, viewer.user_id, &client, detail).await
 }
 
 /// End one of the viewer's own sessions, audited as a logout (detail
 /// `THIS_SESSION` for the viewer's own, which is then a logout, or
 /// `OTHER_SESSION`); another user's id is `NOT_FOUND`.
-pub async fn revoke(
-    state: &AppState,
-    viewer: Viewer,
-    session_id: SessionId,
-    client: &ClientInfo,
-) -> AppResult<super::model::SessionRow> {
-    let mut conn = state.pool.get().await?;
-    let session = conn
-        .write_tx(async |conn| -> AppResult<super::model::SessionRow> {
-            let session = queries::revoke(conn, viewer.user_id, session_id)
-                .await?
-                .ok_or(AppError::NotFound("session"))?;
-            let detail = if session.id == viewer.session_id {
-                "THIS_SESSION"
-            } else {
-                "OTHER_SESSION"
-            };
-            audit::record_with_detail(conn, AuditKind::LoggedOut, viewer.user_id, client, detail).await?;
-            Ok(session)
-        })
-        .await?;
-    state.sessions_ended(&[session.id]);
+pub async fn revoke(tx: &mut Tx<'_>, session_id: SessionId) -> AppResult<SessionRow> {
+    let viewer = tx.viewer()?;
+    let client = tx.actor().client.clone();
+    let session = queries::revoke(tx, viewer.user_id, session_id)
+        .await?
+        .ok_or(AppError::NotFound("session"))?;
+    let detail = if session.id == viewer.session_id {
+        "THIS_SESSION"
+    } else {
+        "OTHER_SESSION"
+    };
+    audit::record_with_detail(tx, AuditKind::LoggedOut, viewer.user_id, &client, detail).await?;
     Ok(session)
 }

@@ -8,6 +8,7 @@ use crate::db::schema::sessions;
 use crate::db::{Conn, now};
 use crate::db::{SessionId, UserId};
 use crate::error::AppResult;
+use crate::tx::{Effect, Tx};
 use crate::with_conn;
 
 /// The user's live sessions, most recently used first.
@@ -25,14 +26,15 @@ pub async fn list_live(conn: &mut Conn, user_id: UserId) -> AppResult<Vec<Sessio
     })?)
 }
 
-/// End one live session of `user_id`; `None` when there is no such live session.
+/// End one live session of `user_id` (as [`revoke_all`]); `None` when there
+/// is no such live session.
 pub async fn revoke(
-    conn: &mut Conn,
+    tx: &mut Tx<'_>,
     user_id: UserId,
     session_id: SessionId,
 ) -> AppResult<Option<SessionRow>> {
     let now = now();
-    Ok(with_conn!(conn, |c| {
+    let ended = with_conn!(&mut **tx, |c| {
         diesel::update(
             sessions::table
                 .filter(sessions::id.eq(session_id))
@@ -44,13 +46,18 @@ pub async fn revoke(
         .get_result(c)
         .await
         .optional()
-    })?)
+    })?;
+    if let Some(session) = &ended {
+        tx.after_commit(Effect::SessionsEnded(vec![session.id]));
+    }
+    Ok(ended)
 }
 
-/// End every live session of `user_id`; returns the ids ended.
-pub async fn revoke_all(conn: &mut Conn, user_id: UserId) -> AppResult<Vec<SessionId>> {
+/// End every live session of `user_id`; once committed, they are forgotten
+/// and their subscribers told.
+pub async fn revoke_all(tx: &mut Tx<'_>, user_id: UserId) -> AppResult<()> {
     let now = now();
-    Ok(with_conn!(conn, |c| {
+    let ended = with_conn!(&mut **tx, |c| {
         diesel::update(
             sessions::table
                 .filter(sessions::user_id.eq(user_id))
@@ -60,13 +67,15 @@ pub async fn revoke_all(conn: &mut Conn, user_id: UserId) -> AppResult<Vec<Sessi
         .returning(sessions::id)
         .get_results(c)
         .await
-    })?)
+    })?;
+    tx.after_commit(Effect::SessionsEnded(ended));
+    Ok(())
 }
 
-/// End every live session of `user_id` except `keep`; returns the ids ended.
-pub async fn revoke_others(conn: &mut Conn, user_id: UserId, keep: SessionId) -> AppResult<Vec<SessionId>> {
+/// End every live session of `user_id` except `keep` (as [`revoke_all`]).
+pub async fn revoke_others(tx: &mut Tx<'_>, user_id: UserId, keep: SessionId) -> AppResult<()> {
     let now = now();
-    Ok(with_conn!(conn, |c| {
+    let ended = with_conn!(&mut **tx, |c| {
         diesel::update(
             sessions::table
                 .filter(sessions::user_id.eq(user_id))
@@ -77,5 +86,7 @@ pub async fn revoke_others(conn: &mut Conn, user_id: UserId, keep: SessionId) ->
         .returning(sessions::id)
         .get_results(c)
         .await
-    })?)
+    })?;
+    tx.after_commit(Effect::SessionsEnded(ended));
+    Ok(())
 }

@@ -1,11 +1,12 @@
-//! Avatar thumbnails. The upload's type is decided by its content (PNG, JPEG
-//! or WebP), never by its name or declared type; it is decoded under limits
+//! Images from uploads, made into square thumbnails (avatars). The upload's
+//! type is decided by its content (PNG, JPEG or WebP), never by its name or
+//! declared type; it is decoded under limits
 //! (a small file can declare a huge image), turned upright (EXIF
 //! orientation), centre-cropped to a square, resized to 256×256 and encoded
 //! anew. No byte of the upload is served back, its metadata (EXIF, GPS)
 //! included. Opaque images become JPEG; images with transparency stay PNG.
 //!
-//! CPU-bound: call [`make`] through [`crate::cpu::run`].
+//! CPU-bound: call [`thumbnail`] through [`crate::cpu::run`].
 
 use std::io::Cursor;
 
@@ -21,7 +22,7 @@ use image::{
 use crate::error::{AppError, AppResult};
 use crate::storage::FileType;
 
-/// Side of every avatar, in pixels.
+/// Side of every thumbnail, in pixels.
 pub const SIZE: u32 = 256;
 /// Widest and tallest image decoded, in pixels.
 const MAX_SIDE: u32 = 8000;
@@ -43,7 +44,7 @@ pub struct Thumbnail {
 /// Decode `upload` (PNG, JPEG or WebP) and make its thumbnail. Anything
 /// else, a corrupt or truncated image, or one past the limits is
 /// `BAD_USER_INPUT` on `file`.
-pub fn make(upload: &[u8]) -> AppResult<Thumbnail> {
+pub fn thumbnail(upload: &[u8]) -> AppResult<Thumbnail> {
     let mut reader = ImageReader::new(Cursor::new(upload))
         .with_guessed_format()
         .map_err(AppError::internal)?;
@@ -156,9 +157,9 @@ mod tests {
     #[test]
     fn every_supported_format_becomes_a_square_thumbnail() {
         for format in [ImageFormat::Png, ImageFormat::Jpeg, ImageFormat::WebP] {
-            let thumbnail = make(&encoded(&stripes(900, 300), format)).unwrap();
-            assert_eq!(thumbnail.file_type, FileType::Jpeg, "{format:?}");
-            let image = decoded(&thumbnail).into_rgb8();
+            let thumb = thumbnail(&encoded(&stripes(900, 300), format)).unwrap();
+            assert_eq!(thumb.file_type, FileType::Jpeg, "{format:?}");
+            let image = decoded(&thumb).into_rgb8();
             assert_eq!(image.dimensions(), (SIZE, SIZE));
             // The middle third (green) is what remains of a 3:1 image.
             for (x, y) in [(5, 5), (128, 128), (250, 250)] {
@@ -170,41 +171,41 @@ mod tests {
 
     #[test]
     fn small_images_are_enlarged() {
-        let thumbnail = make(&encoded(&stripes(30, 60), ImageFormat::Png)).unwrap();
-        assert_eq!(decoded(&thumbnail).dimensions(), (SIZE, SIZE));
+        let thumb = thumbnail(&encoded(&stripes(30, 60), ImageFormat::Png)).unwrap();
+        assert_eq!(decoded(&thumb).dimensions(), (SIZE, SIZE));
     }
 
     #[test]
     fn transparency_keeps_png_and_opaque_alpha_becomes_jpeg() {
         let clear = RgbaImage::from_fn(64, 64, |x, _| Rgba([0, 0, 255, if x < 32 { 0 } else { 255 }]));
-        let thumbnail = make(&encoded(&DynamicImage::ImageRgba8(clear), ImageFormat::Png)).unwrap();
-        assert_eq!(thumbnail.file_type, FileType::Png);
-        assert_eq!(decoded(&thumbnail).into_rgba8().get_pixel(2, 128).0[3], 0);
+        let thumb = thumbnail(&encoded(&DynamicImage::ImageRgba8(clear), ImageFormat::Png)).unwrap();
+        assert_eq!(thumb.file_type, FileType::Png);
+        assert_eq!(decoded(&thumb).into_rgba8().get_pixel(2, 128).0[3], 0);
 
         let opaque = RgbaImage::from_pixel(64, 64, Rgba([0, 0, 255, 255]));
-        let thumbnail = make(&encoded(&DynamicImage::ImageRgba8(opaque), ImageFormat::WebP)).unwrap();
-        assert_eq!(thumbnail.file_type, FileType::Jpeg);
+        let thumb = thumbnail(&encoded(&DynamicImage::ImageRgba8(opaque), ImageFormat::WebP)).unwrap();
+        assert_eq!(thumb.file_type, FileType::Jpeg);
     }
 
     #[test]
     fn anything_but_a_valid_image_is_refused_on_file() {
-        assert_eq!(field(make(b"just some text, not a picture")), Some("file"));
-        assert_eq!(field(make(b"")), Some("file"));
+        assert_eq!(field(thumbnail(b"just some text, not a picture")), Some("file"));
+        assert_eq!(field(thumbnail(b"")), Some("file"));
         let gif = b"GIF89a\x01\x00\x01\x00\x00\x00\x00;";
-        assert_eq!(field(make(gif)), Some("file"));
+        assert_eq!(field(thumbnail(gif)), Some("file"));
         let png = encoded(&stripes(64, 64), ImageFormat::Png);
-        assert_eq!(field(make(&png[..png.len() / 2])), Some("file"));
+        assert_eq!(field(thumbnail(&png[..png.len() / 2])), Some("file"));
         let mut corrupt = png.clone();
         for byte in &mut corrupt[60..100] {
             *byte = !*byte;
         }
-        assert_eq!(field(make(&corrupt)), Some("file"));
+        assert_eq!(field(thumbnail(&corrupt)), Some("file"));
     }
 
     #[test]
     fn oversized_dimensions_are_refused_before_decoding() {
         let wide = encoded(&stripes(MAX_SIDE + 1, 1), ImageFormat::Png);
-        let Err(AppError::BadInput { field, message }) = make(&wide) else {
+        let Err(AppError::BadInput { field, message }) = thumbnail(&wide) else {
             panic!("a {}-pixel-wide image was accepted", MAX_SIDE + 1);
         };
         assert_eq!(field, "file");
