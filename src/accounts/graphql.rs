@@ -60,7 +60,7 @@ impl User {
 #[Object]
 impl User {
     /// Stable id.
-    async fn id(&self) -> ID {
+    pub(crate) async fn id(&self) -> ID {
         global(self.row.id)
     }
 

@@ -30,7 +30,7 @@ pub struct Contract(pub ContractRow);
 #[Object]
 impl Contract {
     /// Stable id.
-    async fn id(&self) -> ID {
+    pub(crate) async fn id(&self) -> ID {
         global(self.0.id)
     }
 

@@ -4,6 +4,7 @@ pub mod checks;
 pub mod context;
 mod input_text;
 pub mod limits;
+pub mod node;
 pub mod pagination;
 
 use async_graphql::dataloader::{DataLoader, HashMapCache};
@@ -39,6 +40,7 @@ pub struct QueryRoot(
     ProposalsQuery,
     ContractsQuery,
     PortfolioQuery,
+    node::NodeQuery,
 );
 
 /// Every mutation.

@@ -22,7 +22,7 @@ pub struct PortfolioItem(pub PortfolioItemRow);
 #[Object]
 impl PortfolioItem {
     /// Stable id.
-    async fn id(&self) -> ID {
+    pub(crate) async fn id(&self) -> ID {
         global(self.0.id)
     }
 

@@ -87,3 +87,15 @@ pub async fn list_by_freelancer(
         )
     })?)
 }
+
+/// Portfolio items by id, in one statement (public: every item is listed by
+/// `portfolioItems` and its freelancer's `User.portfolio`).
+pub async fn find_by_ids(conn: &mut Conn, ids: &[PortfolioItemId]) -> AppResult<Vec<PortfolioItemRow>> {
+    Ok(with_conn!(conn, |c| {
+        portfolio_items::table
+            .filter(portfolio_items::id.eq_any(ids))
+            .select(PortfolioItemRow::as_select())
+            .load(c)
+            .await
+    })?)
+}

@@ -29,7 +29,7 @@ pub struct Project(pub ProjectRow);
 #[Object]
 impl Project {
     /// Stable id.
-    async fn id(&self) -> ID {
+    pub(crate) async fn id(&self) -> ID {
         global(self.0.id)
     }
 

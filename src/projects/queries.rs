@@ -340,3 +340,19 @@ pub async fn delete(conn: &mut Conn, id: ProjectId) -> AppResult<()> {
         .await)?;
     Ok(())
 }
+
+/// The projects among `ids` the viewer may see, in one statement (for
+/// `nodes`); ids of invisible or unknown projects are left out.
+pub async fn find_visible_many(
+    conn: &mut Conn,
+    viewer: Option<Viewer>,
+    ids: &[ProjectId],
+) -> AppResult<Vec<ProjectRow>> {
+    Ok(with_conn!(conn, |c| {
+        visible_to!(projects::table.into_boxed(), viewer)
+            .filter(projects::id.eq_any(ids))
+            .select(ProjectRow::as_select())
+            .load(c)
+            .await
+    })?)
+}

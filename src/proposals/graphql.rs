@@ -27,7 +27,7 @@ pub struct Proposal(pub ProposalRow);
 #[Object]
 impl Proposal {
     /// Stable id.
-    async fn id(&self) -> ID {
+    pub(crate) async fn id(&self) -> ID {
         global(self.0.id)
     }
 

@@ -214,3 +214,19 @@ pub async fn reject_others(conn: &mut Conn, project_id: ProjectId, accepted: Pro
         .await
     })?)
 }
+
+/// The proposals among `ids` the viewer may see, in one statement (for
+/// `nodes`); ids of invisible or unknown proposals are left out.
+pub async fn find_visible_many(
+    conn: &mut Conn,
+    viewer: Viewer,
+    ids: &[ProposalId],
+) -> AppResult<Vec<ProposalRow>> {
+    Ok(with_conn!(conn, |c| {
+        visible_to!(proposals::table.into_boxed(), viewer)
+            .filter(proposals::id.eq_any(ids))
+            .select(ProposalRow::as_select())
+            .load(c)
+            .await
+    })?)
+}

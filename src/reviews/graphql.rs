@@ -23,7 +23,7 @@ pub struct Review(pub ReviewRow);
 #[Object]
 impl Review {
     /// Stable id.
-    async fn id(&self) -> ID {
+    pub(crate) async fn id(&self) -> ID {
         global(self.0.id)
     }
 

@@ -60,3 +60,15 @@ pub async fn received(
         )
     })?)
 }
+
+/// Reviews by id, in one statement (public: every review is listed under
+/// its reviewee's `User.reviews`).
+pub async fn find_by_ids(conn: &mut Conn, ids: &[ReviewId]) -> AppResult<Vec<ReviewRow>> {
+    Ok(with_conn!(conn, |c| {
+        reviews::table
+            .filter(reviews::id.eq_any(ids))
+            .select(ReviewRow::as_select())
+            .load(c)
+            .await
+    })?)
+}

@@ -10,7 +10,7 @@ use super::model::SessionRow;
 use super::{ops, queries};
 use crate::accounts::graphql::AuthPayload;
 use crate::accounts::loader::UserLoader;
-use crate::auth::{RoleGuard, require_viewer};
+use crate::auth::{RoleGuard, Viewer, require_viewer};
 use crate::error::AppError;
 use crate::events::Event;
 use crate::graphql::context::{global, require_id, state, write};
@@ -21,11 +21,22 @@ pub struct Session {
     current: bool,
 }
 
+impl Session {
+    /// `row` as `viewer` sees it: `current` when it is the session making the
+    /// request.
+    pub fn seen_by(row: SessionRow, viewer: Viewer) -> Self {
+        Session {
+            current: row.id == viewer.session_id,
+            row,
+        }
+    }
+}
+
 /// A signed-in session (one per sign-in, on one device or browser).
 #[Object]
 impl Session {
     /// Session id.
-    async fn id(&self) -> ID {
+    pub(crate) async fn id(&self) -> ID {
         global(self.row.id)
     }
 

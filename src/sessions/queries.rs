@@ -90,3 +90,23 @@ pub async fn revoke_others(tx: &mut Tx<'_>, user_id: UserId, keep: SessionId) ->
     tx.after_commit(Effect::SessionsEnded(ended));
     Ok(())
 }
+
+/// The live sessions of `user_id` among `ids` (what `mySessions` lists), in
+/// one statement (for `nodes`); others' sessions and ended ones are left out.
+pub async fn find_live_many(
+    conn: &mut Conn,
+    user_id: UserId,
+    ids: &[SessionId],
+) -> AppResult<Vec<SessionRow>> {
+    let now = now();
+    Ok(with_conn!(conn, |c| {
+        sessions::table
+            .filter(sessions::id.eq_any(ids))
+            .filter(sessions::user_id.eq(user_id))
+            .filter(sessions::revoked_at.is_null())
+            .filter(sessions::expires_at.gt(now))
+            .select(SessionRow::as_select())
+            .load(c)
+            .await
+    })?)
+}

@@ -6,18 +6,21 @@ use serde_json::json;
 use crate::common::{Account, TestApp, unknown_id};
 use crate::marketplace::{ACCEPT, SUBMIT, bid, post_project, project_input, submit};
 
-struct World {
-    app: TestApp,
-    client: Account,
-    freelancer: Account,
-    other_client: Account,
-    other_freelancer: Account,
-    open_project: String,
-    proposal: String,
-    contract: String,
+/// Two clients and two freelancers; the client's open project with the
+/// freelancer's proposal, and a second project the client hired the
+/// freelancer for (its contract `ACTIVE`).
+pub struct World {
+    pub app: TestApp,
+    pub client: Account,
+    pub freelancer: Account,
+    pub other_client: Account,
+    pub other_freelancer: Account,
+    pub open_project: String,
+    pub proposal: String,
+    pub contract: String,
 }
 
-async fn world() -> World {
+pub async fn world() -> World {
     let app = TestApp::new().await;
     let client = app.register("client@example.com", "CLIENT").await;
     let freelancer = app.register("ann@example.com", "FREELANCER").await;

@@ -16,6 +16,7 @@ mod limits;
 mod listing;
 mod mail;
 mod marketplace;
+mod node;
 mod pg_tls;
 mod portfolio;
 mod profile;
