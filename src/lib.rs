@@ -16,6 +16,8 @@ pub mod graphql;
 pub mod http;
 pub mod mail;
 pub mod money;
+#[cfg(test)]
+mod policy_table;
 pub mod portfolio;
 pub mod projects;
 pub mod proposals;

@@ -9,10 +9,11 @@ use super::lifecycle::DELETED_NAME;
 use super::loader::UserLoader;
 use super::model::UserRow;
 use super::ops::{self, Registration};
+use super::policy;
 use super::profile::Address;
 use super::queries;
 use crate::auth::Role;
-use crate::auth::{Viewer, viewer};
+use crate::auth::viewer;
 
 use crate::db::UserId;
 use crate::graphql::context::{actor, global, id_arg, state};
@@ -47,8 +48,7 @@ impl From<UserRow> for User {
 
 impl User {
     fn private_visible(&self, ctx: &Context<'_>) -> bool {
-        self.row.deleted_at.is_none()
-            && (self.own || viewer(ctx).is_some_and(|v: Viewer| v.can_see_private_of(self.row.id)))
+        (self.own && self.row.deleted_at.is_none()) || policy::may_see_private(viewer(ctx), &self.row)
     }
 
     fn private<'a>(&'a self, ctx: &Context<'_>, value: &'a Option<String>) -> Option<&'a str> {

@@ -15,6 +15,7 @@ pub mod lifecycle_graphql;
 pub mod loader;
 pub mod model;
 pub mod ops;
+pub mod policy;
 pub mod profile;
 pub mod profile_graphql;
 pub mod queries;

@@ -32,13 +32,6 @@ pub struct Viewer {
     pub role: Role,
 }
 
-impl Viewer {
-    /// May this viewer read `user_id`'s private fields?
-    pub fn can_see_private_of(&self, user_id: UserId) -> bool {
-        self.user_id == user_id || self.role.is_admin()
-    }
-}
-
 /// A bearer token that passed: who it speaks for, and until when.
 #[derive(Debug, Clone, Copy)]
 pub struct Authenticated {

@@ -10,6 +10,7 @@ mod avatar;
 mod budgets;
 mod captcha;
 mod common;
+mod composition;
 mod http;
 mod lifecycle;
 mod limits;
