@@ -57,7 +57,7 @@ async fn a_failing_second_operation_rolls_back_the_first_and_its_effects() {
             projects::create(tx, project("   ")).await
         })
         .await;
-    let err = outcome.err().expect("the second post is refused");
+    let err = outcome.expect_err("the second post is refused");
     assert_eq!(err.code(), "BAD_USER_INPUT");
 
     // Nothing of the first post or of the logout was committed...
