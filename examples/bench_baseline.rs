@@ -8,7 +8,7 @@
 //!   (what Agora answers: its query root is named `Query`);
 //! - a query containing `me` runs the same `agora::auth::authenticate` as the
 //!   server (JWT verification, then the session check cached 5 s), then the
-//!   same user `SELECT` (`agora::accounts::queries::find_by_ids`), and answers
+//!   same user `SELECT` (`agora::accounts::users::queries::find_by_ids`), and answers
 //!   `{"data":{"me":{"id":..,"name":..,"email":..}}}`;
 //! - a query containing `projects` is answered as Agora answers the anonymous
 //!   `{ projects(first: 20) { totalCount edges { node { id title budgetMax
@@ -16,7 +16,7 @@
 //!   statements as Agora's resolver and prefetch, through the same library
 //!   functions — the page and its `COUNT` (`agora::projects::queries::list`:
 //!   `OPEN` only for an anonymous viewer, `created_at DESC, id DESC`, limit
-//!   21), one `users WHERE id IN (…)` (`agora::accounts::queries::find_by_ids`)
+//!   21), one `users WHERE id IN (…)` (`agora::accounts::users::queries::find_by_ids`)
 //!   and one proposal count `GROUP BY` (`agora::proposals::queries::count_by_project`).
 //!
 //! `GET /health/ready` pings the database like the server's probe.
@@ -36,13 +36,13 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use serde::{Deserialize, Serialize};
 
-use agora::accounts::queries::find_by_ids;
+use agora::accounts::users::queries::find_by_ids;
 use agora::auth::authenticate;
 use agora::config::Config;
+use agora::db::keyset::PageArgs;
 use agora::db::{Backend, Pool, run_migrations};
 use agora::db::{ProjectId, UserId};
 use agora::error::AppError;
-use agora::graphql::pagination::PageArgs;
 use agora::money::graphql::Money;
 use agora::projects::queries::{self as projects, ProjectFilter, ProjectOrder};
 use agora::proposals::queries::count_by_project;

@@ -23,13 +23,13 @@
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 
-use crate::accounts::email::Email;
 use crate::auth::ClientInfo;
 use crate::auth::tokens::digest_token;
 use crate::db::schema::audit_events;
 use crate::db::types::Timestamp;
 use crate::db::{AuditEventId, UserId};
 use crate::db::{Conn, now};
+use crate::email::Email;
 use crate::error::AppResult;
 use crate::with_conn;
 

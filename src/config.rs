@@ -6,9 +6,9 @@ use std::net::IpAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
+use crate::client_ip::{self, Cidr};
 use crate::db::Backend;
 use crate::db::tls::PgUrl;
-use crate::http::client_ip::{self, Cidr};
 use crate::storage::StorageUrl;
 
 /// A fixed secret for development only; production refuses to start without

@@ -6,15 +6,19 @@
 pub mod accounts;
 pub mod audit;
 pub mod auth;
+pub mod cli;
+pub mod client_ip;
 pub mod config;
 pub mod contracts;
 pub mod cpu;
 pub mod db;
+pub mod email;
 pub mod error;
 pub mod events;
 pub mod graphql;
 pub mod http;
 pub mod mail;
+pub mod maintenance;
 pub mod money;
 #[cfg(test)]
 mod policy_table;
@@ -22,7 +26,6 @@ pub mod portfolio;
 pub mod projects;
 pub mod proposals;
 pub mod reviews;
-pub mod seed;
 pub mod server;
 pub mod sessions;
 pub mod state;

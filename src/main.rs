@@ -5,9 +5,9 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
-use agora::accounts::ops::{AdminOutcome, ensure_super_admin};
+use agora::accounts::users::ops::{AdminOutcome, ensure_super_admin};
+use agora::cli::seed::{self, SeedOptions};
 use agora::config::Config;
-use agora::seed::{self, SeedOptions};
 use agora::state::AppState;
 use agora::{graphql, server};
 

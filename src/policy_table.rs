@@ -3,8 +3,8 @@
 //! each entity is checked through the API for every type and viewer, in
 //! `tests/api/node.rs`.)
 
-use crate::accounts::model::UserRow;
-use crate::accounts::policy as users;
+use crate::accounts::users::model::UserRow;
+use crate::accounts::users::policy as users;
 use crate::auth::{Role, Viewer};
 use crate::contracts::model::{ContractRow, ContractStatus};
 use crate::contracts::policy::{self as contracts, ContractAction};

@@ -7,7 +7,7 @@ use std::time::Instant;
 use anyhow::Context as _;
 use tracing_subscriber::EnvFilter;
 
-use crate::accounts::ops::{AdminOutcome, ensure_super_admin};
+use crate::accounts::users::ops::{AdminOutcome, ensure_super_admin};
 use crate::config::{Config, LogFormat};
 use crate::db::{Backend, Pool, run_migrations};
 use crate::state::AppState;
@@ -53,6 +53,7 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
         }
     }
     crate::mail::deliver::spawn(state.clone());
+    crate::maintenance::spawn(state.clone());
     if config.mail.smtp_url.is_none() {
         tracing::warn!("SMTP_URL is not set: mail is written to the log, not sent (development only)");
     }

@@ -185,6 +185,12 @@ fn unavailable(err: object_store::Error) -> AppError {
     AppError::Unavailable(format!("object storage: {err}"))
 }
 
+/// The absolute URL of the public file `key`: `FILES_URL` points at the
+/// `GET /files/…` route (`http/files.rs`), or at a CDN in front of it.
+pub fn public_url(files_url: &str, key: &str) -> String {
+    format!("{files_url}/{key}")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

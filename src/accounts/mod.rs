@@ -1,23 +1,15 @@
-//! Accounts: users, their roles, sign-up (with its optional captcha) and
-//! sign-in, email verification and change, password recovery, the profile,
-//! the avatar and the account lifecycle (password change, deactivation,
-//! deletion).
+//! Accounts, one concern per module:
+//!
+//! - [`users`]: users and roles, sign-up and sign-in, the configured super
+//!   admin, who may see a user's private fields;
+//! - [`profile`]: what a user edits about themself, the avatar included;
+//! - [`lifecycle`]: password change, deactivation and deletion;
+//! - [`email_links`]: the tokens mailed as links (email verification, email
+//!   change, password recovery);
+//! - [`captcha`]: the optional sign-up challenge.
 
-pub mod avatar;
-pub mod avatar_graphql;
 pub mod captcha;
-pub mod email;
-pub mod email_graphql;
-pub mod email_tokens;
-pub mod graphql;
+pub mod email_links;
 pub mod lifecycle;
-pub mod lifecycle_graphql;
-pub mod loader;
-pub mod model;
-pub mod ops;
-pub mod policy;
 pub mod profile;
-pub mod profile_graphql;
-pub mod queries;
-pub mod recovery;
-pub mod verification;
+pub mod users;

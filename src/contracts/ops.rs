@@ -1,13 +1,21 @@
-//! Contract workflows: the client completes, either party cancels. The
-//! project moves with its contract in the caller's transaction.
+//! Contract workflows: hiring (accepting a proposal creates the contract),
+//! completing and cancelling it, and cancelling a project that has one.
+//! The project and its proposals move with the contract in the caller's
+//! transaction. Workflows spanning areas live in the highest area they
+//! touch, so projects and proposals never import contracts.
 
 use super::model::ContractRow;
 use super::policy::{self, ContractAction};
 use super::queries;
-use crate::db::{ContractId, ProjectId};
+use crate::db::{ContractId, ProjectId, ProposalId};
 use crate::error::{AppError, AppResult};
-use crate::projects::model::ProjectStatus;
+use crate::projects::model::{ProjectRow, ProjectStatus};
+use crate::projects::ops as project_ops;
+use crate::projects::policy::ProjectAction;
 use crate::projects::queries as projects;
+use crate::proposals::ops as proposals;
+use crate::proposals::policy::ProposalAction;
+use crate::proposals::queries as proposal_queries;
 use crate::tx::Tx;
 
 /// The contract `id` if the viewer may take `action` on it: `NOT_FOUND`
@@ -61,4 +69,44 @@ pub async fn cancel(tx: &mut Tx<'_>, id: ContractId, reason: &str) -> AppResult<
         .ok_or_else(|| AppError::InvalidState("the contract changed meanwhile".into()))?;
     move_project(tx, contract.project_id, ProjectStatus::reopen).await?;
     Ok(cancelled)
+}
+
+/// Hire: accept the proposal, reject the project's other submitted
+/// proposals, start the project and create the contract, atomically. Of two
+/// concurrent accepts on one project exactly one succeeds: the project's
+/// `OPEN` → `IN_PROGRESS` update is conditional, so the second finds it
+/// changed (and a partial unique index allows one active contract per project).
+pub async fn hire(tx: &mut Tx<'_>, id: ProposalId) -> AppResult<ContractRow> {
+    let (proposal, project) = proposals::acting_on(tx, id, ProposalAction::Accept).await?;
+    let next = proposal.status.accept()?;
+    let project_from = project.status;
+    let project_to = project_from.start()?;
+    if !projects::set_status(tx, project.id, project_from, project_to).await? {
+        return Err(AppError::InvalidState(
+            "another proposal was accepted meanwhile".into(),
+        ));
+    }
+    let accepted = proposals::move_status(tx, &proposal, next).await?;
+    proposal_queries::reject_others(tx, project.id, accepted.id).await?;
+    queries::insert_for(tx, &project, &accepted).await
+}
+
+/// Cancel a project (its client). An in-progress project's active contract
+/// is cancelled with it.
+pub async fn cancel_project(tx: &mut Tx<'_>, id: ProjectId) -> AppResult<ProjectRow> {
+    let project = project_ops::acting_on(tx, id, ProjectAction::Cancel).await?;
+    let from = project.status;
+    let to = from.cancel()?;
+    if !projects::set_status(tx, id, from, to).await? {
+        return Err(AppError::InvalidState(
+            "the project changed meanwhile; try again".into(),
+        ));
+    }
+    if from == ProjectStatus::InProgress {
+        queries::cancel_active_of_project(tx, id, "the client cancelled the project").await?;
+    }
+    projects::find_by_ids(tx, &[id])
+        .await?
+        .pop()
+        .ok_or(AppError::NotFound("project"))
 }

@@ -8,6 +8,7 @@
 //! with "database is locked" under concurrency).
 
 pub mod ids;
+pub mod keyset;
 mod migrate;
 mod pool;
 pub mod schema;

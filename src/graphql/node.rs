@@ -17,9 +17,9 @@ use std::collections::{HashMap, HashSet};
 use async_graphql::{Context, ID, Interface, Object};
 use uuid::Uuid;
 
-use crate::accounts::graphql::User;
-use crate::accounts::loader::UserLoader;
-use crate::accounts::model::UserRow;
+use crate::accounts::users::graphql::User;
+use crate::accounts::users::loader::UserLoader;
+use crate::accounts::users::model::UserRow;
 use crate::auth::{Viewer, viewer};
 use crate::contracts::graphql::Contract;
 use crate::contracts::model::ContractRow;

@@ -14,12 +14,6 @@ const PUBLIC_PREFIXES: &[&str] = &["avatars/"];
 /// Files never change under their key.
 const CACHE_FOREVER: &str = "public, max-age=31536000, immutable";
 
-/// The absolute URL of the public file `key` (`FILES_URL` points at this
-/// route, or at a CDN in front of it).
-pub fn url(files_url: &str, key: &str) -> String {
-    format!("{files_url}/{key}")
-}
-
 /// The file under `key`, with its type from the key's extension; 404 for a
 /// missing file, a key outside the public prefixes, an extension this server
 /// does not write, or a key with `.`/`..` segments.

@@ -18,9 +18,9 @@ use serde::Deserialize;
 
 use super::Http;
 use super::body::{BodyGuard, Exceeded, guarded};
-use super::client_ip::{Cidr, client_ip};
 use crate::auth::ClientInfo;
 use crate::auth::authenticate;
+use crate::client_ip::{Cidr, client_ip};
 use crate::error::{AppError, RequestError};
 use crate::graphql::checks::ExecutionStarted;
 use crate::graphql::install_request_data;

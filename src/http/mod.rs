@@ -1,7 +1,6 @@
 //! The HTTP surface: routes and the tower layers every request passes.
 
 mod body;
-pub mod client_ip;
 pub mod files;
 mod graphiql;
 pub mod graphql;

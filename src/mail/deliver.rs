@@ -13,8 +13,7 @@
 //! and the bodies erased: a failed message is never claimed again. Delivery
 //! is at least once: a crash between the send and its record sends again.
 //!
-//! Hourly, it prunes sent and failed messages and expired tokens older than
-//! [`RETENTION`].
+//! Sent and failed messages are pruned by `crate::maintenance`.
 //!
 //! It sleeps until the next retry is due, a change wakes it
 //! ([`super::MailSignal`]), or [`POLL`] passes (mail committed by another
@@ -27,14 +26,12 @@ use diesel_async::RunQueryDsl;
 use lettre::message::{Mailbox, MultiPart};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 
-use crate::accounts::email_tokens;
 use crate::config::MailConfig;
 use crate::db::MailId;
 use crate::db::now;
 use crate::db::schema::mail_outbox;
 use crate::db::types::Timestamp;
 use crate::error::{AppError, AppResult};
-use crate::mail;
 use crate::state::AppState;
 use crate::with_conn;
 
@@ -46,11 +43,6 @@ const LEASE: Duration = Duration::from_secs(120);
 const MAX_BACKOFF: Duration = Duration::from_secs(3600);
 /// The longest sleep between rounds.
 const POLL: Duration = Duration::from_secs(30);
-/// How long sent and failed messages (without their bodies) and expired
-/// tokens are kept.
-const RETENTION: Duration = Duration::from_secs(30 * 86_400);
-/// How often old rows are pruned.
-const PRUNE_EVERY: Duration = Duration::from_secs(3600);
 /// The longest error text kept.
 const MAX_ERROR_CHARS: usize = 1000;
 
@@ -167,14 +159,7 @@ pub fn spawn(state: AppState) -> tokio::task::JoinHandle<()> {
                 return;
             }
         };
-        let mut next_prune = tokio::time::Instant::now();
         loop {
-            if tokio::time::Instant::now() >= next_prune {
-                next_prune += PRUNE_EVERY;
-                if let Err(err) = prune(&state).await {
-                    tracing::warn!(code = err.code(), "pruning old mail failed");
-                }
-            }
             let wait = match round(&state, &transport).await {
                 Ok(next_due) => next_due.map_or(POLL, |due| until(due).min(POLL)),
                 Err(err) => {
@@ -188,17 +173,6 @@ pub fn spawn(state: AppState) -> tokio::task::JoinHandle<()> {
             }
         }
     })
-}
-
-/// Forget what is past [`RETENTION`]: sent and failed messages, expired
-/// tokens.
-async fn prune(state: &AppState) -> AppResult<()> {
-    let before = Timestamp(now().0 - chrono::Duration::from_std(RETENTION).map_err(AppError::internal)?);
-    let mut conn = state.pool.get().await?;
-    let mail = mail::prune_finished(&mut conn, before).await?;
-    let tokens = email_tokens::prune_expired(&mut conn, before).await?;
-    tracing::debug!(mail, tokens, "pruned old mail and tokens");
-    Ok(())
 }
 
 fn until(t: Timestamp) -> Duration {

@@ -6,14 +6,15 @@ use chrono::{DateTime, Utc};
 
 use super::model::{PortfolioItemRow, skills_from_db};
 use super::{ops, queries};
-use crate::accounts::graphql::{User, load_user};
+use crate::accounts::users::graphql::{User, load_user};
 use crate::auth::Role;
 use crate::auth::RoleGuard;
 
 use crate::db::UserId;
+use crate::db::keyset::PageArgs;
 use crate::error::AppError;
 use crate::graphql::context::{global, require_id, state, write};
-use crate::graphql::pagination::{Page, PageArgs, page, wants_total};
+use crate::graphql::pagination::{Page, page, wants_total};
 
 /// A piece of past work a freelancer shows. Public.
 pub struct PortfolioItem(pub PortfolioItemRow);

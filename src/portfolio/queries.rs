@@ -5,10 +5,10 @@ use diesel_async::RunQueryDsl;
 
 use super::model::{PortfolioItemChangeset, PortfolioItemRow};
 use crate::db::Conn;
+use crate::db::keyset::PageArgs;
 use crate::db::schema::portfolio_items;
 use crate::db::{PortfolioItemId, UserId};
 use crate::error::AppResult;
-use crate::graphql::pagination::PageArgs;
 use crate::{newest_first_page, with_conn};
 
 /// The cursor tag of portfolio lists (newest first).

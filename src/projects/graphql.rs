@@ -4,22 +4,25 @@ use crate::graphql::RequestLoader;
 use async_graphql::{Context, ID, InputObject, MaybeUndefined, Object};
 use chrono::{DateTime, Utc};
 
-use super::loader::{ProjectProposalsLoader, ProposalCountLoader, ProposalsOf, SkillsLoader};
+use super::loader::SkillsLoader;
 use super::model::{BudgetType, Category, ExperienceLevel, ProjectRow, ProjectStatus};
+use super::ops;
+use super::prefetch_graphql as prefetch;
 use super::queries::{self, Direction, ProjectFilter, ProjectOrder, ProjectOrderField};
-use super::{ops, prefetch};
-use crate::accounts::graphql::{User, load_user};
+use crate::accounts::users::graphql::{User, load_user};
 use crate::auth::Role;
 use crate::auth::{RoleGuard, require_viewer, viewer};
 use crate::contracts::graphql::Contract;
 use crate::contracts::loader::ProjectContractsLoader;
 use crate::db::ProjectId;
+use crate::db::keyset::PageArgs;
 use crate::error::{AppError, AppResult};
 use crate::graphql::context::{global, id_arg, require_id, state, write};
-use crate::graphql::pagination::{Page, PageArgs, page, wants_total};
+use crate::graphql::pagination::{Page, page, wants_total};
 use crate::money::graphql::{Money, MoneyInput};
 use crate::money::{self, Currency};
 use crate::proposals::graphql::Proposal;
+use crate::proposals::loader::{ProjectProposalsLoader, ProposalCountLoader, ProposalsOf};
 use crate::proposals::queries::{self as proposals, ProposalFilter};
 
 /// Work a client posted for freelancers to bid on.
@@ -469,7 +472,12 @@ impl ProjectsMutation {
     #[graphql(guard = "RoleGuard::signed_in()")]
     async fn cancel_project(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Project> {
         let id = require_id(&id, "id", "project")?;
-        Ok(Project(write(ctx, async |tx| ops::cancel(tx, id).await).await?))
+        Ok(Project(
+            write(ctx, async |tx| {
+                crate::contracts::ops::cancel_project(tx, id).await
+            })
+            .await?,
+        ))
     }
 
     /// Delete a project (its client) while no proposal was ever accepted;

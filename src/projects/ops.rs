@@ -9,8 +9,7 @@ use super::model::{
 };
 use super::policy::{self, ProjectAction};
 use super::queries;
-use crate::accounts::verification::require_verified;
-use crate::contracts::queries as contracts;
+use crate::accounts::email_links::verification::require_verified;
 use crate::db::ProjectId;
 use crate::db::now;
 use crate::db::types::Timestamp;
@@ -171,26 +170,6 @@ pub async fn update(tx: &mut Tx<'_>, id: ProjectId, cmd: ProjectChanges) -> AppR
         queries::set_skills(tx, id, &parse_skills(skills)?).await?;
     }
     Ok(updated)
-}
-
-/// Cancel a project (its client). An in-progress project's active contract
-/// is cancelled with it.
-pub async fn cancel(tx: &mut Tx<'_>, id: ProjectId) -> AppResult<ProjectRow> {
-    let project = acting_on(tx, id, ProjectAction::Cancel).await?;
-    let from = project.status;
-    let to = from.cancel()?;
-    if !queries::set_status(tx, id, from, to).await? {
-        return Err(AppError::InvalidState(
-            "the project changed meanwhile; try again".into(),
-        ));
-    }
-    if from == ProjectStatus::InProgress {
-        contracts::cancel_active_of_project(tx, id, "the client cancelled the project").await?;
-    }
-    queries::find_by_ids(tx, &[id])
-        .await?
-        .pop()
-        .ok_or(AppError::NotFound("project"))
 }
 
 /// Delete a project (its client), only while no proposal was ever accepted.

@@ -7,11 +7,11 @@ use diesel_async::RunQueryDsl;
 use super::model::{Category, NewProject, ProjectRow, ProjectStatus};
 use super::policy::visible_to;
 use crate::auth::Viewer;
+use crate::db::keyset::PageArgs;
 use crate::db::schema::{contracts, project_skills, projects};
 use crate::db::{Conn, contains_pattern, lower};
 use crate::db::{ProjectId, UserId};
 use crate::error::AppResult;
-use crate::graphql::pagination::PageArgs;
 use crate::money::{Currency, Money};
 use crate::with_conn;
 

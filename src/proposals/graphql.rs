@@ -7,13 +7,14 @@ use chrono::{DateTime, Utc};
 use super::model::{Availability, ProposalRow, ProposalStatus};
 use super::ops;
 use super::queries::{self, ProposalFilter};
-use crate::accounts::graphql::{User, load_user};
+use crate::accounts::users::graphql::{User, load_user};
 use crate::auth::Role;
 use crate::auth::{RoleGuard, require_viewer};
 use crate::contracts::graphql::Contract;
+use crate::db::keyset::PageArgs;
 use crate::error::AppError;
 use crate::graphql::context::{global, require_id, state, write};
-use crate::graphql::pagination::{Page, PageArgs, page, wants_total};
+use crate::graphql::pagination::{Page, page, wants_total};
 use crate::money::graphql::{Money, MoneyInput};
 use crate::projects::graphql::Project;
 use crate::projects::loader::ProjectLoader;
@@ -227,7 +228,9 @@ impl ProposalsMutation {
     #[graphql(guard = "RoleGuard::signed_in()")]
     async fn accept_proposal(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Contract> {
         let id = require_id(&id, "id", "proposal")?;
-        Ok(Contract(write(ctx, async |tx| ops::accept(tx, id).await).await?))
+        Ok(Contract(
+            write(ctx, async |tx| crate::contracts::ops::hire(tx, id).await).await?,
+        ))
     }
 
     /// Decline a submitted proposal (the project's client). Errors:

@@ -1,13 +1,11 @@
-//! Proposal workflows. Accepting one hires its freelancer: the proposal,
-//! the project's other proposals, the project and a new contract change in
-//! the caller's one transaction, together or not at all.
+//! Proposal workflows: submit, edit, withdraw, reject. Accepting one (a
+//! hire) creates a contract, so it is a contract workflow
+//! (`contracts::ops::hire`).
 
 use super::model::{Availability, NewProposal, ProposalChangeset, ProposalRow, ProposalStatus, parse_hours};
 use super::policy::{self, ProposalAction};
 use super::queries;
-use crate::accounts::verification::require_verified;
-use crate::contracts::model::ContractRow;
-use crate::contracts::queries as contracts;
+use crate::accounts::email_links::verification::require_verified;
 use crate::db::now;
 use crate::db::{ProjectId, ProposalId};
 use crate::error::{AppError, AppResult};
@@ -98,7 +96,7 @@ pub async fn submit(tx: &mut Tx<'_>, cmd: NewProposalCommand) -> AppResult<Propo
 
 /// The proposal `id` and its project, if the viewer may take `action` on
 /// it: `NOT_FOUND` when they may not see it, `FORBIDDEN` when they may only see it.
-async fn acting_on(
+pub async fn acting_on(
     tx: &mut Tx<'_>,
     id: ProposalId,
     action: ProposalAction,
@@ -150,28 +148,12 @@ pub async fn reject(tx: &mut Tx<'_>, id: ProposalId) -> AppResult<ProposalRow> {
     move_status(tx, &proposal, proposal.status.reject()?).await
 }
 
-async fn move_status(tx: &mut Tx<'_>, proposal: &ProposalRow, to: ProposalStatus) -> AppResult<ProposalRow> {
+pub async fn move_status(
+    tx: &mut Tx<'_>,
+    proposal: &ProposalRow,
+    to: ProposalStatus,
+) -> AppResult<ProposalRow> {
     queries::set_status(tx, proposal.id, proposal.status, to)
         .await?
         .ok_or_else(|| AppError::InvalidState("the proposal changed meanwhile; reload it".into()))
-}
-
-/// Hire: accept the proposal, reject the project's other submitted
-/// proposals, start the project and create the contract, atomically. Of two
-/// concurrent accepts on one project exactly one succeeds: the project's
-/// `OPEN` → `IN_PROGRESS` update is conditional, so the second finds it
-/// changed (and a partial unique index allows one active contract per project).
-pub async fn accept(tx: &mut Tx<'_>, id: ProposalId) -> AppResult<ContractRow> {
-    let (proposal, project) = acting_on(tx, id, ProposalAction::Accept).await?;
-    let next = proposal.status.accept()?;
-    let project_from = project.status;
-    let project_to = project_from.start()?;
-    if !projects::set_status(tx, project.id, project_from, project_to).await? {
-        return Err(AppError::InvalidState(
-            "another proposal was accepted meanwhile".into(),
-        ));
-    }
-    let accepted = move_status(tx, &proposal, next).await?;
-    queries::reject_others(tx, project.id, accepted.id).await?;
-    contracts::insert_for(tx, &project, &accepted).await
 }

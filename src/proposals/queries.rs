@@ -8,11 +8,11 @@ use diesel_async::RunQueryDsl;
 use super::model::{NewProposal, ProposalChangeset, ProposalRow, ProposalStatus};
 use super::policy::visible_to;
 use crate::auth::Viewer;
+use crate::db::keyset::PageArgs;
 use crate::db::schema::proposals;
 use crate::db::{Conn, now};
 use crate::db::{ProjectId, ProposalId, UserId};
 use crate::error::AppResult;
-use crate::graphql::pagination::PageArgs;
 use crate::{newest_first_page, with_conn};
 
 /// The cursor tag of proposal lists (newest first).

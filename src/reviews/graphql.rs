@@ -9,12 +9,13 @@ use async_graphql::{Context, ID, Object, SimpleObject};
 use chrono::{DateTime, Utc};
 
 use super::{ReviewRow, queries};
-use crate::accounts::graphql::{User, load_user};
+use crate::accounts::users::graphql::{User, load_user};
 use crate::db::Pool;
 use crate::db::UserId;
+use crate::db::keyset::PageArgs;
 use crate::error::{AppError, SharedError};
 use crate::graphql::context::{global, state};
-use crate::graphql::pagination::{Page, PageArgs, page, wants_total};
+use crate::graphql::pagination::{Page, page, wants_total};
 
 /// One party's review of the other after a completed contract. Public.
 pub struct Review(pub ReviewRow);

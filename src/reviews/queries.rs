@@ -6,10 +6,10 @@ use diesel_async::RunQueryDsl;
 
 use super::ReviewRow;
 use crate::db::Conn;
+use crate::db::keyset::PageArgs;
 use crate::db::schema::reviews;
 use crate::db::{ReviewId, UserId};
 use crate::error::AppResult;
-use crate::graphql::pagination::PageArgs;
 use crate::{newest_first_page, with_conn};
 
 /// The cursor tag of review lists (newest first).

@@ -8,8 +8,8 @@ use futures_util::{Stream, StreamExt};
 
 use super::model::SessionRow;
 use super::{ops, queries};
-use crate::accounts::graphql::AuthPayload;
-use crate::accounts::loader::UserLoader;
+use crate::accounts::users::graphql::AuthPayload;
+use crate::accounts::users::loader::UserLoader;
 use crate::auth::{RoleGuard, Viewer, require_viewer};
 use crate::error::AppError;
 use crate::events::Event;

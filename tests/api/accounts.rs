@@ -1,6 +1,6 @@
 //! Sign-up, sign-in, `me`, public profiles and private fields.
 
-use agora::accounts::ops::{AdminOutcome, ensure_super_admin};
+use agora::accounts::users::ops::{AdminOutcome, ensure_super_admin};
 use serde_json::json;
 
 use crate::common::{MALFORMED_IDS, PASSWORD, TestApp, unknown_id};

@@ -1,7 +1,7 @@
 //! The account lifecycle: changing the password, deactivating (undone by
 //! signing in) and deleting (erasure that keeps contracts intact).
 
-use agora::accounts::ops::ensure_super_admin;
+use agora::accounts::users::ops::ensure_super_admin;
 use serde_json::json;
 
 use crate::common::{Account, PASSWORD, Reply, TestApp, row_id};

@@ -12,6 +12,7 @@ mod captcha;
 mod common;
 mod composition;
 mod http;
+mod layers;
 mod lifecycle;
 mod limits;
 mod listing;

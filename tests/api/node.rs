@@ -2,7 +2,7 @@
 //! every type by the rules of its direct reads, `null` (no error) for what the
 //! viewer may not see, and read each type in one statement.
 
-use agora::accounts::ops::ensure_super_admin;
+use agora::accounts::users::ops::ensure_super_admin;
 use agora::db::{
     AuditEventId, ContractId, GlobalId, MailId, PortfolioItemId, ProjectId, ProposalId, ReviewId, SessionId,
     TypedId, UserId,

@@ -1,7 +1,7 @@
 //! `updateProfile`: partial updates, validation with fields, and which
 //! profile fields others may read.
 
-use agora::accounts::ops::ensure_super_admin;
+use agora::accounts::users::ops::ensure_super_admin;
 use serde_json::{Value, json};
 
 use crate::common::{PASSWORD, Reply, TestApp};

@@ -1,7 +1,7 @@
-//! `agora seed-demo` (`agora::seed::run`): the demo data obeys the API's
+//! `agora seed-demo` (`agora::cli::seed::run`): the demo data obeys the API's
 //! rules and shows through it, and a database with users is refused.
 
-use agora::seed::{self, DEFAULT_PASSWORD, EMAIL_DOMAIN, SeedError, SeedOptions};
+use agora::cli::seed::{self, DEFAULT_PASSWORD, EMAIL_DOMAIN, SeedError, SeedOptions};
 use serde_json::{Value, json};
 
 use crate::common::TestApp;

@@ -21,8 +21,8 @@ use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 use futures_util::{StreamExt, stream};
 
-use crate::accounts::model::NewUser;
-use crate::accounts::queries as accounts;
+use crate::accounts::users::model::NewUser;
+use crate::accounts::users::queries as accounts;
 use crate::auth::Role;
 use crate::auth::Viewer;
 use crate::auth::password::{self, Password};
@@ -673,7 +673,7 @@ async fn project(
     // About 30 % of projects hire (when someone bid).
     if !submitted.is_empty() && rng.chance(30) {
         let (proposal, freelancer) = submitted[rng.below(submitted.len())];
-        let contract = as_user(state, client, async |tx| proposals::accept(tx, proposal).await)
+        let contract = as_user(state, client, async |tx| contracts::hire(tx, proposal).await)
             .await
             .step(|| format!("hiring on project {index}"))?;
         summary.contracts += 1;
@@ -712,16 +712,20 @@ async fn project(
             summary.open_projects += 1;
         } else if fate < 62 {
             // The client gives up on the project altogether.
-            as_user(state, client, async |tx| projects::cancel(tx, posted.id).await)
-                .await
-                .step(|| format!("cancelling project {index}"))?;
+            as_user(state, client, async |tx| {
+                contracts::cancel_project(tx, posted.id).await
+            })
+            .await
+            .step(|| format!("cancelling project {index}"))?;
             summary.cancelled_contracts += 1;
             summary.cancelled_projects += 1;
         }
     } else if rng.chance(4) {
-        as_user(state, client, async |tx| projects::cancel(tx, posted.id).await)
-            .await
-            .step(|| format!("cancelling project {index}"))?;
+        as_user(state, client, async |tx| {
+            contracts::cancel_project(tx, posted.id).await
+        })
+        .await
+        .step(|| format!("cancelling project {index}"))?;
         summary.cancelled_projects += 1;
     } else {
         summary.open_projects += 1;

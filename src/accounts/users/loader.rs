@@ -4,8 +4,8 @@ use std::collections::HashMap;
 
 use async_graphql::dataloader::Loader;
 
-use super::model::UserRow;
-use super::queries;
+use crate::accounts::users::model::UserRow;
+use crate::accounts::users::queries;
 use crate::db::Pool;
 use crate::db::UserId;
 use crate::error::{AppError, SharedError};

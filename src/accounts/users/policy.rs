@@ -3,7 +3,7 @@
 //! fields (email, phone, last name, address, …) only to the user and to
 //! admins, and to nobody once the account is deleted.
 
-use super::model::UserRow;
+use crate::accounts::users::model::UserRow;
 use crate::auth::Viewer;
 
 /// May `viewer` read `user`'s private fields?

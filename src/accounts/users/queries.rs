@@ -3,7 +3,7 @@
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 
-use super::model::{NewUser, UserRow};
+use crate::accounts::users::model::{NewUser, UserRow};
 use crate::db::UserId;
 use crate::db::schema::users;
 use crate::db::{Conn, now};

@@ -3,7 +3,8 @@
 
 use async_graphql::{Context, Object};
 
-use super::{recovery, verification};
+use crate::accounts::email_links::recovery;
+use crate::accounts::email_links::verification;
 use crate::auth::RoleGuard;
 use crate::graphql::context::{actor, state, write};
 

@@ -3,7 +3,7 @@
 
 use async_graphql::{Context, Object};
 
-use super::lifecycle;
+use crate::accounts::lifecycle;
 use crate::auth::RoleGuard;
 use crate::graphql::context::{actor, state};
 

@@ -4,18 +4,18 @@
 //! digits. A challenge is used up by the first answer, right or wrong, so
 //! each one allows a single guess.
 
+pub mod graphql;
+
 use std::time::Duration;
 
-use async_graphql::{Context, ID, Object, SimpleObject};
-use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 
 use crate::db::schema::captchas;
+use crate::db::types::Timestamp;
 use crate::db::{CaptchaId, GlobalId};
 use crate::db::{Conn, now};
 use crate::error::{AppError, AppResult};
-use crate::graphql::context::{global, state};
 use crate::with_conn;
 
 /// How long a challenge may be answered.
@@ -67,19 +67,19 @@ fn question(random: [u8; 3]) -> (String, String) {
     )
 }
 
-/// A challenge to answer when signing up.
-#[derive(SimpleObject)]
-pub struct Captcha {
-    /// Pass it to `register` as `captchaId`.
-    pub id: ID,
-    /// The question; answer it in digits as `captchaAnswer`.
+/// A stored challenge.
+#[derive(Debug, Clone)]
+pub struct Challenge {
+    /// Its id.
+    pub id: CaptchaId,
+    /// The question.
     pub question: String,
-    /// After this, the challenge cannot be answered.
-    pub expires_at: DateTime<Utc>,
+    /// When it stops being answerable.
+    pub expires_at: Timestamp,
 }
 
 /// Store a new challenge (and drop expired ones).
-async fn create(conn: &mut Conn) -> AppResult<Captcha> {
+pub async fn create(conn: &mut Conn) -> AppResult<Challenge> {
     let mut random = [0u8; 3];
     getrandom::fill(&mut random).map_err(AppError::internal)?;
     let (question, answer) = question(random);
@@ -100,10 +100,10 @@ async fn create(conn: &mut Conn) -> AppResult<Captcha> {
             .execute(c)
             .await
     })?;
-    Ok(Captcha {
-        id: global(id),
+    Ok(Challenge {
+        id,
         question,
-        expires_at: expires_at.0,
+        expires_at,
     })
 }
 
@@ -140,20 +140,6 @@ pub async fn answer(conn: &mut Conn, id: Option<&str>, answer: Option<&str>) -> 
             "captchaAnswer",
             "that is not the answer: ask for a new captcha",
         )),
-    }
-}
-
-/// The captcha query.
-#[derive(Default)]
-pub struct CaptchaQuery;
-
-#[Object]
-impl CaptchaQuery {
-    /// A new sign-up challenge, valid for ten minutes and for one answer.
-    /// Needed by `register` when the server requires it (`SIGNUP_CAPTCHA`).
-    async fn captcha(&self, ctx: &Context<'_>) -> async_graphql::Result<Captcha> {
-        let mut conn = state(ctx)?.pool.get().await.map_err(AppError::from)?;
-        Ok(create(&mut conn).await?)
     }
 }
 

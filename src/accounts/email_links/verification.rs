@@ -9,15 +9,15 @@
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 
-use super::email::Email;
-use super::email_tokens::{self, TokenPurpose, stale_link};
-use super::lifecycle::confirm_password;
-use super::model::UserRow;
-use super::queries;
+use crate::accounts::email_links::tokens::{self as email_tokens, TokenPurpose, stale_link};
+use crate::accounts::lifecycle::confirm_password;
+use crate::accounts::users::model::UserRow;
+use crate::accounts::users::queries;
 use crate::audit::{self, AuditKind};
 use crate::auth::Viewer;
 use crate::db::schema::users;
 use crate::db::{Conn, now};
+use crate::email::Email;
 use crate::error::{AppError, AppResult};
 use crate::mail::{self, templates};
 use crate::state::AppState;

@@ -2,8 +2,8 @@
 
 use async_graphql::{Context, InputObject, MaybeUndefined, Object};
 
-use super::graphql::User;
-use super::profile::{self, AddressParts, ProfileChanges};
+use crate::accounts::profile::{self, AddressParts, ProfileChanges};
+use crate::accounts::users::graphql::User;
 use crate::auth::RoleGuard;
 use crate::graphql::context::write;
 

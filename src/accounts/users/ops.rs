@@ -1,14 +1,16 @@
 //! Account workflows: sign up, sign in, and the configured super admin.
 
-use super::email::Email;
-use super::model::{NewUser, UserRow, parse_name};
-use super::{captcha, queries, verification};
+use crate::accounts::captcha;
+use crate::accounts::email_links::verification;
+use crate::accounts::users::model::{NewUser, UserRow, parse_name};
+use crate::accounts::users::queries;
 use crate::audit::{self, AuditKind, LoginFailure};
 use crate::auth::Role;
 use crate::auth::password::{self, Password, Verified};
 use crate::auth::throttle::LoginAttempt;
 use crate::db::UserId;
 use crate::db::now;
+use crate::email::Email;
 use crate::error::{AppError, AppResult};
 use crate::sessions::ops::{self as sessions, Tokens};
 use crate::state::AppState;
@@ -117,7 +119,7 @@ pub async fn login(
     state
         .write(actor, async |tx| {
             // Account lifecycle: signing in reactivates a deactivated account.
-            let user = super::lifecycle::reactivate_on_login(tx, user).await?;
+            let user = crate::accounts::lifecycle::reactivate_on_login(tx, user).await?;
             let tokens = sessions::start(tx, user.id).await?;
             attempt.succeeded(tx, user.id).await?;
             Ok((user, tokens))

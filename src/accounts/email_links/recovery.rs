@@ -6,12 +6,12 @@
 //! an account exists. Requests past the per-account mail rate
 //! ([`email_tokens::check_rate`]) are dropped silently for the same reason.
 
-use super::email::Email;
-use super::email_tokens::{self, TokenPurpose, stale_link};
-use super::queries;
+use crate::accounts::email_links::tokens::{self as email_tokens, TokenPurpose, stale_link};
+use crate::accounts::users::queries;
 use crate::audit::{self, AuditKind};
 use crate::auth::password::{self, Password};
 use crate::auth::throttle::forget_account_failures;
+use crate::email::Email;
 use crate::error::{AppError, AppResult};
 use crate::mail::{self, templates};
 use crate::sessions::queries as session_queries;

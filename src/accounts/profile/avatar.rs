@@ -13,8 +13,8 @@
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 
-use super::model::UserRow;
-use super::profile::{self, ProfileChangeset};
+use crate::accounts::profile::{self, ProfileChangeset};
+use crate::accounts::users::model::UserRow;
 use crate::db::schema::user_avatars;
 use crate::db::types::Timestamp;
 use crate::db::{Conn, UserId, now};

@@ -6,14 +6,16 @@
 //! sessions it ends are forgotten and their subscribers told after the
 //! commit (an effect of ending them).
 
+pub mod graphql;
+
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 
-use super::avatar;
-use super::email_tokens;
-use super::model::UserRow;
-use super::profile::ProfileChangeset;
-use super::queries;
+use crate::accounts::email_links::tokens as email_tokens;
+use crate::accounts::profile::ProfileChangeset;
+use crate::accounts::profile::avatar;
+use crate::accounts::users::model::UserRow;
+use crate::accounts::users::queries;
 use crate::audit::{self, AuditKind, LoginFailure};
 use crate::auth::password::{self, Password, Verified};
 use crate::auth::throttle::LoginAttempt;
@@ -236,7 +238,7 @@ pub async fn reactivate_on_login(tx: &mut Tx<'_>, user: UserRow) -> AppResult<Us
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::accounts::email::Email;
+    use crate::email::Email;
 
     #[test]
     fn tombstones_are_unique_and_not_email_addresses() {

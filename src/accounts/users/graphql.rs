@@ -4,14 +4,14 @@ use crate::graphql::RequestLoader;
 use async_graphql::{Context, ID, InputObject, Object};
 use chrono::{DateTime, Utc};
 
-use super::avatar_graphql::avatar_url;
-use super::lifecycle::DELETED_NAME;
-use super::loader::UserLoader;
-use super::model::UserRow;
-use super::ops::{self, Registration};
-use super::policy;
-use super::profile::Address;
-use super::queries;
+use crate::accounts::lifecycle::DELETED_NAME;
+use crate::accounts::profile::Address;
+use crate::accounts::profile::avatar_graphql::avatar_url;
+use crate::accounts::users::loader::UserLoader;
+use crate::accounts::users::model::UserRow;
+use crate::accounts::users::ops::{self, Registration};
+use crate::accounts::users::policy;
+use crate::accounts::users::queries;
 use crate::auth::Role;
 use crate::auth::viewer;
 

@@ -8,16 +8,17 @@ use async_graphql::dataloader::Loader;
 use async_graphql::{Context, SelectionField, Value};
 use futures_util::try_join;
 
-use super::loader::{ProjectProposalsLoader, ProposalCountLoader, ProposalsOf, SkillsLoader};
+use super::loader::SkillsLoader;
 use super::model::ProjectRow;
-use crate::accounts::avatar_graphql::AvatarLoader;
-use crate::accounts::loader::UserLoader;
+use crate::accounts::profile::avatar_graphql::AvatarLoader;
+use crate::accounts::users::loader::UserLoader;
 use crate::auth::viewer;
+use crate::proposals::loader::{ProjectProposalsLoader, ProposalCountLoader, ProposalsOf};
 
+use crate::db::keyset::{DEFAULT_PAGE, MAX_PAGE};
 use crate::db::{ProjectId, TypedId, UserId};
 use crate::error::{AppError, SharedError};
 use crate::graphql::RequestLoader;
-use crate::graphql::pagination::{DEFAULT_PAGE, MAX_PAGE};
 use crate::reviews::graphql::RatingLoader;
 
 type GqlResult = async_graphql::Result<()>;

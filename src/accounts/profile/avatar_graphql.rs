@@ -6,15 +6,14 @@ use std::collections::HashMap;
 use async_graphql::dataloader::Loader;
 use async_graphql::{Context, Object, Upload};
 
-use super::avatar;
-use super::graphql::User;
+use crate::accounts::profile::avatar;
+use crate::accounts::users::graphql::User;
 use crate::auth::RoleGuard;
 use crate::db::Pool;
 use crate::db::UserId;
 use crate::error::{AppError, SharedError};
 use crate::graphql::RequestLoader;
 use crate::graphql::context::{actor, state, write};
-use crate::http::files;
 
 /// The avatar object key of each user; every key is answered (`None`: no
 /// avatar), so the request's cache remembers users without one too.
@@ -42,7 +41,7 @@ pub async fn avatar_url(ctx: &Context<'_>, user: UserId) -> async_graphql::Resul
         .await?
         .flatten();
     let files_url = &state(ctx)?.config.files_url;
-    Ok(key.map(|key| files::url(files_url, &key)))
+    Ok(key.map(|key| crate::storage::public_url(files_url, &key)))
 }
 
 /// Mutations on the signed-in user's avatar.

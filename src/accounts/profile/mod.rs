@@ -5,13 +5,17 @@
 //! `null` clears it (except `name`, which every account has). The address is
 //! one value (a JSON text column): it is replaced or cleared as a whole.
 
+pub mod avatar;
+pub mod avatar_graphql;
+pub mod graphql;
+
 use async_graphql::SimpleObject;
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 use serde::{Deserialize, Serialize};
 
-use super::lifecycle::not_deleted;
-use super::model::{UserRow, parse_name};
+use crate::accounts::lifecycle::not_deleted;
+use crate::accounts::users::model::{UserRow, parse_name};
 use crate::db::UserId;
 use crate::db::schema::users;
 use crate::db::types::Timestamp;

@@ -1,0 +1,4 @@
+//! What the `agora` command does besides serving: commands that run once
+//! and exit (`seed-demo`). Nothing on the request path imports these.
+
+pub mod seed;
