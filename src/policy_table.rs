@@ -179,110 +179,89 @@ fn user(id: UserId) -> UserRow {
     }
 }
 
+/// The table: what is asked, and the answer for each viewer, in the order
+/// of [`VIEWERS`].
+const TABLE: [(&str, [Answer; 7]); 16] = [
+    ("project: post", [SignIn, Yes, No, Yes, No, No, No]),
+    ("project: edit", [SignIn, Yes, No, No, No, No, No]),
+    ("project: cancel", [SignIn, Yes, No, No, No, No, No]),
+    ("project: delete", [SignIn, Yes, No, No, No, No, No]),
+    ("project: bid", [SignIn, No, Yes, No, Yes, No, No]),
+    ("proposal: edit", [SignIn, No, Yes, No, No, No, No]),
+    ("proposal: withdraw", [SignIn, No, Yes, No, No, No, No]),
+    ("proposal: accept", [SignIn, Yes, No, No, No, No, No]),
+    ("proposal: reject", [SignIn, Yes, No, No, No, No, No]),
+    ("contract: complete", [SignIn, Yes, No, No, No, No, No]),
+    ("contract: cancel", [SignIn, Yes, Yes, No, No, No, No]),
+    ("contract: review", [SignIn, Yes, Yes, No, No, No, No]),
+    ("portfolio: add", [SignIn, No, Yes, No, Yes, No, No]),
+    (
+        "portfolio item: edit",
+        [SignIn, Hidden, Yes, Hidden, Hidden, Hidden, Hidden],
+    ),
+    (
+        "portfolio item: delete",
+        [SignIn, Hidden, Yes, Hidden, Hidden, Hidden, Hidden],
+    ),
+    ("user: see private fields", [No, No, Yes, No, No, Yes, Yes]),
+];
+
+/// The objects the table asks about: the client's project, the
+/// freelancer's proposal on it, the contract between them, the
+/// freelancer's portfolio item and account.
+struct World {
+    cast: Cast,
+    project: ProjectRow,
+    proposal: ProposalRow,
+    contract: ContractRow,
+    item: PortfolioItemRow,
+    freelancer: UserRow,
+}
+
+/// Ask the policy `what` for `v`.
+fn ask(w: &World, what: &str, v: Option<Viewer>) -> Answer {
+    let client = w.cast.client;
+    match what {
+        "project: post" => answer(projects::may_post(v)),
+        "project: edit" => answer(projects::may(v, ProjectAction::Edit, &w.project)),
+        "project: cancel" => answer(projects::may(v, ProjectAction::Cancel, &w.project)),
+        "project: delete" => answer(projects::may(v, ProjectAction::Delete, &w.project)),
+        "project: bid" => answer(projects::may(v, ProjectAction::Bid, &w.project)),
+        "proposal: edit" => answer(proposals::may(v, ProposalAction::Edit, &w.proposal, client)),
+        "proposal: withdraw" => answer(proposals::may(v, ProposalAction::Withdraw, &w.proposal, client)),
+        "proposal: accept" => answer(proposals::may(v, ProposalAction::Accept, &w.proposal, client)),
+        "proposal: reject" => answer(proposals::may(v, ProposalAction::Reject, &w.proposal, client)),
+        "contract: complete" => answer(contracts::may(v, ContractAction::Complete, &w.contract)),
+        "contract: cancel" => answer(contracts::may(v, ContractAction::Cancel, &w.contract)),
+        "contract: review" => answer(contracts::may(v, ContractAction::Review, &w.contract)),
+        "portfolio: add" => answer(portfolio::may_add(v)),
+        "portfolio item: edit" => answer(portfolio::may(v, PortfolioAction::Edit, &w.item)),
+        "portfolio item: delete" => answer(portfolio::may(v, PortfolioAction::Delete, &w.item)),
+        "user: see private fields" if users::may_see_private(v, &w.freelancer) => Yes,
+        "user: see private fields" => No,
+        other => panic!("no such question: {other}"),
+    }
+}
+
 #[test]
 fn every_entity_viewer_and_action() {
-    let c = cast();
-    let project = project(c.client);
-    let proposal = proposal(project.id, c.freelancer);
-    let contract = contract(c.client, c.freelancer);
-    let item = portfolio_item(c.freelancer);
-    type Ask<'a> = Box<dyn Fn(Option<Viewer>) -> Answer + 'a>;
-    //                                             anon    client   freel.   o.client o.freel. admin   s.admin
-    let table: Vec<(&str, Ask<'_>, [Answer; 7])> = vec![
-        (
-            "project: post",
-            Box::new(|v| answer(projects::may_post(v))),
-            [SignIn, Yes, No, Yes, No, No, No],
-        ),
-        (
-            "project: edit",
-            Box::new(|v| answer(projects::may(v, ProjectAction::Edit, &project))),
-            [SignIn, Yes, No, No, No, No, No],
-        ),
-        (
-            "project: cancel",
-            Box::new(|v| answer(projects::may(v, ProjectAction::Cancel, &project))),
-            [SignIn, Yes, No, No, No, No, No],
-        ),
-        (
-            "project: delete",
-            Box::new(|v| answer(projects::may(v, ProjectAction::Delete, &project))),
-            [SignIn, Yes, No, No, No, No, No],
-        ),
-        (
-            "project: bid",
-            Box::new(|v| answer(projects::may(v, ProjectAction::Bid, &project))),
-            [SignIn, No, Yes, No, Yes, No, No],
-        ),
-        (
-            "proposal: edit",
-            Box::new(|v| answer(proposals::may(v, ProposalAction::Edit, &proposal, c.client))),
-            [SignIn, No, Yes, No, No, No, No],
-        ),
-        (
-            "proposal: withdraw",
-            Box::new(|v| answer(proposals::may(v, ProposalAction::Withdraw, &proposal, c.client))),
-            [SignIn, No, Yes, No, No, No, No],
-        ),
-        (
-            "proposal: accept",
-            Box::new(|v| answer(proposals::may(v, ProposalAction::Accept, &proposal, c.client))),
-            [SignIn, Yes, No, No, No, No, No],
-        ),
-        (
-            "proposal: reject",
-            Box::new(|v| answer(proposals::may(v, ProposalAction::Reject, &proposal, c.client))),
-            [SignIn, Yes, No, No, No, No, No],
-        ),
-        (
-            "contract: complete",
-            Box::new(|v| answer(contracts::may(v, ContractAction::Complete, &contract))),
-            [SignIn, Yes, No, No, No, No, No],
-        ),
-        (
-            "contract: cancel",
-            Box::new(|v| answer(contracts::may(v, ContractAction::Cancel, &contract))),
-            [SignIn, Yes, Yes, No, No, No, No],
-        ),
-        (
-            "contract: review",
-            Box::new(|v| answer(contracts::may(v, ContractAction::Review, &contract))),
-            [SignIn, Yes, Yes, No, No, No, No],
-        ),
-        (
-            "portfolio: add",
-            Box::new(|v| answer(portfolio::may_add(v))),
-            [SignIn, No, Yes, No, Yes, No, No],
-        ),
-        (
-            "portfolio item: edit",
-            Box::new(|v| answer(portfolio::may(v, PortfolioAction::Edit, &item))),
-            [SignIn, Hidden, Yes, Hidden, Hidden, Hidden, Hidden],
-        ),
-        (
-            "portfolio item: delete",
-            Box::new(|v| answer(portfolio::may(v, PortfolioAction::Delete, &item))),
-            [SignIn, Hidden, Yes, Hidden, Hidden, Hidden, Hidden],
-        ),
-        (
-            "user: see private fields",
-            Box::new(|v| {
-                if users::may_see_private(v, &user(c.freelancer)) {
-                    Yes
-                } else {
-                    No
-                }
-            }),
-            [No, No, Yes, No, No, Yes, Yes],
-        ),
-    ];
+    let cast = cast();
+    let project = project(cast.client);
+    let w = World {
+        proposal: proposal(project.id, cast.freelancer),
+        contract: contract(cast.client, cast.freelancer),
+        item: portfolio_item(cast.freelancer),
+        freelancer: user(cast.freelancer),
+        project,
+        cast,
+    };
     let mut wrong = Vec::new();
-    for (action, ask, expected) in &table {
-        for (i, viewer) in c.viewers.iter().enumerate() {
-            let got = ask(*viewer);
+    for (what, expected) in TABLE {
+        for (i, viewer) in w.cast.viewers.iter().enumerate() {
+            let got = ask(&w, what, *viewer);
             if got != expected[i] {
                 wrong.push(format!(
-                    "{action} by {}: {got:?}, not {:?}",
+                    "{what} by {}: {got:?}, not {:?}",
                     VIEWERS[i], expected[i]
                 ));
             }

@@ -82,3 +82,19 @@ pub async fn authenticate_bearer(state: &AppState, value: &str) -> AppResult<Aut
         _ => Err(AppError::Unauthenticated("this session has ended; sign in again")),
     }
 }
+
+/// A boxed query as it is for admins, narrowed by `$condition` for anyone
+/// else: `unless_admin!(query, viewer, |v| column.eq(v.user_id))`. The
+/// visibility rules of the areas' policies are written with it.
+#[macro_export]
+macro_rules! unless_admin {
+    ($query:expr, $viewer:expr, |$v:ident| $condition:expr) => {{
+        let $v: $crate::auth::Viewer = $viewer;
+        let query = $query;
+        if $v.role.is_admin() {
+            query
+        } else {
+            query.filter($condition)
+        }
+    }};
+}

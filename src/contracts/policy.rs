@@ -11,17 +11,9 @@ use crate::error::{AppError, AppResult};
 macro_rules! visible_to {
     ($query:expr, $viewer:expr) => {{
         use $crate::db::schema::contracts;
-        let viewer: $crate::auth::Viewer = $viewer;
-        let query = $query;
-        if viewer.role.is_admin() {
-            query
-        } else {
-            query.filter(
-                contracts::client_id
-                    .eq(viewer.user_id)
-                    .or(contracts::freelancer_id.eq(viewer.user_id)),
-            )
-        }
+        $crate::unless_admin!($query, $viewer, |v| contracts::client_id
+            .eq(v.user_id)
+            .or(contracts::freelancer_id.eq(v.user_id)))
     }};
 }
 pub(crate) use visible_to;

@@ -11,21 +11,13 @@ use crate::error::{AppError, AppResult};
 macro_rules! visible_to {
     ($query:expr, $viewer:expr) => {{
         use $crate::db::schema::{projects, proposals};
-        let viewer: $crate::auth::Viewer = $viewer;
-        let query = $query;
-        if viewer.role.is_admin() {
-            query
-        } else {
-            query.filter(
-                proposals::freelancer_id
-                    .eq(viewer.user_id)
-                    .or(proposals::project_id.eq_any(
-                        projects::table
-                            .filter(projects::client_id.eq(viewer.user_id))
-                            .select(projects::id),
-                    )),
+        $crate::unless_admin!($query, $viewer, |v| proposals::freelancer_id.eq(v.user_id).or(
+            proposals::project_id.eq_any(
+                projects::table
+                    .filter(projects::client_id.eq(v.user_id))
+                    .select(projects::id),
             )
-        }
+        ))
     }};
 }
 pub(crate) use visible_to;

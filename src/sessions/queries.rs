@@ -56,36 +56,30 @@ pub async fn revoke(
 /// End every live session of `user_id`; once committed, they are forgotten
 /// and their subscribers told.
 pub async fn revoke_all(tx: &mut Tx<'_>, user_id: UserId) -> AppResult<()> {
-    let now = now();
-    let ended = with_conn!(&mut **tx, |c| {
-        diesel::update(
-            sessions::table
-                .filter(sessions::user_id.eq(user_id))
-                .filter(sessions::revoked_at.is_null()),
-        )
-        .set(sessions::revoked_at.eq(now))
-        .returning(sessions::id)
-        .get_results(c)
-        .await
-    })?;
-    tx.after_commit(Effect::SessionsEnded(ended));
-    Ok(())
+    revoke_all_but(tx, user_id, None).await
 }
 
 /// End every live session of `user_id` except `keep` (as [`revoke_all`]).
 pub async fn revoke_others(tx: &mut Tx<'_>, user_id: UserId, keep: SessionId) -> AppResult<()> {
+    revoke_all_but(tx, user_id, Some(keep)).await
+}
+
+async fn revoke_all_but(tx: &mut Tx<'_>, user_id: UserId, keep: Option<SessionId>) -> AppResult<()> {
     let now = now();
     let ended = with_conn!(&mut **tx, |c| {
-        diesel::update(
-            sessions::table
-                .filter(sessions::user_id.eq(user_id))
-                .filter(sessions::id.ne(keep))
-                .filter(sessions::revoked_at.is_null()),
-        )
-        .set(sessions::revoked_at.eq(now))
-        .returning(sessions::id)
-        .get_results(c)
-        .await
+        let mut live = sessions::table
+            .filter(sessions::user_id.eq(user_id))
+            .filter(sessions::revoked_at.is_null())
+            .into_boxed();
+        if let Some(keep) = keep {
+            live = live.filter(sessions::id.ne(keep));
+        }
+        diesel::update(sessions::table)
+            .filter(sessions::id.eq_any(live.select(sessions::id)))
+            .set(sessions::revoked_at.eq(now))
+            .returning(sessions::id)
+            .get_results(c)
+            .await
     })?;
     tx.after_commit(Effect::SessionsEnded(ended));
     Ok(())

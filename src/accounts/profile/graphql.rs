@@ -2,7 +2,7 @@
 
 use async_graphql::{Context, InputObject, MaybeUndefined, Object};
 
-use crate::accounts::profile::{self, AddressParts, ProfileChanges};
+use crate::accounts::profile::{self, Address, ProfileChanges};
 use crate::accounts::users::graphql::User;
 use crate::auth::RoleGuard;
 use crate::graphql::context::write;
@@ -59,8 +59,8 @@ pub struct AddressInput {
 }
 
 impl AddressInput {
-    fn parts(self) -> AddressParts {
-        AddressParts {
+    fn parts(self) -> Address {
+        Address {
             line1: self.line1,
             line2: self.line2,
             city: self.city,

@@ -50,27 +50,11 @@ pub struct ProfileChanges {
     pub last_name: Option<Option<String>>,
     /// Phone number, E.164 once cleaned (private).
     pub phone: Option<Option<String>>,
-    /// Postal address, replacing the whole previous one (private).
-    pub address: Option<Option<AddressParts>>,
+    /// Postal address as given (checked by [`parse_address`]), replacing
+    /// the whole previous one (private).
+    pub address: Option<Option<Address>>,
     /// A few words about the user (public).
     pub bio: Option<Option<String>>,
-}
-
-/// A postal address as given, before its parts are checked.
-#[derive(Debug, Clone)]
-pub struct AddressParts {
-    /// Street and number.
-    pub line1: String,
-    /// Apartment, floor, building; blank means none.
-    pub line2: Option<String>,
-    /// City or town.
-    pub city: String,
-    /// State, province or region; blank means none.
-    pub region: Option<String>,
-    /// Postal code; blank means none.
-    pub postal_code: Option<String>,
-    /// ISO 3166-1 alpha-2 country code, any case.
-    pub country: String,
 }
 
 /// A postal address.
@@ -209,7 +193,7 @@ fn optional_part(raw: Option<&str>, field: &'static str, max: usize) -> AppResul
 }
 
 /// Check every part of an address.
-pub fn parse_address(input: &AddressParts) -> AppResult<Address> {
+pub fn parse_address(input: &Address) -> AppResult<Address> {
     Ok(Address {
         line1: line(&input.line1, "address.line1", MAX_ADDRESS_LINE, false)?,
         line2: optional_part(input.line2.as_deref(), "address.line2", MAX_ADDRESS_LINE)?,
@@ -289,8 +273,8 @@ mod tests {
         }
     }
 
-    fn address(country: &str) -> AddressParts {
-        AddressParts {
+    fn address(country: &str) -> Address {
+        Address {
             line1: " 1 Main St ".into(),
             line2: Some("  ".into()),
             city: "Springfield".into(),
@@ -358,17 +342,17 @@ mod tests {
             })
         );
         assert_eq!(field(parse_address(&address("XX"))), Some("address.country"));
-        let blank_city = AddressParts {
+        let blank_city = Address {
             city: " ".into(),
             ..address("FR")
         };
         assert_eq!(field(parse_address(&blank_city)), Some("address.city"));
-        let long_code = AddressParts {
+        let long_code = Address {
             postal_code: Some("1".repeat(21)),
             ..address("FR")
         };
         assert_eq!(field(parse_address(&long_code)), Some("address.postalCode"));
-        let long_line = AddressParts {
+        let long_line = Address {
             line2: Some("x".repeat(201)),
             ..address("FR")
         };
