@@ -1,13 +1,14 @@
 //! `agora seed-demo`: fill a database with realistic demo data for trying the
 //! API and for benchmarks.
 //!
-//! Everything except the accounts is created through the domain functions
+//! Everything except the accounts is created through the domain operations
 //! (`projects::ops`, `proposals::ops`, `contracts::ops`, `reviews::review`,
-//! `portfolio::ops`), so the data obeys every rule the API enforces. The
-//! accounts are inserted with [`accounts::queries::insert`] and one shared
-//! password hash: an argon2id hash costs ~20 ms, and `register` would also
-//! open a session per account. The domain functions take a [`Viewer`] and
-//! never check its session, so the viewers here carry a made-up session id.
+//! `portfolio::ops`) with plain commands, each in its own transaction as the
+//! demo user ([`Actor::user`]), so the data obeys every rule the API
+//! enforces. The accounts are inserted with `accounts::users::queries::insert`
+//! and one shared password hash: an argon2id hash costs ~20 ms, and
+//! `register` would also open a session per account. No operation used here
+//! looks at the actor's session, so the viewers carry a made-up session id.
 //!
 //! The choices (who posts what, who bids, which bids are accepted) come from
 //! a small xorshift generator seeded by a constant, one stream per project:

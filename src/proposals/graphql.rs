@@ -178,7 +178,7 @@ impl ProposalsMutation {
         input: SubmitProposalInput,
     ) -> async_graphql::Result<Proposal> {
         let command = ops::NewProposalCommand {
-            project_id: require_id(&input.project_id, "input.projectId", "project")?,
+            project_id: require_id(&input.project_id, "projectId", "project")?,
             bid: input.bid_amount.parse_positive("bidAmount")?,
             cover_letter: input.cover_letter,
             estimated_hours: input.estimated_hours,
