@@ -41,7 +41,7 @@ use agora::auth::authenticate;
 use agora::config::Config;
 use agora::db::keyset::PageArgs;
 use agora::db::{Backend, Pool, run_migrations};
-use agora::db::{ProjectId, UserId};
+use agora::db::{ProjectId, TypedId, UserId};
 use agora::error::AppError;
 use agora::money::graphql::Money;
 use agora::projects::queries::{self as projects, ProjectFilter, ProjectOrder};
@@ -201,7 +201,7 @@ async fn me(state: &AppState, authorization: Option<&str>) -> Result<Option<MeUs
     let mut conn = state.pool.get().await?;
     let rows = find_by_ids(&mut conn, &[viewer.user_id]).await?;
     Ok(rows.into_iter().next().map(|row| MeUser {
-        id: row.id.to_string(),
+        id: row.id.to_global(),
         name: row.name,
         email: row.email,
     }))
@@ -236,7 +236,7 @@ async fn project_page(state: &AppState) -> Result<Projects, AppError> {
                 .ok_or(AppError::NotFound("user"))?;
             Ok(ProjectEdge {
                 node: ProjectNode {
-                    id: row.id.to_string(),
+                    id: row.id.to_global(),
                     proposal_count: counts.get(&row.id).copied().unwrap_or(0),
                     title: row.title,
                     budget_max: MoneyOut {

@@ -18,6 +18,12 @@ macro_rules! visible_to {
 }
 pub(crate) use visible_to;
 
+/// [`visible_to!`] for a row already loaded (a nested field): its parties
+/// and admins.
+pub fn sees(viewer: Viewer, contract: &ContractRow) -> bool {
+    viewer.role.is_admin() || contract.is_party(viewer.user_id)
+}
+
 /// What may be done to a contract.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ContractAction {

@@ -124,7 +124,7 @@ impl Project {
                 Proposal,
             ));
         };
-        let all = viewer.user_id == self.0.client_id || viewer.role.is_admin();
+        let all = crate::proposals::policy::sees_all_on_project(viewer, self.0.client_id);
         let (rows, total) = if args.after.is_some() {
             let filter = ProposalFilter {
                 project_id: Some(self.0.id),
@@ -175,7 +175,7 @@ impl Project {
             .await?;
         let newest = contracts.and_then(|c| c.into_iter().next());
         Ok(newest
-            .filter(|c| c.is_party(viewer.user_id) || viewer.role.is_admin())
+            .filter(|c| crate::contracts::policy::sees(viewer, c))
             .map(Contract))
     }
 

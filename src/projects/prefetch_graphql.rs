@@ -77,7 +77,7 @@ async fn proposals_of(ctx: &Context<'_>, rows: &[ProjectRow], field: &SelectionF
     let keys = rows.iter().map(|r| ProposalsOf {
         project_id: r.id,
         fetch: first + 1,
-        all: viewer.is_some_and(|v| v.user_id == r.client_id || v.role.is_admin()),
+        all: viewer.is_some_and(|v| crate::proposals::policy::sees_all_on_project(v, r.client_id)),
     });
     let loaded = ctx
         .data::<RequestLoader<ProjectProposalsLoader>>()?

@@ -22,6 +22,13 @@ macro_rules! visible_to {
 }
 pub(crate) use visible_to;
 
+/// Does `viewer` see every proposal on a project of `project_client` (its
+/// client and admins), rather than only their own ([`visible_to!`] for the
+/// proposals of one project)?
+pub fn sees_all_on_project(viewer: Viewer, project_client: UserId) -> bool {
+    viewer.role.is_admin() || viewer.user_id == project_client
+}
+
 /// What may be done to a proposal.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ProposalAction {
