@@ -183,6 +183,22 @@ pub struct Config {
     pub mail: MailConfig,
     /// Verification, recovery and sign-up rules.
     pub accounts: AccountRules,
+    /// The job queue's workers.
+    pub jobs: JobsConfig,
+}
+
+/// How this instance works the job queue.
+#[derive(Debug, Clone, Copy)]
+pub struct JobsConfig {
+    /// `WORKER_CONCURRENCY` (2): jobs this instance runs at once; 0 runs
+    /// none (another process, `agora worker`, does).
+    pub concurrency: usize,
+    /// `JOB_LEASE` (60s): how long a claim keeps other workers off a job;
+    /// renewed every third of it while the job runs.
+    pub lease: Duration,
+    /// `JOB_RETRY_BASE` (10s): wait after a first failed run; doubles with
+    /// each attempt (with jitter), at most an hour.
+    pub retry_base: Duration,
 }
 
 /// A configuration variable with a bad value.
@@ -356,11 +372,18 @@ impl Config {
                 require_verified_email: flag("REQUIRE_VERIFIED_EMAIL")?,
                 signup_captcha: flag("SIGNUP_CAPTCHA")?,
             },
+            jobs: JobsConfig {
+                concurrency: number("WORKER_CONCURRENCY", 2)?,
+                lease: duration("JOB_LEASE", "60s")?,
+                retry_base: duration("JOB_RETRY_BASE", "10s")?,
+            },
         };
         for (name, ttl) in [
             ("VERIFY_TOKEN_TTL", config.accounts.verify_token_ttl),
             ("RESET_TOKEN_TTL", config.accounts.reset_token_ttl),
             ("MAIL_RETRY_BASE", config.mail.retry_base),
+            ("JOB_LEASE", config.jobs.lease),
+            ("JOB_RETRY_BASE", config.jobs.retry_base),
         ] {
             if ttl.is_zero() {
                 return Err(invalid(name, "must be positive"));

@@ -6,6 +6,7 @@
 pub mod accounts;
 pub mod audit;
 pub mod auth;
+pub mod background;
 pub mod cli;
 pub mod client_ip;
 pub mod config;
@@ -17,8 +18,8 @@ pub mod error;
 pub mod events;
 pub mod graphql;
 pub mod http;
+pub mod jobs;
 pub mod mail;
-pub mod maintenance;
 pub mod money;
 #[cfg(test)]
 mod policy_table;

@@ -1,4 +1,4 @@
-//! The `agora` command: serve (default), migrate, schema, create-admin, seed-demo.
+//! The `agora` command: serve (default), worker, migrate, schema, create-admin, seed-demo.
 
 use std::io::BufRead;
 use std::process::ExitCode;
@@ -21,8 +21,12 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Serve the API (the default).
+    /// Serve the API (the default), with background workers
+    /// (`WORKER_CONCURRENCY`).
     Serve,
+    /// Run the background workers only, no HTTP (for deployments that
+    /// separate them; set `WORKER_CONCURRENCY=0` on the servers then).
+    Worker,
     /// Apply pending database migrations and exit.
     Migrate,
     /// Print the GraphQL schema (SDL).
@@ -91,6 +95,7 @@ fn main() -> ExitCode {
 async fn run(command: Command, config: Config) -> anyhow::Result<()> {
     match command {
         Command::Serve => server::serve(config).await,
+        Command::Worker => server::work(config).await,
         Command::Schema => Ok(()),
         Command::Migrate => server::connect(&config).await.map(|pool| pool.close()),
         Command::CreateAdmin { email, password_env } => {

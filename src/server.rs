@@ -37,6 +37,27 @@ pub async fn connect(config: &Config) -> anyhow::Result<Pool> {
     Ok(pool)
 }
 
+/// How long running jobs get to finish at shutdown before they are given back.
+const SHUTDOWN_GRACE: std::time::Duration = std::time::Duration::from_secs(20);
+
+/// Run the background work only (workers, mail, housekeeping; no HTTP)
+/// until SIGTERM or Ctrl-C: `agora worker`, for deployments that separate
+/// the two.
+pub async fn work(config: Config) -> anyhow::Result<()> {
+    let pool = connect(&config).await?;
+    let state = AppState::new(pool.clone(), config)?;
+    let workers = crate::background::start(&state);
+    tracing::info!(
+        concurrency = state.config.jobs.concurrency,
+        "working the job queue"
+    );
+    shutdown_signal().await;
+    workers.shutdown(SHUTDOWN_GRACE).await;
+    pool.close();
+    tracing::info!("stopped");
+    Ok(())
+}
+
 /// Serve until SIGTERM or Ctrl-C, then finish in-flight requests.
 pub async fn serve(config: Config) -> anyhow::Result<()> {
     let started = Instant::now();
@@ -52,8 +73,7 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
             Err(err) => anyhow::bail!("ADMIN_EMAIL/ADMIN_PASSWORD: {err}"),
         }
     }
-    crate::mail::deliver::spawn(state.clone());
-    crate::maintenance::spawn(state.clone());
+    let workers = crate::background::start(&state);
     if config.mail.smtp_url.is_none() {
         tracing::warn!("SMTP_URL is not set: mail is written to the log, not sent (development only)");
     }
@@ -74,6 +94,7 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     )
     .with_graceful_shutdown(shutdown_signal())
     .await?;
+    workers.shutdown(SHUTDOWN_GRACE).await;
     pool.close();
     tracing::info!("stopped");
     Ok(())

@@ -8,6 +8,7 @@ use crate::auth::tokens::TokenKeys;
 use crate::config::{Config, ConfigError};
 use crate::db::Pool;
 use crate::events::Events;
+use crate::jobs::JobSignal;
 use crate::mail::MailSignal;
 use crate::storage::Storage;
 
@@ -26,6 +27,8 @@ pub struct AppState {
     pub events: Events,
     /// Wakes the mail deliverer after mail was committed.
     pub mail: MailSignal,
+    /// Wakes this instance's job workers after jobs were committed.
+    pub jobs: JobSignal,
     /// Uploaded files (`STORAGE_URL`).
     pub storage: Storage,
 }
@@ -42,6 +45,7 @@ impl AppState {
             sessions: Arc::new(SessionCache::default()),
             events: Events::default(),
             mail: MailSignal::default(),
+            jobs: JobSignal::default(),
         })
     }
 }

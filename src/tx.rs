@@ -43,6 +43,8 @@ impl Actor {
 pub enum Effect {
     /// New mail is in the outbox: wake the deliverer.
     WakeMailDeliverer,
+    /// New jobs are in the queue: wake this instance's workers.
+    WakeWorkers,
     /// Sessions ended: stop trusting them here and tell their subscribers.
     SessionsEnded(Vec<SessionId>),
     /// A stored file is no longer referenced: delete it.
@@ -134,6 +136,7 @@ impl AppState {
     async fn run(&self, effect: Effect) {
         match effect {
             Effect::WakeMailDeliverer => self.mail.wake(),
+            Effect::WakeWorkers => self.jobs.wake(),
             Effect::SessionsEnded(ids) => {
                 self.sessions.forget(&ids);
                 for session_id in ids {

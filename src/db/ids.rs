@@ -191,6 +191,8 @@ typed_ids! {
     MailId = "ML",
     /// A `captchas` row.
     CaptchaId = "CA",
+    /// A `jobs` row.
+    JobId = "JB",
 }
 
 #[cfg(test)]

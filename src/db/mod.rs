@@ -18,8 +18,8 @@ mod transaction;
 pub mod types;
 
 pub use ids::{
-    AuditEventId, CaptchaId, ContractId, GlobalId, MailId, PortfolioItemId, ProjectId, ProposalId, ReviewId,
-    SessionId, TypedId, UserId,
+    AuditEventId, CaptchaId, ContractId, GlobalId, JobId, MailId, PortfolioItemId, ProjectId, ProposalId,
+    ReviewId, SessionId, TypedId, UserId,
 };
 pub use migrate::run_migrations;
 pub use pool::{Backend, Conn, Pool, PoolError, SqliteConn};

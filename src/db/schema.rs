@@ -70,6 +70,30 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    use diesel::sql_types::*;
+    use super::sql_types::{PortableTimestamp, PortableUuid};
+
+    jobs (id) {
+        id -> PortableUuid,
+        kind -> Text,
+        payload -> Text,
+        status -> Text,
+        attempts -> Integer,
+        max_attempts -> Integer,
+        run_at -> PortableTimestamp,
+        lease_until -> Nullable<PortableTimestamp>,
+        lease_token -> Nullable<Text>,
+        progress_done -> Nullable<BigInt>,
+        progress_total -> Nullable<BigInt>,
+        last_error -> Nullable<Text>,
+        unique_key -> Nullable<Text>,
+        created_at -> PortableTimestamp,
+        updated_at -> PortableTimestamp,
+        finished_at -> Nullable<PortableTimestamp>,
+    }
+}
+
 diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(refresh_tokens -> sessions (session_id));
 

@@ -13,7 +13,7 @@
 //! and the bodies erased: a failed message is never claimed again. Delivery
 //! is at least once: a crash between the send and its record sends again.
 //!
-//! Sent and failed messages are pruned by `crate::maintenance`.
+//! Sent and failed messages are pruned by `crate::background`.
 //!
 //! It sleeps until the next retry is due, a change wakes it
 //! ([`super::MailSignal`]), or [`POLL`] passes (mail committed by another

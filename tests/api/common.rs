@@ -73,6 +73,8 @@ pub struct TestApp {
     pub smtp: Option<SmtpSink>,
     /// The directory `STORAGE_URL` points to (unless a test set its own).
     pub files: tempfile::TempDir,
+    /// The job workers of [`TestApp::with_mail`] (they stop when dropped).
+    pub _workers: Option<agora::jobs::worker::Workers>,
     /// Dropped last: removes a PostgreSQL test database.
     _db: TestDb,
 }
@@ -87,9 +89,10 @@ impl TestApp {
         Self::build(vars, None).await
     }
 
-    /// With the mail deliverer running, sending to a real SMTP server in the
-    /// test (`app.mailbox()`); a failed send is retried after a second.
-    /// (Other apps run no deliverer: their mail waits in the outbox.)
+    /// With the background work running as `serve` runs it (the mail
+    /// deliverer, sending to a real SMTP server in the test, `app.mailbox()`,
+    /// and the job workers); a failed send is retried after a second.
+    /// (Other apps run neither: their mail and jobs wait in the database.)
     pub async fn with_mail(vars: &[(&str, &str)]) -> Self {
         let sink = SmtpSink::start().await;
         let url = sink.url();
@@ -120,14 +123,13 @@ impl TestApp {
         .unwrap();
         run_migrations(&pool).await.expect("migrations");
         let state = AppState::new(pool, config).expect("storage");
-        if smtp.is_some() {
-            agora::mail::deliver::spawn(state.clone());
-        }
+        let workers = smtp.is_some().then(|| agora::background::start(&state));
         TestApp {
             router: agora::app(state.clone()),
             state,
             smtp,
             files,
+            _workers: workers,
             _db: db,
         }
     }

@@ -18,7 +18,7 @@ const AREAS: [&str; 7] = [
 ];
 
 /// Modules below every area; they import none.
-const BASE: [&str; 16] = [
+const BASE: [&str; 17] = [
     "audit",
     "auth",
     "client_ip",
@@ -28,6 +28,7 @@ const BASE: [&str; 16] = [
     "email",
     "error",
     "events",
+    "jobs",
     "mail",
     "money",
     "state",
@@ -38,7 +39,7 @@ const BASE: [&str; 16] = [
 ];
 
 /// Modules above the areas: the schema, HTTP, commands and background tasks.
-const TOP: [&str; 5] = ["graphql", "http", "cli", "maintenance", "server"];
+const TOP: [&str; 5] = ["graphql", "http", "cli", "background", "server"];
 
 fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
     for entry in fs::read_dir(dir).unwrap() {

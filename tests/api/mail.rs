@@ -263,7 +263,7 @@ async fn sent_and_failed_mail_and_expired_links_are_kept_thirty_days() {
 
     agora::mail::deliver::spawn(app.state.clone());
     let rows = outbox_until(&app, "new@example.com", |rows| rows.iter().all(|r| r.2)).await;
-    agora::maintenance::prune(&app.state).await.unwrap();
+    agora::background::prune(&app.state).await.unwrap();
     assert_eq!(rows.len(), 1, "recent mail stays");
     assert!(outbox(&app, "old@example.com").await.is_empty());
     assert!(

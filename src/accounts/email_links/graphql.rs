@@ -65,7 +65,7 @@ impl AccountEmailMutation {
         ctx: &Context<'_>,
         #[graphql(desc = "The account's email.")] email: String,
     ) -> async_graphql::Result<bool> {
-        recovery::request_reset(state(ctx)?, &email)?;
+        write(ctx, async |tx| recovery::request_reset(tx, &email).await).await?;
         Ok(true)
     }
 

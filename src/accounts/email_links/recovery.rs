@@ -1,10 +1,12 @@
 //! Password recovery: a reset link by mail, and the reset itself.
 //!
 //! `requestPasswordReset` answers the same, at once, whether or not the
-//! address has an account: the lookup, the token and the mail happen in a
-//! task after the answer, so neither the answer nor its timing tells whether
-//! an account exists. Requests past the per-account mail rate
-//! ([`email_tokens::check_rate`]) are dropped silently for the same reason.
+//! address has an account: it queues a job (in its own transaction, for
+//! every address), and the lookup, the token and the mail happen in that
+//! job after the answer, so neither the answer nor its timing tells whether
+//! an account exists, and a crash after answering loses nothing. Requests
+//! past the per-account mail rate ([`email_tokens::check_rate`]) are
+//! dropped silently for the same reason.
 
 use crate::accounts::email_links::tokens::{self as email_tokens, TokenPurpose, stale_link};
 use crate::accounts::users::queries;
@@ -13,26 +15,39 @@ use crate::auth::password::{self, Password};
 use crate::auth::throttle::forget_account_failures;
 use crate::email::Email;
 use crate::error::{AppError, AppResult};
+use crate::jobs::{self, NewJob};
 use crate::mail::{self, templates};
 use crate::sessions::queries as session_queries;
 use crate::state::AppState;
-use crate::tx::Actor;
+use crate::tx::{Actor, Tx};
+use serde_json::json;
 
-/// Mail a reset link to `email` if it belongs to an account that may sign
-/// in. Answers before looking (see the module docs). Errors: `BAD_USER_INPUT`
-/// on `email` only for a malformed address.
-pub fn request_reset(state: &AppState, email: &str) -> AppResult<()> {
+/// The job that mails a reset link ([`mail_reset_link`]).
+pub const RESET_MAIL_JOB: &str = "password_reset_mail";
+
+/// Ask for a reset link to `email`: a job is queued in the caller's
+/// transaction for every well-formed address, known or not, and looks it
+/// up later (see the module docs). Errors: `BAD_USER_INPUT` on `email` only
+/// for a malformed address.
+pub async fn request_reset(tx: &mut Tx<'_>, email: &str) -> AppResult<()> {
     let email = Email::parse(email, "email")?;
-    let state = state.clone();
-    tokio::spawn(async move {
-        if let Err(err) = mail_reset_link(&state, &email).await {
-            tracing::warn!(code = err.code(), error = %err.message(), "password reset mail not queued");
-        }
-    });
+    jobs::enqueue(
+        tx,
+        NewJob::new(RESET_MAIL_JOB, json!({ "email": email.as_str() })),
+    )
+    .await?;
     Ok(())
 }
 
-async fn mail_reset_link(state: &AppState, email: &Email) -> AppResult<()> {
+/// The job of [`request_reset`]: mail a reset link to the address in
+/// `payload` if it belongs to an account that may sign in, within the
+/// per-account rate (past it, nothing is sent, silently).
+pub async fn mail_reset_link(state: &AppState, payload: serde_json::Value) -> AppResult<()> {
+    let address = payload
+        .get("email")
+        .and_then(serde_json::Value::as_str)
+        .ok_or_else(|| AppError::internal("a reset-mail job without an email"))?;
+    let email = Email::parse(address, "email")?;
     state
         .write(Actor::default(), async |tx| {
             let Some(user) = queries::find_by_email(tx, email.as_str()).await? else {

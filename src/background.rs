@@ -1,13 +1,16 @@
-//! Housekeeping every instance runs: hourly, forget what is past
-//! [`RETENTION`] (sent and failed mail, expired mailed tokens). It lives
-//! above the areas so that base modules (`mail`) need not know them.
+//! What runs in the background: the job kinds this application handles
+//! ([`handlers`]), the workers that run them, and the housekeeping every
+//! instance does (hourly, forget what is past [`RETENTION`]: sent and failed
+//! mail, expired mailed tokens). It lives above the areas, so that the
+//! queue (`jobs`) and the base modules need not know them.
 
 use std::time::Duration;
 
-use crate::accounts::email_links::tokens as email_tokens;
+use crate::accounts::email_links::{recovery, tokens as email_tokens};
 use crate::db::now;
 use crate::db::types::Timestamp;
 use crate::error::{AppError, AppResult};
+use crate::jobs::worker::{self, Handler, Handlers, Workers};
 use crate::mail;
 use crate::state::AppState;
 
@@ -17,8 +20,22 @@ pub const RETENTION: Duration = Duration::from_secs(30 * 86_400);
 /// How often old rows are pruned.
 const PRUNE_EVERY: Duration = Duration::from_secs(3600);
 
+/// Every job kind and its handler.
+pub fn handlers() -> Handlers {
+    let reset_mail: Handler = |state, payload| Box::pin(recovery::mail_reset_link(state, payload));
+    Handlers::new(&[(recovery::RESET_MAIL_JOB, reset_mail)])
+}
+
+/// Start this instance's background work: the mail deliverer, the
+/// housekeeping and the job workers (stop them with [`Workers::shutdown`]).
+pub fn start(state: &AppState) -> Workers {
+    crate::mail::deliver::spawn(state.clone());
+    spawn_housekeeping(state.clone());
+    worker::spawn(state, handlers())
+}
+
 /// Prune now and then every [`PRUNE_EVERY`]; runs as long as the runtime.
-pub fn spawn(state: AppState) -> tokio::task::JoinHandle<()> {
+fn spawn_housekeeping(state: AppState) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         let mut every = tokio::time::interval(PRUNE_EVERY);
         loop {
