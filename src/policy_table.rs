@@ -181,7 +181,7 @@ fn user(id: UserId) -> UserRow {
 
 /// The table: what is asked, and the answer for each viewer, in the order
 /// of [`VIEWERS`].
-const TABLE: [(&str, [Answer; 7]); 16] = [
+const TABLE: [(&str, [Answer; 7]); 17] = [
     ("project: post", [SignIn, Yes, No, Yes, No, No, No]),
     ("project: edit", [SignIn, Yes, No, No, No, No, No]),
     ("project: cancel", [SignIn, Yes, No, No, No, No, No]),
@@ -204,6 +204,7 @@ const TABLE: [(&str, [Answer; 7]); 16] = [
         [SignIn, Hidden, Yes, Hidden, Hidden, Hidden, Hidden],
     ),
     ("user: see private fields", [No, No, Yes, No, No, Yes, Yes]),
+    ("jobs: operate", [SignIn, No, No, No, No, Yes, Yes]),
 ];
 
 /// The objects the table asks about: the client's project, the
@@ -239,6 +240,7 @@ fn ask(w: &World, what: &str, v: Option<Viewer>) -> Answer {
         "portfolio item: delete" => answer(portfolio::may(v, PortfolioAction::Delete, &w.item)),
         "user: see private fields" if users::may_see_private(v, &w.freelancer) => Yes,
         "user: see private fields" => No,
+        "jobs: operate" => answer(crate::jobs::admin::may_operate(v)),
         other => panic!("no such question: {other}"),
     }
 }

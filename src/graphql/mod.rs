@@ -3,6 +3,7 @@
 pub mod checks;
 pub mod context;
 mod input_text;
+pub mod jobs;
 pub mod limits;
 pub mod node;
 pub mod pagination;
@@ -29,6 +30,7 @@ use crate::proposals::loader::{ProjectProposalsLoader, ProposalCountLoader};
 use crate::reviews::graphql::RatingLoader;
 use crate::sessions::graphql::{SessionsMutation, SessionsQuery, SessionsSubscription};
 use crate::state::AppState;
+use jobs::{JobsMutation, JobsQuery};
 
 /// Every query.
 #[derive(MergedObject, Default)]
@@ -42,6 +44,7 @@ pub struct QueryRoot(
     ContractsQuery,
     PortfolioQuery,
     node::NodeQuery,
+    JobsQuery,
 );
 
 /// Every mutation.
@@ -58,6 +61,7 @@ pub struct MutationRoot(
     ProposalsMutation,
     ContractsMutation,
     PortfolioMutation,
+    JobsMutation,
 );
 
 /// Every subscription.

@@ -24,11 +24,13 @@ use crate::auth::{Viewer, viewer};
 use crate::contracts::graphql::Contract;
 use crate::contracts::model::ContractRow;
 use crate::db::{
-    ContractId, GlobalId, PortfolioItemId, ProjectId, ProposalId, ReviewId, SessionId, TypedId, UserId,
+    ContractId, GlobalId, JobId, PortfolioItemId, ProjectId, ProposalId, ReviewId, SessionId, TypedId, UserId,
 };
 use crate::error::AppError;
 use crate::graphql::RequestLoader;
 use crate::graphql::context::state;
+use crate::graphql::jobs::Job;
+use crate::jobs::JobRow;
 use crate::portfolio::graphql::PortfolioItem;
 use crate::portfolio::model::PortfolioItemRow;
 use crate::projects::graphql::Project;
@@ -69,6 +71,8 @@ pub enum Node {
     Review(Review),
     /// A portfolio item.
     PortfolioItem(PortfolioItem),
+    /// A background job (admins only).
+    Job(Job),
 }
 
 /// The complexity of `nodes`: its selection once per id (at most
@@ -100,6 +104,8 @@ enum Found {
     Review(ReviewRow),
     /// A portfolio item (anyone sees it).
     PortfolioItem(PortfolioItemRow),
+    /// A job (admins see them).
+    Job(JobRow),
 }
 
 impl Found {
@@ -113,6 +119,7 @@ impl Found {
             Found::Contract(row) => Node::Contract(Contract(row)),
             Found::Review(row) => Node::Review(Review(row)),
             Found::PortfolioItem(row) => Node::PortfolioItem(PortfolioItem(row)),
+            Found::Job(row) => Node::Job(Job(row)),
         }
     }
 }
@@ -158,12 +165,18 @@ async fn fetch(ctx: &Context<'_>, ids: &[GlobalId]) -> async_graphql::Result<Vec
         ),
         None => (Vec::new(), Vec::new(), Vec::new()),
     };
+    // Jobs only to admins, as `job(id)` answers them.
+    let jobs = match crate::jobs::admin::may_operate(viewer) {
+        Ok(_) => of_type::<JobId>(ids),
+        Err(_) => Vec::new(),
+    };
     let needs_database = !(projects.is_empty()
         && reviews.is_empty()
         && items.is_empty()
         && sessions.is_empty()
         && proposals.is_empty()
-        && contracts.is_empty());
+        && contracts.is_empty()
+        && jobs.is_empty());
     if needs_database {
         let mut conn = state(ctx)?.pool.get().await.map_err(AppError::from)?;
         let conn = &mut conn;
@@ -178,6 +191,10 @@ async fn fetch(ctx: &Context<'_>, ids: &[GlobalId]) -> async_graphql::Result<Vec
         if !items.is_empty() {
             let rows = crate::portfolio::queries::find_by_ids(conn, &items).await?;
             found.extend(rows.into_iter().map(|r| (key(r.id), Found::PortfolioItem(r))));
+        }
+        if !jobs.is_empty() {
+            let rows = crate::jobs::admin::find_by_ids(conn, &jobs).await?;
+            found.extend(rows.into_iter().map(|r| (key(r.id), Found::Job(r))));
         }
         if let Some(viewer) = viewer {
             if !sessions.is_empty() {

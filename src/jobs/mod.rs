@@ -12,6 +12,7 @@
 //! (kept, with its last error). A `RUNNING` job whose lease ran out (its
 //! worker stalled or died) is claimed again.
 
+pub mod admin;
 pub mod queue;
 pub mod worker;
 

@@ -7,7 +7,7 @@ use serde_json::json;
 
 use crate::common::TestApp;
 
-fn get(uri: &str, accept: Option<&str>) -> Request<Body> {
+pub fn get(uri: &str, accept: Option<&str>) -> Request<Body> {
     let mut request = Request::get(uri);
     if let Some(accept) = accept {
         request = request.header("accept", accept);

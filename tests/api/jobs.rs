@@ -284,3 +284,113 @@ async fn shutdown_gives_back_the_jobs_it_could_not_finish() {
         .unwrap();
     assert!(again.is_some(), "claimable at once");
 }
+
+const JOBS: &str = "query($f: JobFilterInput) { jobs(filter: $f) { totalCount edges { node { id kind status attempts lastError } } } }";
+const RETRY: &str = "mutation($id: ID!) { retryJob(id: $id) { id status attempts } }";
+const CANCEL: &str = "mutation($id: ID!) { cancelJob(id: $id) { id status finishedAt } }";
+
+#[tokio::test(flavor = "multi_thread")]
+async fn operators_see_the_queue_retry_dead_jobs_and_cancel_queued_ones() {
+    let app = TestApp::new().await;
+    agora::accounts::users::ops::ensure_super_admin(
+        &app.state,
+        "root@example.com",
+        crate::common::PASSWORD.to_owned(),
+    )
+    .await
+    .unwrap();
+    let admin = app.login("root@example.com").await;
+    let client = app.register("ann@example.com", "CLIENT").await;
+    let mut doomed = NewJob::new("doomed", json!({}));
+    doomed.max_attempts = 1;
+    enqueue(&app, doomed).await;
+    let run = queue::claim(&app.state.pool, Duration::from_secs(60))
+        .await
+        .unwrap()
+        .unwrap();
+    queue::fail(&app.state.pool, &run, "no luck", Duration::from_secs(1))
+        .await
+        .unwrap();
+    enqueue(&app, NewJob::new("later", json!({ "secret": "not shown" }))).await;
+
+    for token in [None, Some(client.access.as_str())] {
+        let refused = app.gql(JOBS, json!({}), token).await;
+        assert!(
+            ["UNAUTHENTICATED", "FORBIDDEN"].contains(&refused.code()),
+            "{}",
+            refused.body
+        );
+    }
+    let dead = app
+        .gql(JOBS, json!({ "f": { "status": "DEAD" } }), Some(&admin.access))
+        .await;
+    let dead = &dead.data()["jobs"];
+    assert_eq!(dead["totalCount"], 1);
+    let node = &dead["edges"][0]["node"];
+    assert_eq!(
+        (node["kind"].as_str(), node["lastError"].as_str()),
+        (Some("doomed"), Some("no luck"))
+    );
+    let dead_id = node["id"].as_str().unwrap().to_owned();
+    assert!(dead_id.starts_with("JB_"));
+    let queued = app
+        .gql(JOBS, json!({ "f": { "kind": "later" } }), Some(&admin.access))
+        .await;
+    let queued_id = queued.data()["jobs"]["edges"][0]["node"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+
+    let health = app.send(crate::http::get("/health/ready", None)).await;
+    assert_eq!(health.body["jobs"], json!({ "queued": 1, "dead": 1 }));
+
+    let by_client = app
+        .gql(RETRY, json!({ "id": dead_id }), Some(&client.access))
+        .await;
+    assert_eq!(by_client.code(), "FORBIDDEN");
+    let not_dead = app
+        .gql(RETRY, json!({ "id": queued_id }), Some(&admin.access))
+        .await;
+    assert_eq!(not_dead.code(), "INVALID_STATE");
+    let retried = app
+        .gql(RETRY, json!({ "id": dead_id }), Some(&admin.access))
+        .await;
+    assert_eq!(retried.data()["retryJob"]["status"], "QUEUED");
+    assert_eq!(retried.data()["retryJob"]["attempts"], 0);
+
+    let cancelled = app
+        .gql(CANCEL, json!({ "id": queued_id }), Some(&admin.access))
+        .await;
+    assert_eq!(cancelled.data()["cancelJob"]["status"], "CANCELLED");
+    let twice = app
+        .gql(CANCEL, json!({ "id": queued_id }), Some(&admin.access))
+        .await;
+    assert_eq!(twice.code(), "INVALID_STATE");
+    let again = queue::claim(&app.state.pool, Duration::from_secs(60))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (again.kind.as_str(), again.attempt),
+        ("doomed", 1),
+        "retried from its first attempt"
+    );
+    let unknown = app
+        .gql(
+            CANCEL,
+            json!({ "id": crate::common::unknown_id::<agora::db::JobId>() }),
+            Some(&admin.access),
+        )
+        .await;
+    assert_eq!(unknown.code(), "NOT_FOUND");
+
+    let node = "query($id: ID!) { node(id: $id) { __typename id } }";
+    let seen = app
+        .gql(node, json!({ "id": queued_id }), Some(&admin.access))
+        .await;
+    assert_eq!(seen.data()["node"]["__typename"], "Job");
+    let hidden = app
+        .gql(node, json!({ "id": queued_id }), Some(&client.access))
+        .await;
+    assert!(hidden.data()["node"].is_null());
+}
