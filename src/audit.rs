@@ -181,6 +181,15 @@ async fn insert(
     Ok(())
 }
 
+/// Delete the events recorded before `before` (`AUDIT_RETENTION`).
+pub async fn prune(conn: &mut Conn, before: Timestamp) -> AppResult<usize> {
+    Ok(with_conn!(conn, |c| {
+        diesel::delete(audit_events::table.filter(audit_events::created_at.lt(before)))
+            .execute(c)
+            .await
+    })?)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

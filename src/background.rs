@@ -1,58 +1,94 @@
 //! What runs in the background: the job kinds this application handles
-//! ([`handlers`]), the workers that run them, and the housekeeping every
-//! instance does (hourly, forget what is past [`RETENTION`]: sent and failed
-//! mail, expired mailed tokens). It lives above the areas, so that the
-//! queue (`jobs`) and the base modules need not know them.
+//! ([`handlers`]), the recurring ones ([`schedules`]), and starting the
+//! workers, the scheduler and the mail deliverer. It lives above the areas,
+//! so that the queue (`jobs`) and the base modules need not know them.
 
 use std::time::Duration;
 
+use crate::accounts::captcha;
 use crate::accounts::email_links::{recovery, tokens as email_tokens};
+use crate::audit;
+use crate::auth::throttle;
 use crate::db::now;
 use crate::db::types::Timestamp;
 use crate::error::{AppError, AppResult};
+use crate::jobs::admin as jobs_admin;
+use crate::jobs::schedule::{self, Schedule};
 use crate::jobs::worker::{self, Handler, Handlers, Workers};
 use crate::mail;
+use crate::sessions::queries as sessions;
 use crate::state::AppState;
 
-/// How long sent and failed messages (without their bodies) and expired
-/// tokens are kept.
+/// How long sent and failed messages (without their bodies), expired
+/// tokens and ended sessions are kept.
 pub const RETENTION: Duration = Duration::from_secs(30 * 86_400);
-/// How often old rows are pruned.
-const PRUNE_EVERY: Duration = Duration::from_secs(3600);
+/// How long succeeded and cancelled jobs are kept: longer than the
+/// scheduler's catch-up window, so a fire time that ran is not run again.
+pub const JOB_RETENTION: Duration = Duration::from_secs(60 * 86_400);
+/// The job kind of the retention run (schedule `retention`).
+pub const RETENTION_JOB: &str = "retention";
 
 /// Every job kind and its handler.
 pub fn handlers() -> Handlers {
     let reset_mail: Handler = |state, payload| Box::pin(recovery::mail_reset_link(state, payload));
-    Handlers::new(&[(recovery::RESET_MAIL_JOB, reset_mail)])
+    let retention: Handler = |state, _| Box::pin(prune(state));
+    Handlers::new(&[(recovery::RESET_MAIL_JOB, reset_mail), (RETENTION_JOB, retention)])
+}
+
+/// The recurring jobs, as configured (`SCHEDULE_<NAME>`; `off` ones left out).
+pub fn schedules(state: &AppState) -> Vec<Schedule> {
+    state
+        .config
+        .schedules
+        .entries
+        .iter()
+        .filter_map(|(name, cron)| {
+            let kind = match *name {
+                "retention" => RETENTION_JOB,
+                _ => return None,
+            };
+            cron.clone().map(|cron| Schedule { name, kind, cron })
+        })
+        .collect()
 }
 
 /// Start this instance's background work: the mail deliverer, the
-/// housekeeping and the job workers (stop them with [`Workers::shutdown`]).
+/// scheduler and the job workers (stop the workers with
+/// [`Workers::shutdown`]).
 pub fn start(state: &AppState) -> Workers {
     crate::mail::deliver::spawn(state.clone());
-    spawn_housekeeping(state.clone());
+    schedule::spawn(state.clone(), schedules(state));
     worker::spawn(state, handlers())
 }
 
-/// Prune now and then every [`PRUNE_EVERY`]; runs as long as the runtime.
-fn spawn_housekeeping(state: AppState) -> tokio::task::JoinHandle<()> {
-    tokio::spawn(async move {
-        let mut every = tokio::time::interval(PRUNE_EVERY);
-        loop {
-            every.tick().await;
-            if let Err(err) = prune(&state).await {
-                tracing::warn!(code = err.code(), "pruning old mail and tokens failed");
-            }
-        }
-    })
+fn ago(age: Duration) -> AppResult<Timestamp> {
+    let age = chrono::Duration::from_std(age).map_err(AppError::internal)?;
+    Ok(Timestamp(now().0 - age))
 }
 
-/// Forget what is past [`RETENTION`]: sent and failed messages, expired tokens.
+/// The retention run: forget sent and failed mail, expired tokens, ended
+/// sessions ([`RETENTION`]), expired captchas and sign-in counters, audit
+/// events past `AUDIT_RETENTION`, and finished jobs ([`JOB_RETENTION`]).
 pub async fn prune(state: &AppState) -> AppResult<()> {
-    let before = Timestamp(now().0 - chrono::Duration::from_std(RETENTION).map_err(AppError::internal)?);
+    let before = ago(RETENTION)?;
     let mut conn = state.pool.get().await?;
-    let mail = mail::prune_finished(&mut conn, before).await?;
-    let tokens = email_tokens::prune_expired(&mut conn, before).await?;
-    tracing::debug!(mail, tokens, "pruned old mail and tokens");
+    let conn = &mut conn;
+    let mail = mail::prune_finished(conn, before).await?;
+    let tokens = email_tokens::prune_expired(conn, before).await?;
+    let sessions = sessions::prune_ended(conn, before).await?;
+    let captchas = captcha::prune_expired(conn).await?;
+    let counters = throttle::prune_expired(conn, state.config.login_throttle.lockout).await?;
+    let audit = audit::prune(conn, ago(state.config.audit_retention)?).await?;
+    let jobs = jobs_admin::prune_finished(conn, ago(JOB_RETENTION)?).await?;
+    tracing::info!(
+        mail,
+        tokens,
+        sessions,
+        captchas,
+        counters,
+        audit,
+        jobs,
+        "retention run"
+    );
     Ok(())
 }

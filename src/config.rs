@@ -9,6 +9,7 @@ use std::time::Duration;
 use crate::client_ip::{self, Cidr};
 use crate::db::Backend;
 use crate::db::tls::PgUrl;
+use crate::jobs::cron::Cron;
 use crate::storage::StorageUrl;
 
 /// A fixed secret for development only; production refuses to start without
@@ -185,6 +186,25 @@ pub struct Config {
     pub accounts: AccountRules,
     /// The job queue's workers.
     pub jobs: JobsConfig,
+    /// Recurring jobs.
+    pub schedules: SchedulesConfig,
+    /// `AUDIT_RETENTION` (400d): audit events older than this are deleted
+    /// by the retention run.
+    pub audit_retention: Duration,
+}
+
+/// The recurring jobs declared in code: name, its variable, its default
+/// five-field cron expression.
+pub const SCHEDULES: [(&str, &str, &str); 1] = [("retention", "SCHEDULE_RETENTION", "30 3 * * *")];
+
+/// When the recurring jobs fire.
+#[derive(Debug, Clone)]
+pub struct SchedulesConfig {
+    /// `SCHEDULE_TIMEZONE` (UTC): the IANA zone the expressions are read in.
+    pub timezone: chrono_tz::Tz,
+    /// Each schedule of [`SCHEDULES`] by name, with its expression
+    /// (`SCHEDULE_<NAME>`, a five-field cron expression; `off`: `None`).
+    pub entries: Vec<(&'static str, Option<Cron>)>,
 }
 
 /// How this instance works the job queue.
@@ -372,6 +392,8 @@ impl Config {
                 require_verified_email: flag("REQUIRE_VERIFIED_EMAIL")?,
                 signup_captcha: flag("SIGNUP_CAPTCHA")?,
             },
+            schedules: schedules_config(&var)?,
+            audit_retention: duration("AUDIT_RETENTION", "400d")?,
             jobs: JobsConfig {
                 concurrency: number("WORKER_CONCURRENCY", 2)?,
                 lease: duration("JOB_LEASE", "60s")?,
@@ -384,6 +406,7 @@ impl Config {
             ("MAIL_RETRY_BASE", config.mail.retry_base),
             ("JOB_LEASE", config.jobs.lease),
             ("JOB_RETRY_BASE", config.jobs.retry_base),
+            ("AUDIT_RETENTION", config.audit_retention),
         ] {
             if ttl.is_zero() {
                 return Err(invalid(name, "must be positive"));
@@ -418,6 +441,28 @@ impl Config {
     pub fn uses_dev_secret(&self) -> bool {
         self.jwt_secret.expose() == DEV_JWT_SECRET
     }
+}
+
+/// `SCHEDULE_TIMEZONE` and every `SCHEDULE_<NAME>` of [`SCHEDULES`].
+fn schedules_config(var: &impl Fn(&str) -> Option<String>) -> Result<SchedulesConfig, ConfigError> {
+    let zone = var("SCHEDULE_TIMEZONE").unwrap_or_else(|| "UTC".to_owned());
+    let timezone = zone
+        .trim()
+        .parse()
+        .map_err(|_| invalid("SCHEDULE_TIMEZONE", format!("{zone:?} is not an IANA time zone")))?;
+    let entries = SCHEDULES
+        .iter()
+        .map(|&(name, variable, default)| {
+            let text = var(variable).unwrap_or_else(|| default.to_owned());
+            if text.trim().eq_ignore_ascii_case("off") {
+                return Ok((name, None));
+            }
+            text.parse()
+                .map(|cron| (name, Some(cron)))
+                .map_err(|reason| invalid(variable, reason))
+        })
+        .collect::<Result<_, _>>()?;
+    Ok(SchedulesConfig { timezone, entries })
 }
 
 /// `SMTP_URL`, `MAIL_FROM` and `MAIL_RETRY_BASE`: both addresses are checked

@@ -104,11 +104,6 @@ impl<'a> LoginAttempt<'a> {
         };
         let now = now();
         let expired = expired_before(now, limits.lockout);
-        with_conn!(conn, |c| {
-            diesel::delete(login_failures::table.filter(login_failures::window_start.le(expired)))
-                .execute(c)
-                .await
-        })?;
         let ip = client
             .ip
             .as_deref()
@@ -208,6 +203,17 @@ async fn count(
             ))
             .returning((login_failures::failures, login_failures::window_start))
             .get_result(c)
+            .await
+    })?)
+}
+
+/// Delete the counters whose window ended (retention; a stale counter is
+/// ignored by the checks anyway).
+pub async fn prune_expired(conn: &mut Conn, lockout: Duration) -> AppResult<usize> {
+    let expired = expired_before(now(), lockout);
+    Ok(with_conn!(conn, |c| {
+        diesel::delete(login_failures::table.filter(login_failures::window_start.le(expired)))
+            .execute(c)
             .await
     })?)
 }

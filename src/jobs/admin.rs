@@ -146,3 +146,17 @@ async fn moved(tx: &mut Tx<'_>, id: JobId, job: Option<JobRow>, refusal: &str) -
         None => Err(AppError::InvalidState(refusal.into())),
     }
 }
+
+/// Delete the jobs that succeeded or were cancelled before `before`
+/// (retention; `DEAD` jobs stay until an operator retries them).
+pub async fn prune_finished(conn: &mut Conn, before: Timestamp) -> AppResult<usize> {
+    Ok(with_conn!(conn, |c| {
+        diesel::delete(
+            jobs::table
+                .filter(jobs::status.eq_any([JobStatus::Succeeded, JobStatus::Cancelled]))
+                .filter(jobs::finished_at.lt(before)),
+        )
+        .execute(c)
+        .await
+    })?)
+}

@@ -13,7 +13,9 @@
 //! worker stalled or died) is claimed again.
 
 pub mod admin;
+pub mod cron;
 pub mod queue;
+pub mod schedule;
 pub mod worker;
 
 use std::sync::Arc;

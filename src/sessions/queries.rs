@@ -5,6 +5,7 @@ use diesel_async::RunQueryDsl;
 
 use super::model::SessionRow;
 use crate::db::schema::sessions;
+use crate::db::types::Timestamp;
 use crate::db::{Conn, now};
 use crate::db::{SessionId, UserId};
 use crate::error::AppResult;
@@ -102,5 +103,21 @@ pub async fn find_live_many(
             .select(SessionRow::as_select())
             .load(c)
             .await
+    })?)
+}
+
+/// Delete the sessions that ended (revoked or expired) before `before`,
+/// with their refresh tokens (retention).
+pub async fn prune_ended(conn: &mut Conn, before: Timestamp) -> AppResult<usize> {
+    Ok(with_conn!(conn, |c| {
+        diesel::delete(
+            sessions::table.filter(
+                sessions::revoked_at
+                    .lt(before)
+                    .or(sessions::expires_at.lt(before)),
+            ),
+        )
+        .execute(c)
+        .await
     })?)
 }

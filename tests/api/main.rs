@@ -25,6 +25,7 @@ mod portfolio;
 mod profile;
 mod proxies;
 mod recovery;
+mod schedules;
 mod schema;
 mod seed;
 mod sessions;

@@ -86,11 +86,6 @@ pub async fn create(conn: &mut Conn) -> AppResult<Challenge> {
     let now = now();
     let (id, expires_at) = (CaptchaId::new(), now.plus(TTL));
     with_conn!(conn, |c| {
-        diesel::delete(captchas::table.filter(captchas::expires_at.le(now)))
-            .execute(c)
-            .await
-    })?;
-    with_conn!(conn, |c| {
         diesel::insert_into(captchas::table)
             .values((
                 captchas::id.eq(id),
@@ -141,6 +136,17 @@ pub async fn answer(conn: &mut Conn, id: Option<&str>, answer: Option<&str>) -> 
             "that is not the answer: ask for a new captcha",
         )),
     }
+}
+
+/// Delete the challenges past their time (retention; an expired challenge
+/// cannot be answered anyway).
+pub async fn prune_expired(conn: &mut Conn) -> AppResult<usize> {
+    let now = now();
+    Ok(with_conn!(conn, |c| {
+        diesel::delete(captchas::table.filter(captchas::expires_at.le(now)))
+            .execute(c)
+            .await
+    })?)
 }
 
 #[cfg(test)]
