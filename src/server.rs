@@ -74,6 +74,7 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
         }
     }
     let workers = crate::background::start(&state);
+    crate::events::listen(&state);
     if config.mail.smtp_url.is_none() {
         tracing::warn!("SMTP_URL is not set: mail is written to the log, not sent (development only)");
     }

@@ -140,11 +140,16 @@ impl AppState {
             Effect::SessionsEnded(ids) => {
                 self.sessions.forget(&ids);
                 for session_id in ids {
-                    self.events.publish(Event::SessionEnded { session_id });
+                    let event = Event::SessionEnded { session_id };
+                    self.events.notify_others(&self.pool, &event).await;
+                    self.events.publish(event);
                 }
             }
             Effect::DiscardFile(key) => self.storage.discard(&key).await,
-            Effect::Publish(event) => self.events.publish(event),
+            Effect::Publish(event) => {
+                self.events.notify_others(&self.pool, &event).await;
+                self.events.publish(event);
+            }
         }
     }
 }

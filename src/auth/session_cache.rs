@@ -39,6 +39,12 @@ impl SessionCache {
         entries.insert(session_id, (Instant::now(), viewer));
     }
 
+    /// Forget every check (this instance may have missed sessions ending
+    /// elsewhere).
+    pub fn clear(&self) {
+        self.entries.lock().unwrap_or_else(|p| p.into_inner()).clear();
+    }
+
     /// Forget sessions that just ended.
     pub fn forget(&self, session_ids: &[SessionId]) {
         let mut entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());

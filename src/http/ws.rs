@@ -200,15 +200,24 @@ async fn serve(http: Http, protocol: Protocols, socket: WebSocket, client: Clien
                 None => return,
             },
             Some(refusal) = refused.recv() => break refusal,
-            Some(event) = events.next() => {
-                let ended = lock(&credentials).as_ref().is_some_and(|c| {
-                    let Event::SessionEnded { session_id } = event;
-                    session_id == c.authenticated.viewer.session_id
-                });
-                if ended {
-                    break Refusal::Ended("this session has ended; sign in again");
+            Some(event) = events.next() => match event {
+                Event::SessionEnded { session_id } => {
+                    let ended = lock(&credentials)
+                        .as_ref()
+                        .is_some_and(|c| session_id == c.authenticated.viewer.session_id);
+                    if ended {
+                        break Refusal::Ended("this session has ended; sign in again");
+                    }
                 }
-            }
+                Event::Resync => {
+                    let current = lock(&credentials).clone();
+                    if let Some(credentials) = current
+                        && let Err(refusal) = recheck(&state, &credentials).await
+                    {
+                        break refusal;
+                    }
+                }
+            },
             () = until(expiry) => break Refusal::Ended("the access token expired; refresh it and reconnect"),
         }
     };

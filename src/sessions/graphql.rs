@@ -168,16 +168,15 @@ impl SessionsSubscription {
         let stream = state(ctx)?
             .events
             .subscribe()
-            .filter(move |event| {
-                let Event::SessionEnded { session_id, .. } = event;
-                std::future::ready(*session_id == viewer.session_id)
+            .filter_map(move |event| {
+                std::future::ready(match event {
+                    Event::SessionEnded { session_id } if session_id == viewer.session_id => Some(session_id),
+                    _ => None,
+                })
             })
             .take(1)
-            .map(|event| {
-                let Event::SessionEnded { session_id, .. } = event;
-                SessionEnded {
-                    session_id: global(session_id),
-                }
+            .map(|session_id| SessionEnded {
+                session_id: global(session_id),
             });
         Ok(stream)
     }

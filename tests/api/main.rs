@@ -12,6 +12,7 @@ mod captcha;
 mod common;
 mod composition;
 mod http;
+mod instances;
 mod jobs;
 mod layers;
 mod lifecycle;

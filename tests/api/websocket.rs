@@ -12,7 +12,8 @@ use tokio_tungstenite::tungstenite::http::HeaderValue;
 
 use crate::common::{Account, PASSWORD, TestApp};
 
-type Socket = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+pub type Socket =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
 
 async fn serve(app: &TestApp) -> SocketAddr {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -25,7 +26,7 @@ async fn serve(app: &TestApp) -> SocketAddr {
     addr
 }
 
-async fn connect(addr: SocketAddr, payload: Value) -> (Socket, Value) {
+pub async fn connect(addr: SocketAddr, payload: Value) -> (Socket, Value) {
     let mut request = format!("ws://{addr}/graphql/ws").into_client_request().unwrap();
     request.headers_mut().insert(
         "sec-websocket-protocol",
@@ -46,7 +47,7 @@ async fn connect(addr: SocketAddr, payload: Value) -> (Socket, Value) {
     (socket, first)
 }
 
-async fn next_message(socket: &mut Socket) -> Value {
+pub async fn next_message(socket: &mut Socket) -> Value {
     let message = tokio::time::timeout(Duration::from_secs(10), socket.next())
         .await
         .unwrap();
