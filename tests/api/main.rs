@@ -11,6 +11,7 @@ mod budgets;
 mod captcha;
 mod common;
 mod composition;
+mod crash;
 mod http;
 mod instances;
 mod jobs;
