@@ -8,9 +8,8 @@ use crate::auth::tokens::TokenKeys;
 use crate::config::{Config, ConfigError};
 use crate::db::Pool;
 use crate::events::Events;
-use crate::jobs::JobSignal;
-use crate::mail::MailSignal;
 use crate::storage::Storage;
+use crate::tx::Signal;
 
 /// Shared application state; cheap to clone.
 #[derive(Clone)]
@@ -26,9 +25,9 @@ pub struct AppState {
     /// Fan-out of domain events to subscriptions.
     pub events: Events,
     /// Wakes the mail deliverer after mail was committed.
-    pub mail: MailSignal,
+    pub mail: Signal,
     /// Wakes this instance's job workers after jobs were committed.
-    pub jobs: JobSignal,
+    pub jobs: Signal,
     /// Uploaded files (`STORAGE_URL`).
     pub storage: Storage,
 }
@@ -44,8 +43,8 @@ impl AppState {
             config: Arc::new(config),
             sessions: Arc::new(SessionCache::default()),
             events: Events::default(),
-            mail: MailSignal::default(),
-            jobs: JobSignal::default(),
+            mail: Signal::default(),
+            jobs: Signal::default(),
         })
     }
 }

@@ -12,6 +12,9 @@
 //! no caller runs one by hand.
 
 use std::ops::{Deref, DerefMut};
+use std::sync::Arc;
+
+use tokio::sync::Notify;
 
 use crate::auth::{ClientInfo, Viewer};
 use crate::db::{Conn, SessionId};
@@ -151,5 +154,24 @@ impl AppState {
                 self.events.publish(event);
             }
         }
+    }
+}
+
+/// Wakes the tasks waiting for committed work (the mail deliverer, the job
+/// workers); cheap to clone.
+#[derive(Clone, Default)]
+pub struct Signal(Arc<Notify>);
+
+impl Signal {
+    /// Wake every task waiting now, and keep one wake for a task that is
+    /// busy (so work committed while it runs is not left for its next poll).
+    pub fn wake(&self) {
+        self.0.notify_waiters();
+        self.0.notify_one();
+    }
+
+    /// Wait for [`Signal::wake`].
+    pub async fn woken(&self) {
+        self.0.notified().await;
     }
 }

@@ -18,11 +18,8 @@ pub mod queue;
 pub mod schedule;
 pub mod worker;
 
-use std::sync::Arc;
-
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
-use tokio::sync::Notify;
 
 use crate::db::schema::jobs;
 use crate::db::types::Timestamp;
@@ -150,21 +147,4 @@ pub async fn enqueue(tx: &mut Tx<'_>, job: NewJob) -> AppResult<Option<JobId>> {
     }
     tx.after_commit(Effect::WakeWorkers);
     Ok(Some(id))
-}
-
-/// Wakes this instance's workers when jobs were committed; cheap to clone.
-#[derive(Clone, Default)]
-pub struct JobSignal(Arc<Notify>);
-
-impl JobSignal {
-    /// Tell the workers there is work (run after a commit, as
-    /// [`Effect::WakeWorkers`]).
-    pub fn wake(&self) {
-        self.0.notify_waiters();
-    }
-
-    /// Wait for [`JobSignal::wake`].
-    pub async fn woken(&self) {
-        self.0.notified().await;
-    }
 }

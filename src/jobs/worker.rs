@@ -7,7 +7,7 @@
 //! JSON, is `DEAD` at once. A worker that loses its lease (it stalled past
 //! it and another worker took the job over) abandons the run without
 //! recording anything. When idle, a worker sleeps until a commit wakes it
-//! ([`super::JobSignal`]) or [`POLL`] passes (jobs enqueued by another
+//! (`crate::tx::Signal`) or [`POLL`] passes (jobs enqueued by another
 //! instance, retries coming due).
 //!
 //! [`Workers::shutdown`] stops claiming, lets running jobs finish within a

@@ -16,7 +16,7 @@
 //! Sent and failed messages are pruned by `crate::background`.
 //!
 //! It sleeps until the next retry is due, a change wakes it
-//! ([`super::MailSignal`]), or [`POLL`] passes (mail committed by another
+//! (`crate::tx::Signal`), or [`POLL`] passes (mail committed by another
 //! instance).
 
 use std::time::Duration;

@@ -13,11 +13,8 @@
 pub mod deliver;
 pub mod templates;
 
-use std::sync::Arc;
-
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
-use tokio::sync::Notify;
 
 use crate::db::MailId;
 use crate::db::schema::mail_outbox;
@@ -40,24 +37,6 @@ crate::text_enum! {
         ConfirmEmailChange = "CONFIRM_EMAIL_CHANGE",
         /// The notice to the old address after an email change.
         EmailChanged = "EMAIL_CHANGED",
-    }
-}
-
-/// Wakes the deliverer when new mail was committed; cheap to clone.
-#[derive(Clone, Default)]
-pub struct MailSignal(Arc<Notify>);
-
-impl MailSignal {
-    /// Tell the deliverer there is new mail (run after a commit, as
-    /// [`Effect::WakeMailDeliverer`]). A wake while it is busy is kept for
-    /// its next round.
-    pub fn wake(&self) {
-        self.0.notify_one();
-    }
-
-    /// Wait for [`MailSignal::wake`].
-    pub async fn woken(&self) {
-        self.0.notified().await;
     }
 }
 
