@@ -1,6 +1,6 @@
 //! What runs in the background: the job kinds this application handles
 //! ([`handlers`]), the recurring ones ([`schedules`]), and starting the
-//! workers, the scheduler and the mail deliverer. It lives above the areas,
+//! workers (which send the mail too) and the scheduler. It lives above the areas,
 //! so that the queue (`jobs`) and the base modules need not know them.
 
 use std::time::Duration;
@@ -32,7 +32,12 @@ pub const RETENTION_JOB: &str = "retention";
 pub fn handlers() -> Handlers {
     let reset_mail: Handler = |state, payload| Box::pin(recovery::mail_reset_link(state, payload));
     let retention: Handler = |state, _| Box::pin(prune(state));
-    Handlers::new(&[(recovery::RESET_MAIL_JOB, reset_mail), (RETENTION_JOB, retention)])
+    let mail: Handler = |state, payload| Box::pin(mail::deliver::deliver(state, payload));
+    Handlers::new(&[
+        (recovery::RESET_MAIL_JOB, reset_mail),
+        (RETENTION_JOB, retention),
+        (mail::deliver::DELIVER_JOB, mail),
+    ])
 }
 
 /// The recurring jobs, as configured (`SCHEDULE_<NAME>`; `off` ones left out).
@@ -52,11 +57,9 @@ pub fn schedules(state: &AppState) -> Vec<Schedule> {
         .collect()
 }
 
-/// Start this instance's background work: the mail deliverer, the
-/// scheduler and the job workers (stop the workers with
-/// [`Workers::shutdown`]).
+/// Start this instance's background work: the scheduler and the job
+/// workers (stop the workers with [`Workers::shutdown`]).
 pub fn start(state: &AppState) -> Workers {
-    crate::mail::deliver::spawn(state.clone());
     schedule::spawn(state.clone(), schedules(state));
     worker::spawn(state, handlers())
 }

@@ -100,9 +100,6 @@ pub struct MailConfig {
     pub smtp_url: Option<Secret>,
     /// `MAIL_FROM` (`Agora <no-reply@localhost>`; required in production): the sender.
     pub from: lettre::message::Mailbox,
-    /// `MAIL_RETRY_BASE` (30s): wait after a first failed send; doubles with
-    /// every failure, up to an hour.
-    pub retry_base: Duration,
 }
 
 /// Email verification, password recovery and the sign-up challenge.
@@ -403,7 +400,6 @@ impl Config {
         for (name, ttl) in [
             ("VERIFY_TOKEN_TTL", config.accounts.verify_token_ttl),
             ("RESET_TOKEN_TTL", config.accounts.reset_token_ttl),
-            ("MAIL_RETRY_BASE", config.mail.retry_base),
             ("JOB_LEASE", config.jobs.lease),
             ("JOB_RETRY_BASE", config.jobs.retry_base),
             ("AUDIT_RETENTION", config.audit_retention),
@@ -465,7 +461,7 @@ fn schedules_config(var: &impl Fn(&str) -> Option<String>) -> Result<SchedulesCo
     Ok(SchedulesConfig { timezone, entries })
 }
 
-/// `SMTP_URL`, `MAIL_FROM` and `MAIL_RETRY_BASE`: both addresses are checked
+/// `SMTP_URL` and `MAIL_FROM`: both addresses are checked
 /// now (no connection is made), and production needs real ones.
 fn mail_config(var: &impl Fn(&str) -> Option<String>, app_env: AppEnv) -> Result<MailConfig, ConfigError> {
     use lettre::{AsyncSmtpTransport, Tokio1Executor};
@@ -497,13 +493,7 @@ fn mail_config(var: &impl Fn(&str) -> Option<String>, app_env: AppEnv) -> Result
             lettre::Address::new("no-reply", "localhost").map_err(|e| invalid("MAIL_FROM", e.to_string()))?,
         ),
     };
-    let retry_base = parse_duration(&var("MAIL_RETRY_BASE").unwrap_or_else(|| "30s".to_owned()))
-        .map_err(|reason| invalid("MAIL_RETRY_BASE", reason))?;
-    Ok(MailConfig {
-        smtp_url,
-        from,
-        retry_base,
-    })
+    Ok(MailConfig { smtp_url, from })
 }
 
 /// `PUBLIC_URL`, `FILES_URL`: an http(s) URL without query or fragment;
@@ -643,7 +633,8 @@ mod tests {
             ("FILES_URL", "cdn.example.com"),
             ("SMTP_URL", "http://mail.example.com"),
             ("MAIL_FROM", "not an address"),
-            ("MAIL_RETRY_BASE", "0"),
+            ("JOB_RETRY_BASE", "0"),
+            ("SCHEDULE_RETENTION", "*/0 * * * *"),
             ("VERIFY_TOKEN_TTL", "0"),
             ("RESET_TOKEN_TTL", "soon"),
             ("REQUIRE_VERIFIED_EMAIL", "maybe"),

@@ -1,5 +1,5 @@
 //! What every request shares: the pool, configuration, keys, the session
-//! cache, the event bus, the mail deliverer's signal and object storage.
+//! cache, the event bus, the mailer, the workers' signal and object storage.
 
 use std::sync::Arc;
 
@@ -8,6 +8,7 @@ use crate::auth::tokens::TokenKeys;
 use crate::config::{Config, ConfigError};
 use crate::db::Pool;
 use crate::events::Events;
+use crate::mail::deliver::Transport;
 use crate::storage::Storage;
 use crate::tx::Signal;
 
@@ -24,8 +25,8 @@ pub struct AppState {
     pub sessions: Arc<SessionCache>,
     /// Fan-out of domain events to subscriptions.
     pub events: Events,
-    /// Wakes the mail deliverer after mail was committed.
-    pub mail: Signal,
+    /// Where mail goes (`SMTP_URL`, or the log).
+    pub mailer: Arc<Transport>,
     /// Wakes this instance's job workers after jobs were committed.
     pub jobs: Signal,
     /// Uploaded files (`STORAGE_URL`).
@@ -40,10 +41,13 @@ impl AppState {
             pool,
             keys: Arc::new(TokenKeys::new(&config)),
             storage: Storage::open(&config.storage_url)?,
+            mailer: Arc::new(Transport::new(&config.mail).map_err(|e| ConfigError {
+                name: "SMTP_URL",
+                reason: e.message(),
+            })?),
             config: Arc::new(config),
             sessions: Arc::new(SessionCache::default()),
             events: Events::default(),
-            mail: Signal::default(),
             jobs: Signal::default(),
         })
     }

@@ -3,12 +3,12 @@
 //! [`AppState::write`] opens one write transaction and hands the operation a
 //! [`Tx`]: the connection inside that transaction, who is acting
 //! ([`Actor`]), and a list of [`Effect`]s to run once it commits (wake the
-//! mail deliverer, tell subscribers a session ended, forget a cached
+//! job workers, tell subscribers a session ended, forget a cached
 //! session, delete a replaced file). Operations take `&mut Tx`, so two of
 //! them compose into one transaction by calling each other; the effects
 //! registered by both run after the one commit, and none run after a
 //! rollback. The functions that cause an effect register it themselves
-//! (`mail::enqueue` wakes the deliverer, ending sessions forgets them), so
+//! (`jobs::enqueue` wakes the workers, ending sessions forgets them), so
 //! no caller runs one by hand.
 
 use std::ops::{Deref, DerefMut};
@@ -44,8 +44,6 @@ impl Actor {
 /// Something that must happen only once the transaction has committed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Effect {
-    /// New mail is in the outbox: wake the deliverer.
-    WakeMailDeliverer,
     /// New jobs are in the queue: wake this instance's workers.
     WakeWorkers,
     /// Sessions ended: stop trusting them here and tell their subscribers.
@@ -138,7 +136,6 @@ impl AppState {
 
     async fn run(&self, effect: Effect) {
         match effect {
-            Effect::WakeMailDeliverer => self.mail.wake(),
             Effect::WakeWorkers => self.jobs.wake(),
             Effect::SessionsEnded(ids) => {
                 self.sessions.forget(&ids);
@@ -157,8 +154,8 @@ impl AppState {
     }
 }
 
-/// Wakes the tasks waiting for committed work (the mail deliverer, the job
-/// workers); cheap to clone.
+/// Wakes the tasks waiting for committed work (the job workers); cheap to
+/// clone.
 #[derive(Clone, Default)]
 pub struct Signal(Arc<Notify>);
 

@@ -244,8 +244,6 @@ diesel::table! {
         html_body -> Nullable<Text>,
         created_at -> PortableTimestamp,
         attempts -> Integer,
-        next_attempt_at -> PortableTimestamp,
-        locked_until -> Nullable<PortableTimestamp>,
         last_error -> Nullable<Text>,
         sent_at -> Nullable<PortableTimestamp>,
         failed_at -> Nullable<PortableTimestamp>,

@@ -1,14 +1,14 @@
 //! Mail that is never lost: a transactional outbox.
 //!
 //! A change that sends mail renders the message ([`templates`]) and
-//! [`enqueue`]s it in its own transaction, so the message exists exactly
-//! when the change commits; the commit then wakes the deliverer
-//! ([`Effect::WakeMailDeliverer`]). The deliverer ([`deliver`]) sends what is due over
-//! SMTP, or writes it to the log when no `SMTP_URL` is set (development),
-//! and records every attempt. A send that fails for the moment is retried
-//! with backoff until it goes through: SMTP being down delays mail, it never
-//! drops it. A message the server refuses for good (a 5xx reply), or one
-//! that cannot be built, is marked failed and not tried again.
+//! [`enqueue`]s it in its own transaction, with the job that sends it, so
+//! both exist exactly when the change commits. The job ([`deliver`]) sends
+//! the message over SMTP, or writes it to the log when no `SMTP_URL` is set
+//! (development), and records every attempt. A send that fails for the
+//! moment is retried with backoff until it goes through: SMTP being down
+//! delays mail, it never drops it. A message the server refuses for good (a
+//! 5xx reply), or one that cannot be built, is marked failed and not tried
+//! again.
 
 pub mod deliver;
 pub mod templates;
@@ -21,7 +21,8 @@ use crate::db::schema::mail_outbox;
 use crate::db::types::Timestamp;
 use crate::db::{Conn, now};
 use crate::error::AppResult;
-use crate::tx::{Effect, Tx};
+use crate::jobs::{self, NewJob};
+use crate::tx::Tx;
 use crate::with_conn;
 
 pub use templates::Mail;
@@ -51,11 +52,10 @@ struct NewOutboxMail<'a> {
     text_body: Option<&'a str>,
     html_body: Option<&'a str>,
     created_at: Timestamp,
-    next_attempt_at: Timestamp,
 }
 
-/// Put `mail` in the outbox, inside the caller's transaction; it is due at
-/// once, and the deliverer is woken when the transaction commits.
+/// Put `mail` in the outbox, inside the caller's transaction, with the job
+/// that sends it (due at once; the workers are woken by the commit).
 pub async fn enqueue(tx: &mut Tx<'_>, mail: &Mail) -> AppResult<()> {
     let now = now();
     let row = NewOutboxMail {
@@ -66,7 +66,6 @@ pub async fn enqueue(tx: &mut Tx<'_>, mail: &Mail) -> AppResult<()> {
         text_body: Some(&mail.text),
         html_body: Some(&mail.html),
         created_at: now,
-        next_attempt_at: now,
     };
     with_conn!(&mut **tx, |c| {
         diesel::insert_into(mail_outbox::table)
@@ -74,7 +73,13 @@ pub async fn enqueue(tx: &mut Tx<'_>, mail: &Mail) -> AppResult<()> {
             .execute(c)
             .await
     })?;
-    tx.after_commit(Effect::WakeMailDeliverer);
+    let mut send = NewJob::new(
+        deliver::DELIVER_JOB,
+        serde_json::json!({ "id": row.id.to_string() }),
+    )
+    .unique(format!("mail:{}", row.id));
+    send.max_attempts = deliver::MAX_ATTEMPTS;
+    jobs::enqueue(tx, send).await?;
     Ok(())
 }
 
@@ -88,8 +93,8 @@ pub async fn forget_recipient(conn: &mut Conn, address: &str) -> AppResult<()> {
     Ok(())
 }
 
-/// Drop messages sent, or failed for good, before `before` (the deliverer's
-/// retention).
+/// Drop messages sent, or failed for good, before `before` (the retention
+/// run).
 pub async fn prune_finished(conn: &mut Conn, before: Timestamp) -> AppResult<usize> {
     Ok(with_conn!(conn, |c| {
         diesel::delete(

@@ -96,7 +96,7 @@ impl TestApp {
     pub async fn with_mail(vars: &[(&str, &str)]) -> Self {
         let sink = SmtpSink::start().await;
         let url = sink.url();
-        let vars = [&[("SMTP_URL", url.as_str()), ("MAIL_RETRY_BASE", "1s")], vars].concat();
+        let vars = [&[("SMTP_URL", url.as_str()), ("JOB_RETRY_BASE", "1s")], vars].concat();
         Self::build(&vars, Some(sink)).await
     }
 

@@ -103,7 +103,7 @@ async fn a_reset_asked_for_right_before_a_crash_is_mailed_after_the_restart() {
     let request = "mutation($e: String!) { requestPasswordReset(email: $e) }";
     let sink = SmtpSink::start().await;
     let smtp = sink.url();
-    let mail = [("SMTP_URL", smtp.as_str()), ("MAIL_RETRY_BASE", "1s")];
+    let mail = [("SMTP_URL", smtp.as_str()), ("JOB_RETRY_BASE", "1s")];
 
     // Workers off, so nothing but the database can keep the promise.
     let first = Server::start(&app, &[&mail[..], &[("WORKER_CONCURRENCY", "0")]].concat()).await;

@@ -197,8 +197,8 @@ async fn with_smtp_down_mail_waits_in_the_outbox() {
     let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let url = format!("smtp://{}", closed.local_addr().unwrap());
     drop(closed);
-    let app = TestApp::with_env(&[("SMTP_URL", &url), ("MAIL_RETRY_BASE", "1s")]).await;
-    agora::mail::deliver::spawn(app.state.clone());
+    let app = TestApp::with_env(&[("SMTP_URL", &url), ("JOB_RETRY_BASE", "1s")]).await;
+    let _workers = agora::background::start(&app.state);
     register(&app, "cy@example.com").await.data();
 
     let rows = outbox_until(&app, "cy@example.com", |rows| {
@@ -213,7 +213,7 @@ async fn with_smtp_down_mail_waits_in_the_outbox() {
 #[tokio::test(flavor = "multi_thread")]
 async fn without_smtp_mail_is_logged_and_marked_sent() {
     let app = TestApp::new().await;
-    agora::mail::deliver::spawn(app.state.clone());
+    let _workers = agora::background::start(&app.state);
     register(&app, "dee@example.com").await.data();
     let rows = outbox_until(&app, "dee@example.com", |rows| rows.iter().all(|r| r.2)).await;
     assert_eq!(rows.len(), 1);
@@ -261,7 +261,7 @@ async fn sent_and_failed_mail_and_expired_links_are_kept_thirty_days() {
     }
     register(&app, "new@example.com").await.data();
 
-    agora::mail::deliver::spawn(app.state.clone());
+    let _workers = agora::background::start(&app.state);
     let rows = outbox_until(&app, "new@example.com", |rows| rows.iter().all(|r| r.2)).await;
     agora::background::prune(&app.state).await.unwrap();
     assert_eq!(rows.len(), 1, "recent mail stays");

@@ -3,8 +3,7 @@
 //! one), and the `REQUIRE_VERIFIED_EMAIL` gate.
 //!
 //! Every link is a single-use token ([`email_tokens`]) mailed through the
-//! outbox in the transaction that issues it; the deliverer is woken after
-//! the commit.
+//! outbox in the transaction that issues it, with the job that sends it.
 
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
