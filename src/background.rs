@@ -30,9 +30,9 @@ pub const RETENTION_JOB: &str = "retention";
 
 /// Every job kind and its handler.
 pub fn handlers() -> Handlers {
-    let reset_mail: Handler = |state, payload| Box::pin(recovery::mail_reset_link(state, payload));
-    let retention: Handler = |state, _| Box::pin(prune(state));
-    let mail: Handler = |state, payload| Box::pin(mail::deliver::deliver(state, payload));
+    let reset_mail: Handler = |run, payload| Box::pin(recovery::mail_reset_link(run.state, payload));
+    let retention: Handler = |run, _| Box::pin(prune(run.state));
+    let mail: Handler = |run, payload| Box::pin(mail::deliver::deliver(run.state, payload));
     Handlers::new(&[
         (recovery::RESET_MAIL_JOB, reset_mail),
         (RETENTION_JOB, retention),

@@ -122,6 +122,22 @@ pub async fn heartbeat(pool: &Pool, job: &Claimed, lease: Duration) -> AppResult
     Ok(changed == 1)
 }
 
+/// Record the run's progress; `false` when the job is no longer this worker's.
+pub async fn progress(pool: &Pool, job: &Claimed, done: i64, total: i64) -> AppResult<bool> {
+    let now = now();
+    let changed = with_conn!(&mut pool.get().await?, |c| {
+        diesel::update(held(job))
+            .set((
+                jobs::progress_done.eq(Some(done)),
+                jobs::progress_total.eq(Some(total)),
+                jobs::updated_at.eq(now),
+            ))
+            .execute(c)
+            .await
+    })?;
+    Ok(changed == 1)
+}
+
 /// The run succeeded; `false` when the job was no longer this worker's.
 pub async fn succeed(pool: &Pool, job: &Claimed) -> AppResult<bool> {
     finish(pool, job, JobStatus::Succeeded, None).await

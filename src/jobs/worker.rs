@@ -29,8 +29,27 @@ use crate::state::AppState;
 /// The longest an idle worker sleeps before looking for due jobs again.
 pub const POLL: Duration = Duration::from_secs(2);
 
-/// What runs a job of one kind: the application and the job's payload.
-pub type Handler = for<'a> fn(&'a AppState, serde_json::Value) -> BoxFuture<'a, AppResult<()>>;
+/// What runs a job of one kind: the run (the application, progress
+/// reports) and the job's payload.
+pub type Handler = for<'a> fn(Run<'a>, serde_json::Value) -> BoxFuture<'a, AppResult<()>>;
+
+/// One run of a job, as its handler sees it.
+#[derive(Clone, Copy)]
+pub struct Run<'a> {
+    /// The application.
+    pub state: &'a AppState,
+    job: &'a Claimed,
+}
+
+impl Run<'_> {
+    /// Report how much of the work is done (`jobs.progressDone` and
+    /// `progressTotal` for operators); ignored once the lease was lost.
+    pub async fn progress(&self, done: i64, total: i64) -> AppResult<()> {
+        queue::progress(&self.state.pool, self.job, done, total)
+            .await
+            .map(drop)
+    }
+}
 
 /// The job kinds this process runs, by name.
 #[derive(Clone, Default)]
@@ -148,7 +167,7 @@ async fn run(state: &AppState, handlers: &Handlers, job: &Claimed) {
         }
     };
     let lease = state.config.jobs.lease;
-    let work = handler(state, payload);
+    let work = handler(Run { state, job }, payload);
     tokio::pin!(work);
     let mut beat = tokio::time::interval_at(tokio::time::Instant::now() + lease / 3, lease / 3);
     let outcome = loop {

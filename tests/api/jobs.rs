@@ -10,7 +10,7 @@ use std::time::Duration;
 use agora::db::{Backend, Pool};
 use agora::error::{AppError, AppResult};
 use agora::jobs::queue;
-use agora::jobs::worker::{self, Handler, Handlers};
+use agora::jobs::worker::{self, Handler, Handlers, Run};
 use agora::jobs::{self, NewJob};
 use agora::state::AppState;
 use agora::tx::Actor;
@@ -188,7 +188,7 @@ async fn a_job_nobody_handles_dies_at_once_with_a_clear_error() {
 /// Which job payloads (`n`) ran, and how often: the handler below records them.
 static RUNS: Mutex<Option<HashMap<String, HashMap<i64, usize>>>> = Mutex::new(None);
 
-fn count_run<'a>(_: &'a AppState, payload: serde_json::Value) -> BoxFuture<'a, AppResult<()>> {
+fn count_run(_: Run<'_>, payload: serde_json::Value) -> BoxFuture<'_, AppResult<()>> {
     Box::pin(async move {
         let (Some(test), Some(n)) = (payload["test"].as_str(), payload["n"].as_i64()) else {
             return Err(AppError::internal("bad payload"));
@@ -236,9 +236,10 @@ async fn four_workers_on_separate_pools_run_every_job_exactly_once() {
     assert!(attempts.iter().all(|a| a.as_deref() == Some("1")));
 }
 
-fn sleep_for<'a>(_: &'a AppState, payload: serde_json::Value) -> BoxFuture<'a, AppResult<()>> {
+fn sleep_for(run: Run<'_>, payload: serde_json::Value) -> BoxFuture<'_, AppResult<()>> {
     Box::pin(async move {
         let ms = payload["ms"].as_u64().unwrap_or(0);
+        run.progress(1, 2).await?;
         tokio::time::sleep(Duration::from_millis(ms)).await;
         Ok(())
     })
@@ -271,6 +272,15 @@ async fn shutdown_gives_back_the_jobs_it_could_not_finish() {
     let workers = worker::spawn(&app.state, Handlers::new(&[("sleep", handler)]));
     enqueue(&app, NewJob::new("sleep", json!({ "ms": 60_000 }))).await;
     until(&app, |s| s == ["RUNNING"]).await;
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let progress = app
+        .column("SELECT CAST(progress_done AS text) || '/' || CAST(progress_total AS text) AS v FROM jobs")
+        .await;
+    assert_eq!(
+        progress,
+        [Some("1/2".to_owned())],
+        "the handler reported its progress"
+    );
     workers.shutdown(Duration::from_millis(200)).await;
     assert_eq!(statuses(&app).await, ["QUEUED"]);
     let attempts = app.column("SELECT CAST(attempts AS text) AS v FROM jobs").await;
