@@ -27,6 +27,10 @@ use crate::state::AppState;
 
 /// The PostgreSQL channel instances notify each other on.
 pub const CHANNEL: &str = "agora_events";
+/// How often the listening connection is asked whether it is alive.
+const PROBE_EVERY: Duration = Duration::from_secs(15);
+/// How long it has to answer.
+const PROBE_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// Events a subscriber may wait for.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -226,20 +230,41 @@ where
     state.events.publish(Event::Resync);
     let _ = up.send(true);
     tracing::info!(channel = CHANNEL, "listening for other instances' events");
-    while let Some(payload) = notifications.recv().await {
-        match Event::from_wire(&payload) {
-            Some((origin, _)) if origin == state.events.origin => {}
-            Some((_, event)) => {
-                if let Event::SessionEnded { session_id } = &event {
-                    state.sessions.forget(&[*session_id]);
+    // A connection cut without a word (a partition) would leave this instance
+    // deaf: ask the server something now and then, and start over on silence.
+    let mut probe = tokio::time::interval_at(tokio::time::Instant::now() + PROBE_EVERY, PROBE_EVERY);
+    loop {
+        tokio::select! {
+            payload = notifications.recv() => match payload {
+                Some(payload) => apply(state, &payload),
+                None => break,
+            },
+            _ = probe.tick() => {
+                let answered = tokio::time::timeout(PROBE_TIMEOUT, client.simple_query("SELECT 1")).await;
+                if !matches!(answered, Ok(Ok(_))) {
+                    driver.abort();
+                    return Err("the listening connection stopped answering".to_owned());
                 }
-                state.events.publish(event);
             }
-            None => tracing::warn!(%payload, "unreadable event notification"),
         }
     }
     drop(client);
     driver.await.map_err(|e| e.to_string())?
+}
+
+/// Apply a notification from another instance (this instance's own are
+/// already delivered).
+fn apply(state: &AppState, payload: &str) {
+    match Event::from_wire(payload) {
+        Some((origin, _)) if origin == state.events.origin => {}
+        Some((_, event)) => {
+            if let Event::SessionEnded { session_id } = &event {
+                state.sessions.forget(&[*session_id]);
+            }
+            state.events.publish(event);
+        }
+        None => tracing::warn!(%payload, "unreadable event notification"),
+    }
 }
 
 #[cfg(test)]

@@ -89,3 +89,46 @@ async fn a_session_ended_on_one_instance_ends_on_every_other_within_a_second() {
         started.elapsed()
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_listening_connection_that_dies_is_replaced() {
+    let a = TestApp::new().await;
+    if a.backend() != "postgres" {
+        return;
+    }
+    let (b, _) = second_instance(&a);
+    for state in [&a.state, &b] {
+        events::listen(state).unwrap().ready().await;
+    }
+    let mut announced = b.events.subscribe().boxed();
+    let killed = a
+        .column(
+            "SELECT CAST(pg_terminate_backend(pid) AS text) AS v FROM pg_stat_activity \
+             WHERE datname = current_database() AND query = 'LISTEN agora_events'",
+        )
+        .await;
+    assert_eq!(killed.len(), 2, "both instances listened: {killed:?}");
+    // Within a few seconds B listens again (and resynchronises), and hears A.
+    a.register("ann@example.com", "CLIENT").await;
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let mut heard_resync = false;
+    loop {
+        assert!(Instant::now() < deadline, "B never listened again");
+        let account = a.login("ann@example.com").await;
+        let session_id = a.state.keys.verify_access(&account.access).unwrap().session_id;
+        a.gql("mutation { logout }", json!({}), Some(&account.access))
+            .await
+            .data();
+        let until = tokio::time::Instant::now() + Duration::from_millis(500);
+        while let Ok(Some(event)) = tokio::time::timeout_at(until, announced.next()).await {
+            match event {
+                Event::Resync => heard_resync = true,
+                Event::SessionEnded { session_id: ended } if ended == session_id => {
+                    assert!(heard_resync, "a reconnection resynchronises first");
+                    return;
+                }
+                Event::SessionEnded { .. } => {}
+            }
+        }
+    }
+}
