@@ -73,10 +73,22 @@ pub fn spawn(state: AppState, schedules: Vec<Schedule>) -> tokio::task::JoinHand
         if schedules.is_empty() {
             return;
         }
+        // The latest fire times already enqueued: a wake that finds no new
+        // one writes nothing.
+        let mut enqueued = Vec::new();
         loop {
             let now = Utc::now();
-            if let Err(err) = tick(&state, &schedules, tz, now).await {
-                tracing::warn!(code = err.code(), error = %err, "scheduling failed; retrying");
+            let latest: Vec<_> = schedules
+                .iter()
+                .map(|s| s.cron.latest_at_or_before(tz, now, CATCH_UP))
+                .collect();
+            if latest != enqueued {
+                match tick(&state, &schedules, tz, now).await {
+                    Ok(_) => enqueued = latest,
+                    Err(err) => {
+                        tracing::warn!(code = err.code(), error = %err, "scheduling failed; retrying")
+                    }
+                }
             }
             let next = schedules.iter().filter_map(|s| s.cron.next_after(tz, now)).min();
             let wait = next
