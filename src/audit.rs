@@ -56,6 +56,12 @@ crate::text_enum! {
         AccountReactivated = "ACCOUNT_REACTIVATED",
         /// A user deleted their account.
         AccountDeleted = "ACCOUNT_DELETED",
+        /// An admin verified a professional (`detail`: `admin=<id>`).
+        ProfessionalVerified = "PROFESSIONAL_VERIFIED",
+        /// An admin rejected a professional (`detail`: `admin=<id>`).
+        ProfessionalRejected = "PROFESSIONAL_REJECTED",
+        /// An admin sent a professional back to UNSUBMITTED (`detail`: `admin=<id>`).
+        ProfessionalVerificationReset = "PROFESSIONAL_VERIFICATION_RESET",
     }
 }
 

@@ -116,6 +116,17 @@ pub struct AccountRules {
     pub signup_captcha: bool,
 }
 
+/// Professionals' verification documents.
+#[derive(Debug, Clone, Copy)]
+pub struct DocumentRules {
+    /// `MAX_DOCUMENT_BYTES` (10 MiB): largest document (`PAYLOAD_TOO_LARGE` beyond).
+    pub max_bytes: usize,
+    /// `MAX_DOCUMENTS_PER_PROFESSIONAL` (10): documents one professional may keep.
+    pub max_per_professional: usize,
+    /// `DOCUMENT_LINK_TTL` (5m, 10s to 1h): life of a signed download link.
+    pub link_ttl: Duration,
+}
+
 /// The server's configuration.
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -177,6 +188,11 @@ pub struct Config {
     /// `FILES_URL` (`PUBLIC_URL/files`): where clients fetch uploaded files
     /// (this server's `/files`, or a CDN in front of it); file URLs start with it.
     pub files_url: String,
+    /// `API_URL` (`PUBLIC_URL`): where clients reach this server itself;
+    /// signed document links are `{API_URL}/documents/…`.
+    pub api_url: String,
+    /// Verification documents: sizes, count, link life.
+    pub documents: DocumentRules,
     /// Outgoing mail.
     pub mail: MailConfig,
     /// Verification, recovery and sign-up rules.
@@ -332,6 +348,7 @@ impl Config {
             format!("http://localhost:{port}"),
         )?;
         let files_url = parse_public_url("FILES_URL", var("FILES_URL"), format!("{public_url}/files"))?;
+        let api_url = parse_public_url("API_URL", var("API_URL"), public_url.clone())?;
         let mail = mail_config(&var, app_env)?;
         let cwd = std::env::current_dir().map_err(|e| invalid("STORAGE_URL", e.to_string()))?;
         let storage_url = StorageUrl::parse(&parse("STORAGE_URL", "file://./data/uploads")?, &cwd)
@@ -382,6 +399,12 @@ impl Config {
             },
             public_url,
             files_url,
+            api_url,
+            documents: DocumentRules {
+                max_bytes: at_least_one("MAX_DOCUMENT_BYTES", 10 * 1024 * 1024)?,
+                max_per_professional: at_least_one("MAX_DOCUMENTS_PER_PROFESSIONAL", 10)?,
+                link_ttl: duration("DOCUMENT_LINK_TTL", "5m")?,
+            },
             mail,
             accounts: AccountRules {
                 verify_token_ttl: duration("VERIFY_TOKEN_TTL", "48h")?,
@@ -413,6 +436,10 @@ impl Config {
                 "ACCESS_TOKEN_TTL",
                 "must be positive and shorter than REFRESH_TOKEN_TTL",
             ));
+        }
+        let link_ttl = config.documents.link_ttl;
+        if link_ttl < Duration::from_secs(10) || link_ttl > Duration::from_secs(3600) {
+            return Err(invalid("DOCUMENT_LINK_TTL", "must be between 10s and 1h"));
         }
         if config.login_throttle.lockout.is_zero() {
             return Err(invalid("LOGIN_LOCKOUT", "must be positive"));

@@ -214,12 +214,19 @@ const UNIQUE_FIELDS: &[(&str, &str, &str)] = &[
         "reviews.contract_id, reviews.reviewer_id",
         "id",
     ),
+    (
+        "reviews_service_request_reviewer_key",
+        "reviews.service_request_id, reviews.reviewer_id",
+        "id",
+    ),
+    ("services_name_key", "services.name_key", "name"),
 ];
 
 fn conflict_message(field: &str) -> &'static str {
     match field {
         "email" => "this email is already in use",
         "projectId" => "you already submitted a proposal on this project",
+        "name" => "a service with this name already exists (names ignore case)",
         _ => "you already did this",
     }
 }

@@ -7,7 +7,8 @@ use async_graphql::dataloader::Loader;
 use super::model::ContractRow;
 use super::queries;
 use crate::db::Pool;
-use crate::db::{ProjectId, ProposalId};
+use crate::auth::Viewer;
+use crate::db::{ContractId, ProjectId, ProposalId};
 use crate::error::{AppError, SharedError};
 use crate::proposals::model::ProposalRow;
 use crate::proposals::queries as proposals;
@@ -43,6 +44,31 @@ impl Loader<ProposalId> for ProposalLoader {
             .await?
             .into_iter()
             .map(|p| (p.id, p))
+            .collect())
+    }
+}
+
+/// Contracts by id, as the request's viewer may see them (behind `Review.subject`).
+pub struct VisibleContractLoader {
+    /// The pool.
+    pub pool: Pool,
+    /// Who is asking (nobody sees contracts anonymously).
+    pub viewer: Option<Viewer>,
+}
+
+impl Loader<ContractId> for VisibleContractLoader {
+    type Value = ContractRow;
+    type Error = SharedError;
+
+    async fn load(&self, keys: &[ContractId]) -> Result<HashMap<ContractId, ContractRow>, Self::Error> {
+        let Some(viewer) = self.viewer else {
+            return Ok(HashMap::new());
+        };
+        let mut conn = self.pool.get().await.map_err(AppError::from)?;
+        Ok(queries::find_visible_many(&mut conn, viewer, keys)
+            .await?
+            .into_iter()
+            .map(|c| (c.id, c))
             .collect())
     }
 }

@@ -193,6 +193,12 @@ typed_ids! {
     CaptchaId = "CA",
     /// A `jobs` row.
     JobId = "JB",
+    /// A `services` row (the catalogue).
+    ServiceId = "SV",
+    /// A `service_requests` row.
+    ServiceRequestId = "SR",
+    /// A `verification_documents` row.
+    VerificationDocumentId = "VD",
 }
 
 #[cfg(test)]

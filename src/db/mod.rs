@@ -19,7 +19,7 @@ pub mod types;
 
 pub use ids::{
     AuditEventId, CaptchaId, ContractId, GlobalId, JobId, MailId, PortfolioItemId, ProjectId, ProposalId,
-    ReviewId, SessionId, TypedId, UserId,
+    ReviewId, ServiceId, ServiceRequestId, SessionId, TypedId, UserId, VerificationDocumentId,
 };
 pub use migrate::run_migrations;
 pub use pool::{Backend, Conn, Pool, PoolError, SqliteConn};

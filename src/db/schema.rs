@@ -177,12 +177,13 @@ diesel::table! {
 
     reviews (id) {
         id -> PortableUuid,
-        contract_id -> PortableUuid,
+        contract_id -> Nullable<PortableUuid>,
         reviewer_id -> PortableUuid,
         reviewee_id -> PortableUuid,
         rating -> Integer,
         comment -> Text,
         created_at -> PortableTimestamp,
+        service_request_id -> Nullable<PortableUuid>,
     }
 }
 
@@ -288,6 +289,109 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    use diesel::sql_types::*;
+    use super::sql_types::{PortableTimestamp, PortableUuid};
+
+    services (id) {
+        id -> PortableUuid,
+        name -> Text,
+        name_key -> Text,
+        description -> Text,
+        category -> Text,
+        base_price_minor -> BigInt,
+        currency -> Text,
+        duration_minutes -> Integer,
+        active -> Bool,
+        created_at -> PortableTimestamp,
+        updated_at -> PortableTimestamp,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use super::sql_types::{PortableTimestamp, PortableUuid};
+
+    professional_profiles (user_id) {
+        user_id -> PortableUuid,
+        headline -> Nullable<Text>,
+        bio -> Nullable<Text>,
+        experience_years -> Nullable<Integer>,
+        hourly_rate_minor -> Nullable<BigInt>,
+        hourly_rate_currency -> Nullable<Text>,
+        verification_status -> Text,
+        rejection_reason -> Nullable<Text>,
+        submitted_at -> Nullable<PortableTimestamp>,
+        verified_at -> Nullable<PortableTimestamp>,
+        created_at -> PortableTimestamp,
+        updated_at -> PortableTimestamp,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use super::sql_types::{PortableTimestamp, PortableUuid};
+
+    professional_services (user_id, service_id) {
+        user_id -> PortableUuid,
+        service_id -> PortableUuid,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use super::sql_types::{PortableTimestamp, PortableUuid};
+
+    professional_postal_codes (user_id, postal_code) {
+        user_id -> PortableUuid,
+        postal_code -> Text,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use super::sql_types::{PortableTimestamp, PortableUuid};
+
+    verification_documents (id) {
+        id -> PortableUuid,
+        user_id -> PortableUuid,
+        kind -> Text,
+        file_name -> Text,
+        content_type -> Text,
+        size_bytes -> BigInt,
+        object_key -> Text,
+        created_at -> PortableTimestamp,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use super::sql_types::{PortableTimestamp, PortableUuid};
+
+    service_requests (id) {
+        id -> PortableUuid,
+        service_id -> PortableUuid,
+        client_id -> PortableUuid,
+        professional_id -> Nullable<PortableUuid>,
+        status -> Text,
+        description -> Text,
+        postal_code -> Text,
+        city -> Text,
+        country -> Text,
+        address -> Nullable<Text>,
+        contact_phone -> Nullable<Text>,
+        preferred_start -> Nullable<PortableTimestamp>,
+        preferred_end -> Nullable<PortableTimestamp>,
+        created_at -> PortableTimestamp,
+        updated_at -> PortableTimestamp,
+        assigned_at -> Nullable<PortableTimestamp>,
+        started_at -> Nullable<PortableTimestamp>,
+        completed_at -> Nullable<PortableTimestamp>,
+        cancelled_at -> Nullable<PortableTimestamp>,
+        cancellation_reason -> Nullable<Text>,
+    }
+}
+
 diesel::joinable!(projects -> users (client_id));
 diesel::joinable!(project_skills -> projects (project_id));
 diesel::joinable!(proposals -> projects (project_id));
@@ -295,6 +399,9 @@ diesel::joinable!(portfolio_items -> users (freelancer_id));
 diesel::joinable!(reviews -> contracts (contract_id));
 diesel::joinable!(account_tokens -> users (user_id));
 diesel::joinable!(user_avatars -> users (user_id));
+diesel::joinable!(professional_profiles -> users (user_id));
+diesel::joinable!(professional_services -> services (service_id));
+diesel::joinable!(service_requests -> services (service_id));
 diesel::allow_tables_to_appear_in_same_query!(
     users,
     sessions,
@@ -311,4 +418,10 @@ diesel::allow_tables_to_appear_in_same_query!(
     account_tokens,
     captchas,
     user_avatars,
+    services,
+    professional_profiles,
+    professional_services,
+    professional_postal_codes,
+    verification_documents,
+    service_requests,
 );

@@ -47,6 +47,16 @@ pub async fn write<R>(
     state(ctx)?.write(actor(ctx), operation).await
 }
 
+/// The file part `file` of this multipart request, as the domain takes it.
+pub fn upload(ctx: &Context<'_>, file: &async_graphql::Upload) -> AppResult<crate::uploads::Upload> {
+    let value = file.value(ctx).map_err(AppError::internal)?;
+    Ok(crate::uploads::Upload {
+        name: value.filename.clone(),
+        size: value.size().map_err(AppError::internal)?,
+        content: Box::new(value.into_read()),
+    })
+}
+
 /// Who this request acts for, and from where.
 pub fn actor(ctx: &Context<'_>) -> Actor {
     Actor {

@@ -20,14 +20,21 @@ use crate::accounts::users::graphql::{AccountsMutation, AccountsQuery};
 use crate::accounts::users::loader::UserLoader;
 use crate::auth::ClientInfo;
 use crate::auth::Viewer;
+use crate::catalogue::graphql::{CatalogueMutation, CatalogueQuery};
+use crate::catalogue::loader::ServiceLoader;
 use crate::contracts::graphql::{ContractsMutation, ContractsQuery};
-use crate::contracts::loader::{ProjectContractsLoader, ProposalLoader};
+use crate::contracts::loader::{ProjectContractsLoader, ProposalLoader, VisibleContractLoader};
 use crate::portfolio::graphql::{PortfolioMutation, PortfolioQuery};
+use crate::professionals::documents_graphql::DocumentsMutation;
+use crate::professionals::graphql::{ProfessionalsMutation, ProfessionalsQuery};
+use crate::professionals::loader::{DocumentsLoader, OfferedServicesLoader, ProfileLoader, ServiceAreaLoader};
 use crate::projects::graphql::{ProjectsMutation, ProjectsQuery};
 use crate::projects::loader::{ProjectLoader, SkillsLoader};
 use crate::proposals::graphql::{ProposalsMutation, ProposalsQuery};
 use crate::proposals::loader::{ProjectProposalsLoader, ProposalCountLoader};
 use crate::reviews::graphql::RatingLoader;
+use crate::service_requests::graphql::{ServiceRequestsMutation, ServiceRequestsQuery};
+use crate::service_requests::loader::{RequestReviewLoader, VisibleRequestLoader};
 use crate::sessions::graphql::{SessionsMutation, SessionsQuery, SessionsSubscription};
 use crate::state::AppState;
 use jobs::{JobsMutation, JobsQuery};
@@ -43,6 +50,9 @@ pub struct QueryRoot(
     ProposalsQuery,
     ContractsQuery,
     PortfolioQuery,
+    CatalogueQuery,
+    ProfessionalsQuery,
+    ServiceRequestsQuery,
     node::NodeQuery,
     JobsQuery,
 );
@@ -61,6 +71,10 @@ pub struct MutationRoot(
     ProposalsMutation,
     ContractsMutation,
     PortfolioMutation,
+    CatalogueMutation,
+    ProfessionalsMutation,
+    DocumentsMutation,
+    ServiceRequestsMutation,
     JobsMutation,
 );
 
@@ -146,6 +160,20 @@ pub fn install_request_data(data: &mut Data, state: &AppState, viewer: Option<Vi
     data.insert(cached(ProjectContractsLoader(pool.clone())));
     data.insert(cached(ProposalLoader(pool.clone())));
     data.insert(cached(RatingLoader(pool.clone())));
+    data.insert(cached(ServiceLoader(pool.clone())));
+    data.insert(cached(ProfileLoader(pool.clone())));
+    data.insert(cached(OfferedServicesLoader(pool.clone())));
+    data.insert(cached(ServiceAreaLoader(pool.clone())));
+    data.insert(cached(DocumentsLoader(pool.clone())));
+    data.insert(cached(RequestReviewLoader(pool.clone())));
+    data.insert(cached(VisibleContractLoader {
+        pool: pool.clone(),
+        viewer,
+    }));
+    data.insert(cached(VisibleRequestLoader {
+        pool: pool.clone(),
+        viewer,
+    }));
 }
 
 fn cached<T: Send + Sync + 'static>(loader: T) -> RequestLoader<T> {

@@ -7,7 +7,8 @@
 //! `proposals` and `Project.proposals` list them), contracts to their parties
 //! and admins (`contract(id)`), sessions to their own user while live (as
 //! `mySessions` lists them), reviews and portfolio items to anyone (they are
-//! publicly listed). What the viewer may not see is `null`, like an unknown id.
+//! publicly listed), services as the catalogue shows them (active ones; all
+//! to admins), service requests to their client, professional and admins. What the viewer may not see is `null`, like an unknown id.
 //! The ids are grouped by type and each type is read in one statement, through
 //! the same visibility macros as the direct reads (users through the
 //! request's `UserLoader`, as `user(id)` does).
@@ -21,10 +22,13 @@ use crate::accounts::users::graphql::User;
 use crate::accounts::users::loader::UserLoader;
 use crate::accounts::users::model::UserRow;
 use crate::auth::{Viewer, viewer};
+use crate::catalogue::graphql::Service;
+use crate::catalogue::model::ServiceRow;
 use crate::contracts::graphql::Contract;
 use crate::contracts::model::ContractRow;
 use crate::db::{
-    ContractId, GlobalId, JobId, PortfolioItemId, ProjectId, ProposalId, ReviewId, SessionId, TypedId, UserId,
+    ContractId, GlobalId, JobId, PortfolioItemId, ProjectId, ProposalId, ReviewId, ServiceId, ServiceRequestId,
+    SessionId, TypedId, UserId,
 };
 use crate::error::AppError;
 use crate::graphql::RequestLoader;
@@ -39,6 +43,8 @@ use crate::proposals::graphql::Proposal;
 use crate::proposals::model::ProposalRow;
 use crate::reviews::ReviewRow;
 use crate::reviews::graphql::Review;
+use crate::service_requests::graphql::ServiceRequest;
+use crate::service_requests::model::ServiceRequestRow;
 use crate::sessions::graphql::Session;
 use crate::sessions::model::SessionRow;
 
@@ -73,6 +79,10 @@ pub enum Node {
     PortfolioItem(PortfolioItem),
     /// A background job (admins only).
     Job(Job),
+    /// A catalogue service.
+    Service(Service),
+    /// A service request.
+    ServiceRequest(ServiceRequest),
 }
 
 /// The complexity of `nodes`: its selection once per id (at most
@@ -106,6 +116,10 @@ enum Found {
     PortfolioItem(PortfolioItemRow),
     /// A job (admins see them).
     Job(JobRow),
+    /// A service (active ones to anyone, all to admins).
+    Service(ServiceRow),
+    /// A service request the viewer may see.
+    ServiceRequest(ServiceRequestRow),
 }
 
 impl Found {
@@ -120,6 +134,8 @@ impl Found {
             Found::Review(row) => Node::Review(Review(row)),
             Found::PortfolioItem(row) => Node::PortfolioItem(PortfolioItem(row)),
             Found::Job(row) => Node::Job(Job(row)),
+            Found::Service(row) => Node::Service(Service(row)),
+            Found::ServiceRequest(row) => Node::ServiceRequest(ServiceRequest(row)),
         }
     }
 }
@@ -156,14 +172,17 @@ async fn fetch(ctx: &Context<'_>, ids: &[GlobalId]) -> async_graphql::Result<Vec
     let projects = of_type::<ProjectId>(ids);
     let reviews = of_type::<ReviewId>(ids);
     let items = of_type::<PortfolioItemId>(ids);
-    // Sessions, proposals and contracts are never visible to anonymous callers.
-    let (sessions, proposals, contracts) = match viewer {
+    let services = of_type::<ServiceId>(ids);
+    // Sessions, proposals, contracts and service requests are never visible
+    // to anonymous callers.
+    let (sessions, proposals, contracts, requests) = match viewer {
         Some(_) => (
             of_type::<SessionId>(ids),
             of_type::<ProposalId>(ids),
             of_type::<ContractId>(ids),
+            of_type::<ServiceRequestId>(ids),
         ),
-        None => (Vec::new(), Vec::new(), Vec::new()),
+        None => (Vec::new(), Vec::new(), Vec::new(), Vec::new()),
     };
     // Jobs only to admins, as `job(id)` answers them.
     let jobs = match crate::jobs::admin::may_operate(viewer) {
@@ -176,6 +195,8 @@ async fn fetch(ctx: &Context<'_>, ids: &[GlobalId]) -> async_graphql::Result<Vec
         && sessions.is_empty()
         && proposals.is_empty()
         && contracts.is_empty()
+        && services.is_empty()
+        && requests.is_empty()
         && jobs.is_empty());
     if needs_database {
         let mut conn = state(ctx)?.pool.get().await.map_err(AppError::from)?;
@@ -191,6 +212,10 @@ async fn fetch(ctx: &Context<'_>, ids: &[GlobalId]) -> async_graphql::Result<Vec
         if !items.is_empty() {
             let rows = crate::portfolio::queries::find_by_ids(conn, &items).await?;
             found.extend(rows.into_iter().map(|r| (key(r.id), Found::PortfolioItem(r))));
+        }
+        if !services.is_empty() {
+            let rows = crate::catalogue::queries::find_visible_many(conn, viewer, &services).await?;
+            found.extend(rows.into_iter().map(|r| (key(r.id), Found::Service(r))));
         }
         if !jobs.is_empty() {
             let rows = crate::jobs::admin::find_by_ids(conn, &jobs).await?;
@@ -208,6 +233,10 @@ async fn fetch(ctx: &Context<'_>, ids: &[GlobalId]) -> async_graphql::Result<Vec
             if !contracts.is_empty() {
                 let rows = crate::contracts::queries::find_visible_many(conn, viewer, &contracts).await?;
                 found.extend(rows.into_iter().map(|r| (key(r.id), Found::Contract(r))));
+            }
+            if !requests.is_empty() {
+                let rows = crate::service_requests::queries::find_visible_many(conn, viewer, &requests).await?;
+                found.extend(rows.into_iter().map(|r| (key(r.id), Found::ServiceRequest(r))));
             }
         }
     }

@@ -192,7 +192,7 @@ pub async fn get(
 
 /// `POST /graphql`: a JSON body, or a multipart request (file uploads, with
 /// a CSRF header). Bodies are limited as they stream in: JSON to
-/// `MAX_BODY_BYTES`; multipart to room for one avatar (or `MAX_BODY_BYTES`
+/// `MAX_BODY_BYTES`; multipart to room for one avatar or document (or `MAX_BODY_BYTES`
 /// when larger) and one file.
 pub async fn post(State(http): State<Http>, PeerAddr(peer): PeerAddr, request: Request) -> Response {
     let (parts, body) = request.into_parts();
@@ -219,7 +219,12 @@ pub async fn post(State(http): State<Http>, PeerAddr(peer): PeerAddr, request: R
         Some(BodyKind::Multipart(boundary)) => {
             let limit = config
                 .max_body_bytes
-                .max(config.max_avatar_bytes.saturating_add(MULTIPART_ALLOWANCE));
+                .max(
+                    config
+                        .max_avatar_bytes
+                        .max(config.documents.max_bytes)
+                        .saturating_add(MULTIPART_ALLOWANCE),
+                );
             let guard = BodyGuard::new(limit);
             match boundary {
                 // Two parts more than the files: `operations` and `map`.

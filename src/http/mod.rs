@@ -1,6 +1,7 @@
 //! The HTTP surface: routes and the tower layers every request passes.
 
 mod body;
+pub mod documents;
 pub mod files;
 mod graphiql;
 pub mod graphql;
@@ -42,6 +43,7 @@ pub fn app(state: AppState) -> Router {
         .route("/graphql", get(graphql::get).post(graphql::post))
         .route("/graphql/ws", get(ws::handle))
         .route("/files/{*key}", get(files::get))
+        .route("/documents/{id}", get(documents::get))
         .route("/health/live", get(health::live))
         .route("/health/ready", get(health::ready));
     if config.graphiql {

@@ -38,6 +38,18 @@ crate::text_enum! {
         ConfirmEmailChange = "CONFIRM_EMAIL_CHANGE",
         /// The notice to the old address after an email change.
         EmailChanged = "EMAIL_CHANGED",
+        /// To a professional: an admin rejected their verification.
+        ProfessionalRejected = "PROFESSIONAL_REJECTED",
+        /// To a professional: a service request is theirs (assigned or claimed).
+        RequestAssignedToProfessional = "REQUEST_ASSIGNED_TO_PROFESSIONAL",
+        /// To a client: a professional will do their service request.
+        RequestAssignedToClient = "REQUEST_ASSIGNED_TO_CLIENT",
+        /// To a professional: an admin took a service request back from them.
+        RequestUnassigned = "REQUEST_UNASSIGNED",
+        /// To the assigned professional: the service request was cancelled.
+        RequestCancelled = "REQUEST_CANCELLED",
+        /// To the professional: the client marked the service request completed.
+        RequestCompleted = "REQUEST_COMPLETED",
     }
 }
 

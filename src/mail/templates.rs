@@ -42,6 +42,15 @@ fn templates(kind: MailKind) -> (&'static str, &'static str) {
             include_str!("templates/email_changed.txt"),
             include_str!("templates/email_changed.html"),
         ),
+        MailKind::ProfessionalRejected
+        | MailKind::RequestAssignedToProfessional
+        | MailKind::RequestAssignedToClient
+        | MailKind::RequestUnassigned
+        | MailKind::RequestCancelled
+        | MailKind::RequestCompleted => (
+            include_str!("templates/notice.txt"),
+            include_str!("templates/notice.html"),
+        ),
     }
 }
 
@@ -51,6 +60,12 @@ fn subject(kind: MailKind) -> &'static str {
         MailKind::ResetPassword => "Reset your Agora password",
         MailKind::ConfirmEmailChange => "Confirm your new email address",
         MailKind::EmailChanged => "Your Agora email address was changed",
+        MailKind::ProfessionalRejected => "Your professional verification was not accepted",
+        MailKind::RequestAssignedToProfessional => "A service request is yours",
+        MailKind::RequestAssignedToClient => "A professional will do your service request",
+        MailKind::RequestUnassigned => "A service request was taken back",
+        MailKind::RequestCancelled => "A service request was cancelled",
+        MailKind::RequestCompleted => "A service request was completed",
     }
 }
 
@@ -158,6 +173,19 @@ pub fn email_changed(config: &Config, old_email: &str, new_email: &str, name: &s
     )
 }
 
+/// A short notice about something that happened on Agora: `message` says
+/// what, `detail` adds the particulars (a reason, a place; may be empty),
+/// and the link opens `page` of the front end.
+pub fn notice(config: &Config, kind: MailKind, to: &str, name: &str, message: &str, detail: &str, page: &str) -> Mail {
+    let link = format!("{}/{page}", config.public_url);
+    render(
+        config,
+        kind,
+        to,
+        &[("name", name), ("message", message), ("detail", detail), ("link", &link)],
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -193,6 +221,7 @@ mod tests {
             verify_email(&config(), "a@example.com", "A", "t"),
             reset_password(&config(), "a@example.com", "A", "t"),
             confirm_email_change(&config(), "a@example.com", "A", "t"),
+            notice(&config(), MailKind::RequestCancelled, "a@example.com", "A", "Cancelled.", "", "x"),
         ] {
             assert!(!kind_mail.text.contains("{{") && !kind_mail.html.contains("{{"));
             assert!(kind_mail.html.contains(&kind_mail.subject));

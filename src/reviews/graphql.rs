@@ -5,11 +5,15 @@ use std::collections::HashMap;
 use async_graphql::dataloader::Loader;
 
 use crate::graphql::RequestLoader;
-use async_graphql::{Context, ID, Object, SimpleObject};
+use async_graphql::{Context, Enum, ID, Object, SimpleObject, Union};
 use chrono::{DateTime, Utc};
 
 use super::{ReviewRow, queries};
 use crate::accounts::users::graphql::{User, load_user};
+use crate::contracts::graphql::Contract;
+use crate::contracts::loader::VisibleContractLoader;
+use crate::service_requests::graphql::ServiceRequest;
+use crate::service_requests::loader::VisibleRequestLoader;
 use crate::db::Pool;
 use crate::db::UserId;
 use crate::db::keyset::PageArgs;
@@ -17,15 +21,58 @@ use crate::error::{AppError, SharedError};
 use crate::graphql::context::{global, state};
 use crate::graphql::pagination::{Page, page, wants_total};
 
-/// One party's review of the other after a completed contract. Public.
+/// A review: after a completed contract, of one party by the other; after
+/// a completed service request, of the professional by the client. Public.
 pub struct Review(pub ReviewRow);
 
-/// One party's review of the other after a completed contract. Public.
+/// What a review was for.
+#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReviewKind {
+    /// A completed contract (either party reviews the other).
+    Contract,
+    /// A completed service request (the client reviews the professional).
+    ServiceRequest,
+}
+
+/// The contract or service request a review was for.
+#[derive(Union)]
+pub enum ReviewSubject {
+    /// A completed contract.
+    Contract(Contract),
+    /// A completed service request.
+    ServiceRequest(ServiceRequest),
+}
+
+/// A review: after a completed contract, of one party by the other; after
+/// a completed service request, of the professional by the client. Public.
 #[Object]
 impl Review {
     /// Stable id.
     pub(crate) async fn id(&self) -> ID {
         global(self.0.id)
+    }
+
+    /// What the review was for.
+    async fn kind(&self) -> ReviewKind {
+        if self.0.service_request_id.is_some() {
+            ReviewKind::ServiceRequest
+        } else {
+            ReviewKind::Contract
+        }
+    }
+
+    /// The contract or service request reviewed: `null` unless you may see
+    /// it (its parties and admins).
+    async fn subject(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<ReviewSubject>> {
+        if let Some(id) = self.0.contract_id {
+            let row = ctx.data::<RequestLoader<VisibleContractLoader>>()?.load_one(id).await?;
+            return Ok(row.map(|r| ReviewSubject::Contract(Contract(r))));
+        }
+        if let Some(id) = self.0.service_request_id {
+            let row = ctx.data::<RequestLoader<VisibleRequestLoader>>()?.load_one(id).await?;
+            return Ok(row.map(|r| ReviewSubject::ServiceRequest(ServiceRequest(r))));
+        }
+        Ok(None)
     }
 
     /// 1 to 5 stars.

@@ -1,4 +1,6 @@
-//! Reviews: after a completed contract, each party rates the other once.
+//! Reviews: after a completed contract, each party rates the other once;
+//! after a completed service request, the client rates the professional
+//! (written by `service_requests::ops::complete`).
 
 pub mod graphql;
 pub mod queries;
@@ -11,7 +13,7 @@ use crate::contracts::policy::ContractAction;
 use crate::db::now;
 use crate::db::schema::reviews;
 use crate::db::types::Timestamp;
-use crate::db::{ContractId, ReviewId, UserId};
+use crate::db::{ContractId, ReviewId, ServiceRequestId, UserId};
 use crate::error::{AppError, AppResult};
 use crate::tx::Tx;
 
@@ -21,8 +23,8 @@ use crate::tx::Tx;
 pub struct ReviewRow {
     /// Id.
     pub id: ReviewId,
-    /// The completed contract reviewed.
-    pub contract_id: ContractId,
+    /// The completed contract reviewed (or none: a service request).
+    pub contract_id: Option<ContractId>,
     /// Who wrote it.
     pub reviewer_id: UserId,
     /// Who it is about.
@@ -33,6 +35,21 @@ pub struct ReviewRow {
     pub comment: String,
     /// Written.
     pub created_at: Timestamp,
+    /// The completed service request reviewed (or none: a contract).
+    pub service_request_id: Option<ServiceRequestId>,
+}
+
+/// Check a review's rating (1 to 5) and comment (trimmed, at most 2000
+/// characters, may be empty).
+pub fn parse_review(rating: i32, comment: &str) -> AppResult<(i32, String)> {
+    if !(1..=5).contains(&rating) {
+        return Err(AppError::bad_input("rating", "must be between 1 and 5"));
+    }
+    let comment = comment.trim();
+    if comment.chars().count() > 2000 {
+        return Err(AppError::bad_input("comment", "must be at most 2000 characters"));
+    }
+    Ok((rating, comment.to_owned()))
 }
 
 /// Rate the other party of a completed contract, once.
@@ -42,13 +59,7 @@ pub async fn review(
     rating: i32,
     comment: &str,
 ) -> AppResult<ReviewRow> {
-    if !(1..=5).contains(&rating) {
-        return Err(AppError::bad_input("rating", "must be between 1 and 5"));
-    }
-    let comment = comment.trim();
-    if comment.chars().count() > 2000 {
-        return Err(AppError::bad_input("comment", "must be at most 2000 characters"));
-    }
+    let (rating, comment) = parse_review(rating, comment)?;
     let contract = contracts::acting_on(tx, contract_id, ContractAction::Review).await?;
     let viewer = tx.viewer()?;
     if contract.status != ContractStatus::Completed {
@@ -63,11 +74,12 @@ pub async fn review(
     };
     let row = ReviewRow {
         id: ReviewId::new(),
-        contract_id,
+        contract_id: Some(contract_id),
+        service_request_id: None,
         reviewer_id: viewer.user_id,
         reviewee_id,
         rating,
-        comment: comment.to_owned(),
+        comment,
         created_at: now(),
     };
     queries::insert(tx, &row).await

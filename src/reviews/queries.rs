@@ -8,7 +8,7 @@ use super::ReviewRow;
 use crate::db::Conn;
 use crate::db::keyset::PageArgs;
 use crate::db::schema::reviews;
-use crate::db::{ReviewId, UserId};
+use crate::db::{ReviewId, ServiceRequestId, UserId};
 use crate::error::AppResult;
 use crate::{newest_first_page, with_conn};
 
@@ -67,6 +67,17 @@ pub async fn find_by_ids(conn: &mut Conn, ids: &[ReviewId]) -> AppResult<Vec<Rev
     Ok(with_conn!(conn, |c| {
         reviews::table
             .filter(reviews::id.eq_any(ids))
+            .select(ReviewRow::as_select())
+            .load(c)
+            .await
+    })?)
+}
+
+/// The reviews of these service requests (one each at most), in one statement.
+pub async fn of_service_requests(conn: &mut Conn, ids: &[ServiceRequestId]) -> AppResult<Vec<ReviewRow>> {
+    Ok(with_conn!(conn, |c| {
+        reviews::table
+            .filter(reviews::service_request_id.eq_any(ids))
             .select(ReviewRow::as_select())
             .load(c)
             .await

@@ -15,6 +15,8 @@ use crate::error::{AppError, AppResult};
 /// An uploaded file as the domain sees it: its size and its bytes, with no
 /// trace of the GraphQL request it came in.
 pub struct Upload {
+    /// The file name the client sent (only ever shown back, never trusted).
+    pub name: String,
     /// Its size in bytes.
     pub size: u64,
     /// Its content.

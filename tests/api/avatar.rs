@@ -261,9 +261,15 @@ async fn too_large_is_payload_too_large() {
     assert_eq!(reply.code(), "PAYLOAD_TOO_LARGE", "{}", reply.body);
     assert_eq!(reply.body["errors"][0]["extensions"]["field"], "file");
 
-    // Past the room a multipart body has (MAX_AVATAR_BYTES + 64 KiB, or
-    // MAX_BODY_BYTES when larger), the body is refused before it is read.
-    let app = TestApp::with_env(&[("MAX_AVATAR_BYTES", "1000"), ("MAX_BODY_BYTES", "1024")]).await;
+    // Past the room a multipart body has (the larger of MAX_AVATAR_BYTES and
+    // MAX_DOCUMENT_BYTES, + 64 KiB, or MAX_BODY_BYTES when larger), the body
+    // is refused before it is read.
+    let app = TestApp::with_env(&[
+        ("MAX_AVATAR_BYTES", "1000"),
+        ("MAX_DOCUMENT_BYTES", "1000"),
+        ("MAX_BODY_BYTES", "1024"),
+    ])
+    .await;
     let ann = app.register("ann@example.com", "CLIENT").await;
     let huge = vec![0x89; 100 * 1024];
     let reply = upload(&app, Some(&ann.access), "huge.png", &huge).await;

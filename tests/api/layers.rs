@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 /// Areas, lowest first: an area's domain files may import only areas
 /// before it.
-const AREAS: [&str; 7] = [
+const AREAS: [&str; 10] = [
     "sessions",
     "accounts",
     "portfolio",
@@ -15,6 +15,9 @@ const AREAS: [&str; 7] = [
     "proposals",
     "contracts",
     "reviews",
+    "catalogue",
+    "professionals",
+    "service_requests",
 ];
 
 /// Modules below every area; they import none.

@@ -20,14 +20,17 @@ use crate::audit::{self, AuditKind, LoginFailure};
 use crate::auth::password::{self, Password, Verified};
 use crate::auth::throttle::LoginAttempt;
 use crate::db::UserId;
-use crate::db::schema::{portfolio_items, sessions, users};
+use crate::db::schema::{
+    portfolio_items, professional_postal_codes, professional_profiles, professional_services, service_requests,
+    sessions, users, verification_documents,
+};
 use crate::db::types::Timestamp;
 use crate::db::{Conn, now};
 use crate::error::{AppError, AppResult};
 use crate::mail;
 use crate::sessions::queries as session_queries;
 use crate::state::AppState;
-use crate::tx::{Actor, Tx};
+use crate::tx::{Actor, Effect, Tx};
 use crate::with_conn;
 
 /// The name everyone sees for a deleted account.
@@ -137,7 +140,9 @@ pub async fn deactivate(state: &AppState, actor: Actor, password: String) -> App
 /// Delete the actor's account: every session ends (and forgets its address
 /// and user agent), the personal data is erased (email → a tombstone, names,
 /// phone, address, bio, portfolio, mailed tokens, the outbox's mail to the
-/// address, sent or not, the avatar: its file is deleted after the commit),
+/// address, sent or not, the avatar and the professional profile with its
+/// verification documents: their files are deleted after the commit, the
+/// street addresses of the user's service requests),
 /// the name becomes "Deleted user". The row stays, with its id and role, so
 /// the projects, proposals, contracts and reviews that point to it stay
 /// intact. Errors: `BAD_USER_INPUT` on `password`.
@@ -173,6 +178,7 @@ async fn erase(tx: &mut Tx<'_>) -> AppResult<()> {
     }
     session_queries::revoke_all(tx, user_id).await?;
     forget_sessions_and_portfolio(tx, user_id).await?;
+    forget_professional_data(tx, user_id).await?;
     email_tokens::delete_all(tx, user_id).await?;
     mail::forget_recipient(tx, &email).await?;
     avatar::delete_row(tx, user_id).await?;
@@ -201,6 +207,41 @@ async fn forget_sessions_and_portfolio(conn: &mut Conn, user_id: UserId) -> AppR
     })?;
     with_conn!(conn, |c| {
         diesel::delete(portfolio_items::table.filter(portfolio_items::freelancer_id.eq(user_id)))
+            .execute(c)
+            .await
+    })?;
+    Ok(())
+}
+
+/// The rest of a deletion's erasure, for the services area: the
+/// professional profile with its documents (their files are deleted after
+/// the commit), and the street addresses and phones of the user's service
+/// requests (their postal code, city and country stay, like the requests).
+async fn forget_professional_data(tx: &mut Tx<'_>, user_id: UserId) -> AppResult<()> {
+    let keys: Vec<String> = with_conn!(&mut **tx, |c| {
+        diesel::delete(verification_documents::table.filter(verification_documents::user_id.eq(user_id)))
+            .returning(verification_documents::object_key)
+            .get_results(c)
+            .await
+    })?;
+    for key in keys {
+        tx.after_commit(Effect::DiscardFile(key));
+    }
+    with_conn!(&mut **tx, |c| {
+        diesel::delete(professional_services::table.filter(professional_services::user_id.eq(user_id)))
+            .execute(c)
+            .await?;
+        diesel::delete(professional_postal_codes::table.filter(professional_postal_codes::user_id.eq(user_id)))
+            .execute(c)
+            .await?;
+        diesel::delete(professional_profiles::table.filter(professional_profiles::user_id.eq(user_id)))
+            .execute(c)
+            .await?;
+        diesel::update(service_requests::table.filter(service_requests::client_id.eq(user_id)))
+            .set((
+                service_requests::address.eq(None::<String>),
+                service_requests::contact_phone.eq(None::<String>),
+            ))
             .execute(c)
             .await
     })?;

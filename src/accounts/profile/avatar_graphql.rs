@@ -13,7 +13,7 @@ use crate::db::Pool;
 use crate::db::UserId;
 use crate::error::{AppError, SharedError};
 use crate::graphql::RequestLoader;
-use crate::graphql::context::{actor, state, write};
+use crate::graphql::context::{actor, state, upload, write};
 
 /// The avatar object key of each user; every key is answered (`None`: no
 /// avatar), so the request's cache remembers users without one too.
@@ -64,11 +64,7 @@ impl AvatarMutation {
         ctx: &Context<'_>,
         #[graphql(desc = "The image: a file part of the multipart request.")] file: Upload,
     ) -> async_graphql::Result<User> {
-        let upload = file.value(ctx).map_err(AppError::internal)?;
-        let file = crate::uploads::Upload {
-            size: upload.size().map_err(AppError::internal)?,
-            content: Box::new(upload.into_read()),
-        };
+        let file = upload(ctx, &file)?;
         let (user, key) = avatar::upload(state(ctx)?, actor(ctx), file).await?;
         let loader = ctx.data::<RequestLoader<AvatarLoader>>()?;
         loader.feed_one(user.id, Some(key)).await;

@@ -59,7 +59,7 @@ pub struct AddressInput {
 }
 
 impl AddressInput {
-    fn parts(self) -> Address {
+    pub fn parts(self) -> Address {
         Address {
             line1: self.line1,
             line2: self.line2,

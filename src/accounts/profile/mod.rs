@@ -78,17 +78,16 @@ pub struct Address {
 impl Address {
     /// The address stored on `row`, if any.
     pub fn of(row: &UserRow) -> AppResult<Option<Address>> {
-        row.address
-            .as_deref()
-            .map(|text| {
-                serde_json::from_str(text)
-                    .map_err(|e| AppError::internal(format!("users.address is not an address: {e}")))
-            })
-            .transpose()
+        row.address.as_deref().map(Address::from_db).transpose()
+    }
+
+    /// Read the stored form.
+    pub fn from_db(text: &str) -> AppResult<Address> {
+        serde_json::from_str(text).map_err(|e| AppError::internal(format!("stored text is not an address: {e}")))
     }
 
     /// The stored form: a JSON object with the GraphQL field names.
-    fn to_db(&self) -> AppResult<String> {
+    pub fn to_db(&self) -> AppResult<String> {
         serde_json::to_string(self).map_err(AppError::internal)
     }
 }
@@ -165,7 +164,7 @@ pub fn parse_country(raw: &str, field: &'static str) -> AppResult<String> {
 /// A phone number in E.164: `+`, a non-zero digit, 7 to 15 digits in all.
 /// Spaces, dots, hyphens and parentheses are dropped first; nothing else is
 /// (no guessing a country for a national number).
-pub fn parse_phone(raw: &str) -> AppResult<String> {
+pub fn parse_phone(raw: &str, field: &'static str) -> AppResult<String> {
     let compact: String = raw
         .trim()
         .chars()
@@ -180,7 +179,7 @@ pub fn parse_phone(raw: &str) -> AppResult<String> {
         Ok(compact)
     } else {
         Err(AppError::bad_input(
-            "phone",
+            field,
             "must be an international number in E.164 form, like +14155550123",
         ))
     }
@@ -192,7 +191,7 @@ fn optional_part(raw: Option<&str>, field: &'static str, max: usize) -> AppResul
     Ok(part.filter(|p| !p.is_empty()))
 }
 
-/// Check every part of an address.
+/// Check every part of an address (errors name `address.<part>`).
 pub fn parse_address(input: &Address) -> AppResult<Address> {
     Ok(Address {
         line1: line(&input.line1, "address.line1", MAX_ADDRESS_LINE, false)?,
@@ -234,7 +233,7 @@ pub fn changeset(input: &ProfileChanges, now: Timestamp) -> AppResult<ProfileCha
         name,
         first_name: change(&input.first_name, person("firstName"))?,
         last_name: change(&input.last_name, person("lastName"))?,
-        phone: change(&input.phone, |raw| parse_phone(raw))?,
+        phone: change(&input.phone, |raw| parse_phone(raw, "phone"))?,
         bio: change(&input.bio, |raw| bounded(raw, "bio", MAX_BIO, false))?,
         address: change(&input.address, |raw| parse_address(raw)?.to_db())?,
         updated_at: Some(now),
@@ -287,15 +286,15 @@ mod tests {
     #[test]
     fn phones_must_be_e164() {
         assert_eq!(
-            parse_phone(" +1 (415) 555-0123 ").ok().as_deref(),
+            parse_phone(" +1 (415) 555-0123 ", "phone").ok().as_deref(),
             Some("+14155550123")
         );
         assert_eq!(
-            parse_phone("+49.30.1234567").ok().as_deref(),
+            parse_phone("+49.30.1234567", "phone").ok().as_deref(),
             Some("+49301234567")
         );
-        assert_eq!(parse_phone("+6834002").ok().as_deref(), Some("+6834002"));
-        assert!(parse_phone(&format!("+{}", "1".repeat(15))).is_ok());
+        assert_eq!(parse_phone("+6834002", "phone").ok().as_deref(), Some("+6834002"));
+        assert!(parse_phone(&format!("+{}", "1".repeat(15)), "phone").is_ok());
         for bad in [
             "",
             "+",
@@ -308,7 +307,7 @@ mod tests {
             "+1/415/5550123",
             "++14155550123",
         ] {
-            assert_eq!(field(parse_phone(bad)), Some("phone"), "{bad}");
+            assert_eq!(field(parse_phone(bad, "phone")), Some("phone"), "{bad}");
         }
     }
 

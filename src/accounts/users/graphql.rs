@@ -19,6 +19,7 @@ use crate::db::UserId;
 use crate::graphql::context::{actor, global, id_arg, state};
 use crate::graphql::pagination::Page;
 use crate::portfolio::graphql::{PortfolioItem, user_portfolio};
+use crate::professionals::graphql::{ProfessionalProfile, profile_of};
 use crate::reviews::graphql::{Rating, Review, rating_of, reviews_of};
 use crate::sessions::ops::Tokens;
 
@@ -127,12 +128,20 @@ impl User {
         self.row.created_at.0
     }
 
-    /// Average rating and number of reviews received.
+    /// The professional profile (FREELANCER accounts that keep one): its
+    /// public parts for everyone, its documents and rejection reason for the
+    /// user and admins.
+    async fn professional_profile(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<ProfessionalProfile>> {
+        profile_of(ctx, self.row.id).await
+    }
+
+    /// Average rating and number of reviews received (for contracts and
+    /// service requests alike).
     async fn rating(&self, ctx: &Context<'_>) -> async_graphql::Result<Rating> {
         rating_of(ctx, self.row.id).await
     }
 
-    /// Reviews received, newest first.
+    /// Reviews received (for contracts and service requests), newest first.
     #[graphql(complexity = "crate::graphql::pagination::cost(first, child_complexity)")]
     async fn reviews(
         &self,
