@@ -150,7 +150,9 @@ impl CatalogueQuery {
             return Ok(None);
         };
         let mut conn = state(ctx)?.pool.get().await.map_err(AppError::from)?;
-        Ok(queries::find_visible(&mut conn, viewer(ctx), id).await?.map(Service))
+        Ok(queries::find_visible(&mut conn, viewer(ctx), id)
+            .await?
+            .map(Service))
     }
 }
 
@@ -164,7 +166,11 @@ impl CatalogueMutation {
     /// `BAD_USER_INPUT` (`name`, `description`, `basePrice`,
     /// `durationMinutes`), `CONFLICT` (field `name`: taken, ignoring case).
     #[graphql(guard = "RoleGuard::any_of(&[Role::Admin])")]
-    async fn create_service(&self, ctx: &Context<'_>, input: CreateServiceInput) -> async_graphql::Result<Service> {
+    async fn create_service(
+        &self,
+        ctx: &Context<'_>,
+        input: CreateServiceInput,
+    ) -> async_graphql::Result<Service> {
         let command = NewServiceCommand {
             base_price: input.base_price.parse("basePrice")?,
             name: input.name,
@@ -172,7 +178,9 @@ impl CatalogueMutation {
             category: input.category,
             duration_minutes: input.duration_minutes,
         };
-        Ok(Service(write(ctx, async |tx| ops::create(tx, command).await).await?))
+        Ok(Service(
+            write(ctx, async |tx| ops::create(tx, command).await).await?,
+        ))
     }
 
     /// Change a service. Errors: `NOT_FOUND`, `FORBIDDEN`, `BAD_USER_INPUT`,
@@ -192,7 +200,9 @@ impl CatalogueMutation {
             category: input.category,
             duration_minutes: input.duration_minutes,
         };
-        Ok(Service(write(ctx, async |tx| ops::update(tx, id, changes).await).await?))
+        Ok(Service(
+            write(ctx, async |tx| ops::update(tx, id, changes).await).await?,
+        ))
     }
 
     /// Take a service out of the catalogue: it takes no new requests, and
@@ -201,7 +211,9 @@ impl CatalogueMutation {
     #[graphql(guard = "RoleGuard::any_of(&[Role::Admin])")]
     async fn deactivate_service(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Service> {
         let id = require_id(&id, "id", "service")?;
-        Ok(Service(write(ctx, async |tx| ops::set_active(tx, id, false).await).await?))
+        Ok(Service(
+            write(ctx, async |tx| ops::set_active(tx, id, false).await).await?,
+        ))
     }
 
     /// Put a deactivated service back in the catalogue. Errors: `NOT_FOUND`,
@@ -209,6 +221,8 @@ impl CatalogueMutation {
     #[graphql(guard = "RoleGuard::any_of(&[Role::Admin])")]
     async fn reactivate_service(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Service> {
         let id = require_id(&id, "id", "service")?;
-        Ok(Service(write(ctx, async |tx| ops::set_active(tx, id, true).await).await?))
+        Ok(Service(
+            write(ctx, async |tx| ops::set_active(tx, id, true).await).await?,
+        ))
     }
 }

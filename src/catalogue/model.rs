@@ -164,7 +164,10 @@ mod tests {
     fn names_are_unique_ignoring_case() {
         let (name, key) = parse_name("  Deep Cleaning ").unwrap_or_default();
         assert_eq!((name.as_str(), key.as_str()), ("Deep Cleaning", "deep cleaning"));
-        assert_eq!(parse_name("ÉLAGAGE").map(|n| n.1).ok().as_deref(), Some("élagage"));
+        assert_eq!(
+            parse_name("ÉLAGAGE").map(|n| n.1).ok().as_deref(),
+            Some("élagage")
+        );
         assert!(parse_name(" ").is_err());
     }
 

@@ -1,6 +1,8 @@
 //! Keeping the catalogue (admins): add, change, deactivate, reactivate.
 
-use super::model::{NewService, ServiceCategory, ServiceChangeset, ServiceRow, parse_description, parse_duration, parse_name};
+use super::model::{
+    NewService, ServiceCategory, ServiceChangeset, ServiceRow, parse_description, parse_duration, parse_name,
+};
 use super::policy;
 use super::queries;
 use crate::db::{ServiceId, now};

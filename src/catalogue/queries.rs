@@ -69,7 +69,11 @@ pub async fn list(
 }
 
 /// The service, if the viewer may see it.
-pub async fn find_visible(conn: &mut Conn, viewer: Option<Viewer>, id: ServiceId) -> AppResult<Option<ServiceRow>> {
+pub async fn find_visible(
+    conn: &mut Conn,
+    viewer: Option<Viewer>,
+    id: ServiceId,
+) -> AppResult<Option<ServiceRow>> {
     Ok(find_visible_many(conn, viewer, &[id]).await?.pop())
 }
 

@@ -6,8 +6,8 @@ use async_graphql::dataloader::Loader;
 
 use super::model::ContractRow;
 use super::queries;
-use crate::db::Pool;
 use crate::auth::Viewer;
+use crate::db::Pool;
 use crate::db::{ContractId, ProjectId, ProposalId};
 use crate::error::{AppError, SharedError};
 use crate::proposals::model::ProposalRow;

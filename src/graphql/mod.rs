@@ -7,6 +7,7 @@ pub mod jobs;
 pub mod limits;
 pub mod node;
 pub mod pagination;
+pub mod prefetch;
 
 use async_graphql::dataloader::{DataLoader, HashMapCache};
 use async_graphql::{Data, MergedObject, MergedSubscription, SDLExportOptions, Schema};
@@ -27,7 +28,9 @@ use crate::contracts::loader::{ProjectContractsLoader, ProposalLoader, VisibleCo
 use crate::portfolio::graphql::{PortfolioMutation, PortfolioQuery};
 use crate::professionals::documents_graphql::DocumentsMutation;
 use crate::professionals::graphql::{ProfessionalsMutation, ProfessionalsQuery};
-use crate::professionals::loader::{DocumentsLoader, OfferedServicesLoader, ProfileLoader, ServiceAreaLoader};
+use crate::professionals::loader::{
+    DocumentsLoader, OfferedServicesLoader, ProfileLoader, ServiceAreaLoader,
+};
 use crate::projects::graphql::{ProjectsMutation, ProjectsQuery};
 use crate::projects::loader::{ProjectLoader, SkillsLoader};
 use crate::proposals::graphql::{ProposalsMutation, ProposalsQuery};

@@ -27,8 +27,8 @@ use crate::catalogue::model::ServiceRow;
 use crate::contracts::graphql::Contract;
 use crate::contracts::model::ContractRow;
 use crate::db::{
-    ContractId, GlobalId, JobId, PortfolioItemId, ProjectId, ProposalId, ReviewId, ServiceId, ServiceRequestId,
-    SessionId, TypedId, UserId,
+    ContractId, GlobalId, JobId, PortfolioItemId, ProjectId, ProposalId, ReviewId, ServiceId,
+    ServiceRequestId, SessionId, TypedId, UserId,
 };
 use crate::error::AppError;
 use crate::graphql::RequestLoader;
@@ -235,7 +235,8 @@ async fn fetch(ctx: &Context<'_>, ids: &[GlobalId]) -> async_graphql::Result<Vec
                 found.extend(rows.into_iter().map(|r| (key(r.id), Found::Contract(r))));
             }
             if !requests.is_empty() {
-                let rows = crate::service_requests::queries::find_visible_many(conn, viewer, &requests).await?;
+                let rows =
+                    crate::service_requests::queries::find_visible_many(conn, viewer, &requests).await?;
                 found.extend(rows.into_iter().map(|r| (key(r.id), Found::ServiceRequest(r))));
             }
         }

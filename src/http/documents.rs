@@ -72,8 +72,14 @@ pub async fn get(State(http): State<Http>, Path(id): Path<String>, RawQuery(quer
             [
                 (header::CONTENT_TYPE, content_type),
                 (header::CONTENT_DISPOSITION, disposition),
-                (header::CACHE_CONTROL, HeaderValue::from_static("private, no-store")),
-                (header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")),
+                (
+                    header::CACHE_CONTROL,
+                    HeaderValue::from_static("private, no-store"),
+                ),
+                (
+                    header::X_CONTENT_TYPE_OPTIONS,
+                    HeaderValue::from_static("nosniff"),
+                ),
             ],
             bytes,
         )
@@ -94,7 +100,10 @@ mod tests {
     fn dispositions_are_attachments_with_a_safe_name() {
         let value = disposition("Zeugnis Müller \"final\".pdf").map(|v| v.to_str().map(str::to_owned));
         let text = value.and_then(Result::ok).unwrap_or_default();
-        assert!(text.starts_with("attachment; filename=\"Zeugnis M_ller final.pdf\""), "{text}");
+        assert!(
+            text.starts_with("attachment; filename=\"Zeugnis M_ller final.pdf\""),
+            "{text}"
+        );
         assert!(text.contains("filename*=UTF-8''Zeugnis%20M%C3%BCller"), "{text}");
     }
 }

@@ -217,14 +217,12 @@ pub async fn post(State(http): State<Http>, PeerAddr(peer): PeerAddr, request: R
             );
         }
         Some(BodyKind::Multipart(boundary)) => {
-            let limit = config
-                .max_body_bytes
-                .max(
-                    config
-                        .max_avatar_bytes
-                        .max(config.documents.max_bytes)
-                        .saturating_add(MULTIPART_ALLOWANCE),
-                );
+            let limit = config.max_body_bytes.max(
+                config
+                    .max_avatar_bytes
+                    .max(config.documents.max_bytes)
+                    .saturating_add(MULTIPART_ALLOWANCE),
+            );
             let guard = BodyGuard::new(limit);
             match boundary {
                 // Two parts more than the files: `operations` and `map`.

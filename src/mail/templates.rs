@@ -176,13 +176,26 @@ pub fn email_changed(config: &Config, old_email: &str, new_email: &str, name: &s
 /// A short notice about something that happened on Agora: `message` says
 /// what, `detail` adds the particulars (a reason, a place; may be empty),
 /// and the link opens `page` of the front end.
-pub fn notice(config: &Config, kind: MailKind, to: &str, name: &str, message: &str, detail: &str, page: &str) -> Mail {
+pub fn notice(
+    config: &Config,
+    kind: MailKind,
+    to: &str,
+    name: &str,
+    message: &str,
+    detail: &str,
+    page: &str,
+) -> Mail {
     let link = format!("{}/{page}", config.public_url);
     render(
         config,
         kind,
         to,
-        &[("name", name), ("message", message), ("detail", detail), ("link", &link)],
+        &[
+            ("name", name),
+            ("message", message),
+            ("detail", detail),
+            ("link", &link),
+        ],
     )
 }
 
@@ -221,7 +234,15 @@ mod tests {
             verify_email(&config(), "a@example.com", "A", "t"),
             reset_password(&config(), "a@example.com", "A", "t"),
             confirm_email_change(&config(), "a@example.com", "A", "t"),
-            notice(&config(), MailKind::RequestCancelled, "a@example.com", "A", "Cancelled.", "", "x"),
+            notice(
+                &config(),
+                MailKind::RequestCancelled,
+                "a@example.com",
+                "A",
+                "Cancelled.",
+                "",
+                "x",
+            ),
         ] {
             assert!(!kind_mail.text.contains("{{") && !kind_mail.html.contains("{{"));
             assert!(kind_mail.html.contains(&kind_mail.subject));

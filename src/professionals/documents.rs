@@ -99,7 +99,12 @@ pub fn clean_file_name(sent: &str, kind: DocumentType) -> String {
 /// accounts). Errors: `FORBIDDEN`, `PAYLOAD_TOO_LARGE` on `file` (past
 /// `MAX_DOCUMENT_BYTES`), `BAD_USER_INPUT` on `file` (not a PDF, PNG or JPEG,
 /// or `MAX_DOCUMENTS_PER_PROFESSIONAL` reached).
-pub async fn upload(state: &AppState, actor: Actor, file: Upload, kind: DocumentKind) -> AppResult<DocumentRow> {
+pub async fn upload(
+    state: &AppState,
+    actor: Actor,
+    file: Upload,
+    kind: DocumentKind,
+) -> AppResult<DocumentRow> {
     let viewer = policy::may_keep_profile(actor.viewer)?;
     let max = state.config.documents.max_bytes;
     file.check_size(max, FIELD)?;
@@ -107,7 +112,8 @@ pub async fn upload(state: &AppState, actor: Actor, file: Upload, kind: Document
     let bytes = tokio::task::spawn_blocking(move || file.read(max))
         .await
         .map_err(AppError::internal)??;
-    let doc_type = DocumentType::of(&bytes).ok_or(AppError::bad_input(FIELD, "send a PDF, PNG or JPEG file"))?;
+    let doc_type =
+        DocumentType::of(&bytes).ok_or(AppError::bad_input(FIELD, "send a PDF, PNG or JPEG file"))?;
     let id = VerificationDocumentId::new();
     let row = DocumentRow {
         id,
@@ -214,7 +220,8 @@ pub async fn find(conn: &mut Conn, id: VerificationDocumentId) -> AppResult<Opti
 }
 
 fn signature(config: &Config, id: VerificationDocumentId, expires: i64) -> AppResult<Vec<u8>> {
-    let mut mac = Hmac::<Sha256>::new_from_slice(config.jwt_secret.expose().as_bytes()).map_err(AppError::internal)?;
+    let mut mac =
+        Hmac::<Sha256>::new_from_slice(config.jwt_secret.expose().as_bytes()).map_err(AppError::internal)?;
     mac.update(format!("verification-document:{}:{expires}", id.uuid()).as_bytes());
     Ok(mac.finalize().into_bytes().to_vec())
 }
@@ -234,7 +241,12 @@ pub fn link(config: &Config, id: VerificationDocumentId) -> AppResult<String> {
 
 /// The document a link names, if its signature is right and it has not
 /// expired (the comparison takes constant time).
-pub fn check_link(config: &Config, id: &str, expires: i64, signature_text: &str) -> Option<VerificationDocumentId> {
+pub fn check_link(
+    config: &Config,
+    id: &str,
+    expires: i64,
+    signature_text: &str,
+) -> Option<VerificationDocumentId> {
     let id = crate::db::GlobalId::parse(id)?.as_id::<VerificationDocumentId>()?;
     if expires < now().0.timestamp() {
         return None;
@@ -256,8 +268,14 @@ mod tests {
     #[test]
     fn types_come_from_the_content() {
         assert_eq!(DocumentType::of(b"%PDF-1.7\n..."), Some(DocumentType::Pdf));
-        assert_eq!(DocumentType::of(b"\x89PNG\r\n\x1a\n...."), Some(DocumentType::Png));
-        assert_eq!(DocumentType::of(&[0xFF, 0xD8, 0xFF, 0xE0]), Some(DocumentType::Jpeg));
+        assert_eq!(
+            DocumentType::of(b"\x89PNG\r\n\x1a\n...."),
+            Some(DocumentType::Png)
+        );
+        assert_eq!(
+            DocumentType::of(&[0xFF, 0xD8, 0xFF, 0xE0]),
+            Some(DocumentType::Jpeg)
+        );
         for other in [&b"<html>"[..], b"GIF89a", b"", b"%PD"] {
             assert_eq!(DocumentType::of(other), None);
         }
@@ -265,7 +283,10 @@ mod tests {
 
     #[test]
     fn file_names_are_cleaned() {
-        assert_eq!(clean_file_name("C:\\scans\\id card.pdf", DocumentType::Pdf), "id card.pdf");
+        assert_eq!(
+            clean_file_name("C:\\scans\\id card.pdf", DocumentType::Pdf),
+            "id card.pdf"
+        );
         assert_eq!(clean_file_name("../../etc/passwd", DocumentType::Pdf), "passwd");
         assert_eq!(clean_file_name("a\"b;\r\nc.png", DocumentType::Png), "abc.png");
         assert_eq!(clean_file_name("..", DocumentType::Jpeg), "document.jpg");
@@ -289,9 +310,17 @@ mod tests {
         }
         let global = id.to_global();
         assert_eq!(check_link(&config, &global, expires, sig), Some(id));
-        assert_eq!(check_link(&config, &global, expires + 1, sig), None, "another expiry");
+        assert_eq!(
+            check_link(&config, &global, expires + 1, sig),
+            None,
+            "another expiry"
+        );
         let other = VerificationDocumentId::new().to_global();
-        assert_eq!(check_link(&config, &other, expires, sig), None, "another document");
+        assert_eq!(
+            check_link(&config, &other, expires, sig),
+            None,
+            "another document"
+        );
         let past = now().0.timestamp() - 1;
         let old = URL_SAFE_NO_PAD.encode(signature(&config, id, past).unwrap_or_default());
         assert_eq!(check_link(&config, &global, past, &old), None, "expired");

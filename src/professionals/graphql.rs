@@ -87,7 +87,9 @@ impl ProfessionalProfile {
 
     /// Why an admin rejected the profile. Private: the professional and admins.
     async fn rejection_reason(&self, ctx: &Context<'_>) -> Option<&str> {
-        self.private(ctx).then_some(self.0.rejection_reason.as_deref()).flatten()
+        self.private(ctx)
+            .then_some(self.0.rejection_reason.as_deref())
+            .flatten()
     }
 
     /// When an admin verified the professional.
@@ -123,11 +125,15 @@ impl ProfessionalProfile {
 }
 
 /// `User.professionalProfile`: the user's profile, if they keep one.
-pub async fn profile_of(ctx: &Context<'_>, user: UserId) -> async_graphql::Result<Option<ProfessionalProfile>> {
+pub async fn profile_of(
+    ctx: &Context<'_>,
+    user: UserId,
+) -> async_graphql::Result<Option<ProfessionalProfile>> {
     Ok(ctx
         .data::<RequestLoader<ProfileLoader>>()?
         .load_one(user)
         .await?
+        .flatten()
         .map(ProfessionalProfile))
 }
 
@@ -227,6 +233,9 @@ impl ProfessionalsQuery {
         };
         let mut conn = state(ctx)?.pool.get().await.map_err(AppError::from)?;
         let (rows, total) = queries::list(&mut conn, &filter, &args, wants_total(ctx)).await?;
+        drop(conn);
+        let ids: Vec<UserId> = rows.iter().map(|r| r.user_id).collect();
+        super::prefetch_graphql::profiles(ctx, &ids).await?;
         Ok(page(
             &args,
             queries::ORDER,
@@ -259,6 +268,8 @@ impl ProfessionalsQuery {
             }
             None => (Vec::new(), 0),
         };
+        let ids: Vec<UserId> = rows.iter().map(|(r, _)| r.user_id).collect();
+        super::prefetch_graphql::profiles(ctx, &ids).await?;
         Ok(page(
             &args,
             queries::RATING_ORDER,
@@ -302,7 +313,9 @@ impl ProfessionalsMutation {
     /// `documents`: what is missing).
     #[graphql(guard = "RoleGuard::signed_in()")]
     async fn submit_for_verification(&self, ctx: &Context<'_>) -> async_graphql::Result<ProfessionalProfile> {
-        Ok(ProfessionalProfile(write(ctx, async |tx| ops::submit(tx).await).await?))
+        Ok(ProfessionalProfile(
+            write(ctx, async |tx| ops::submit(tx).await).await?,
+        ))
     }
 
     /// Verify a `PENDING` professional (admins; audited). Errors:
@@ -332,7 +345,10 @@ impl ProfessionalsMutation {
     ) -> async_graphql::Result<ProfessionalProfile> {
         let id = professional(&professional_id)?;
         Ok(ProfessionalProfile(
-            write(ctx, async |tx| ops::decide(tx, id, Decision::Reject(reason)).await).await?,
+            write(ctx, async |tx| {
+                ops::decide(tx, id, Decision::Reject(reason)).await
+            })
+            .await?,
         ))
     }
 

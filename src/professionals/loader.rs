@@ -10,20 +10,21 @@ use super::queries;
 use crate::db::{Pool, ServiceId, UserId};
 use crate::error::{AppError, SharedError};
 
-/// Professional profiles by user.
+/// Professional profiles by user; every key is answered (`None`: no
+/// profile), so the request's cache remembers users without one too.
 pub struct ProfileLoader(pub Pool);
 
 impl Loader<UserId> for ProfileLoader {
-    type Value = ProfileRow;
+    type Value = Option<ProfileRow>;
     type Error = SharedError;
 
-    async fn load(&self, keys: &[UserId]) -> Result<HashMap<UserId, ProfileRow>, Self::Error> {
+    async fn load(&self, keys: &[UserId]) -> Result<HashMap<UserId, Option<ProfileRow>>, Self::Error> {
         let mut conn = self.0.get().await.map_err(AppError::from)?;
-        Ok(queries::find_many(&mut conn, keys)
-            .await?
-            .into_iter()
-            .map(|p| (p.user_id, p))
-            .collect())
+        let mut profiles: HashMap<UserId, Option<ProfileRow>> = keys.iter().map(|k| (*k, None)).collect();
+        for profile in queries::find_many(&mut conn, keys).await? {
+            profiles.insert(profile.user_id, Some(profile));
+        }
+        Ok(profiles)
     }
 }
 

@@ -112,13 +112,22 @@ pub async fn submit(tx: &mut Tx<'_>) -> AppResult<ProfileRow> {
     let profile = queries::take(tx, viewer.user_id, now()).await?;
     let to = profile.verification_status.submit()?;
     if queries::services_of(tx, &[viewer.user_id]).await?.is_empty() {
-        return Err(AppError::bad_input("serviceIds", "offer at least one service first"));
+        return Err(AppError::bad_input(
+            "serviceIds",
+            "offer at least one service first",
+        ));
     }
     if queries::areas_of(tx, &[viewer.user_id]).await?.is_empty() {
-        return Err(AppError::bad_input("serviceArea", "cover at least one postal code first"));
+        return Err(AppError::bad_input(
+            "serviceArea",
+            "cover at least one postal code first",
+        ));
     }
     if super::documents::count(tx, viewer.user_id).await? == 0 {
-        return Err(AppError::bad_input("documents", "upload at least one document first"));
+        return Err(AppError::bad_input(
+            "documents",
+            "upload at least one document first",
+        ));
     }
     let change = StatusChange {
         verification_status: to,
@@ -193,7 +202,14 @@ pub async fn decide(tx: &mut Tx<'_>, professional: UserId, decision: Decision) -
     };
     let row = moved(queries::set_status(tx, professional, from, &change).await?)?;
     let client = tx.actor().client.clone();
-    audit::record_with_detail(tx, kind, professional, &client, &format!("admin={}", admin.user_id)).await?;
+    audit::record_with_detail(
+        tx,
+        kind,
+        professional,
+        &client,
+        &format!("admin={}", admin.user_id),
+    )
+    .await?;
     if let Some(reason) = reason {
         mail_rejection(tx, professional, &reason).await?;
     }

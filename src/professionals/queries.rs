@@ -116,7 +116,10 @@ macro_rules! insert_all {
         match $conn {
             $crate::db::Conn::Pg(c) => {
                 if !rows.is_empty() {
-                    diesel::insert_into($table).values(&rows).execute(&mut **c).await?;
+                    diesel::insert_into($table)
+                        .values(&rows)
+                        .execute(&mut **c)
+                        .await?;
                 }
             }
             $crate::db::Conn::Sqlite(c) => {
@@ -185,7 +188,10 @@ pub async fn areas_of(conn: &mut Conn, users: &[UserId]) -> AppResult<Vec<(UserI
         professional_postal_codes::table
             .filter(professional_postal_codes::user_id.eq_any(users))
             .order(professional_postal_codes::postal_code)
-            .select((professional_postal_codes::user_id, professional_postal_codes::postal_code))
+            .select((
+                professional_postal_codes::user_id,
+                professional_postal_codes::postal_code,
+            ))
             .load(c)
             .await
     })?)

@@ -1,32 +1,18 @@
-//! Prefetching for a page of projects: what its items will ask for is
-//! loaded up front, one statement per relation, into the request's
-//! DataLoader caches. Batching by timer alone splits a large page into
-//! several batches (resolving 100 items can outlast the loader's 1 ms
-//! window), so the statement count would grow with the page size.
+//! Prefetching for a page of projects (see `graphql::prefetch`).
 
-use async_graphql::dataloader::Loader;
 use async_graphql::{Context, SelectionField, Value};
 use futures_util::try_join;
 
 use super::loader::SkillsLoader;
 use super::model::ProjectRow;
-use crate::accounts::profile::avatar_graphql::AvatarLoader;
-use crate::accounts::users::loader::UserLoader;
 use crate::auth::viewer;
 use crate::proposals::loader::{ProjectProposalsLoader, ProposalCountLoader, ProposalsOf};
 
 use crate::db::keyset::{DEFAULT_PAGE, MAX_PAGE};
-use crate::db::{ProjectId, TypedId, UserId};
-use crate::error::{AppError, SharedError};
+use crate::db::{ProjectId, UserId};
+use crate::error::AppError;
 use crate::graphql::RequestLoader;
-use crate::reviews::graphql::RatingLoader;
-
-type GqlResult = async_graphql::Result<()>;
-
-/// The child selection `name` of `field`, if selected.
-fn child<'a>(field: &SelectionField<'a>, name: &str) -> Option<SelectionField<'a>> {
-    field.selection_set().find(|f| f.name() == name)
-}
+use crate::graphql::prefetch::{Prefetched as GqlResult, child, load, users};
 
 /// Load, for every row of a page, the relations the query selects.
 pub async fn projects(ctx: &Context<'_>, rows: &[ProjectRow]) -> GqlResult {
@@ -91,29 +77,4 @@ async fn proposals_of(ctx: &Context<'_>, rows: &[ProjectRow], field: &SelectionF
     };
     let ids: Vec<UserId> = loaded.values().flatten().map(|p| p.freelancer_id).collect();
     users(ctx, &freelancer, &ids).await
-}
-
-/// The users `ids`, and what the `User` selection `user` asks of them
-/// beyond their row (rating, avatar).
-async fn users(ctx: &Context<'_>, user: &SelectionField<'_>, ids: &[UserId]) -> GqlResult {
-    try_join!(
-        load::<UserLoader, _>(ctx, true, ids),
-        load::<RatingLoader, _>(ctx, child(user, "rating").is_some(), ids),
-        load::<AvatarLoader, _>(ctx, child(user, "avatarUrl").is_some(), ids),
-    )?;
-    Ok(())
-}
-
-/// Load `ids` into the request's `L` loader when `wanted`.
-async fn load<L, K>(ctx: &Context<'_>, wanted: bool, ids: &[K]) -> GqlResult
-where
-    K: TypedId,
-    L: Loader<K, Error = SharedError>,
-{
-    if wanted {
-        ctx.data::<RequestLoader<L>>()?
-            .load_many(ids.iter().copied())
-            .await?;
-    }
-    Ok(())
 }

@@ -12,14 +12,14 @@ use super::{ReviewRow, queries};
 use crate::accounts::users::graphql::{User, load_user};
 use crate::contracts::graphql::Contract;
 use crate::contracts::loader::VisibleContractLoader;
-use crate::service_requests::graphql::ServiceRequest;
-use crate::service_requests::loader::VisibleRequestLoader;
 use crate::db::Pool;
 use crate::db::UserId;
 use crate::db::keyset::PageArgs;
 use crate::error::{AppError, SharedError};
 use crate::graphql::context::{global, state};
 use crate::graphql::pagination::{Page, page, wants_total};
+use crate::service_requests::graphql::ServiceRequest;
+use crate::service_requests::loader::VisibleRequestLoader;
 
 /// A review: after a completed contract, of one party by the other; after
 /// a completed service request, of the professional by the client. Public.
@@ -65,11 +65,17 @@ impl Review {
     /// it (its parties and admins).
     async fn subject(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<ReviewSubject>> {
         if let Some(id) = self.0.contract_id {
-            let row = ctx.data::<RequestLoader<VisibleContractLoader>>()?.load_one(id).await?;
+            let row = ctx
+                .data::<RequestLoader<VisibleContractLoader>>()?
+                .load_one(id)
+                .await?;
             return Ok(row.map(|r| ReviewSubject::Contract(Contract(r))));
         }
         if let Some(id) = self.0.service_request_id {
-            let row = ctx.data::<RequestLoader<VisibleRequestLoader>>()?.load_one(id).await?;
+            let row = ctx
+                .data::<RequestLoader<VisibleRequestLoader>>()?
+                .load_one(id)
+                .await?;
             return Ok(row.map(|r| ReviewSubject::ServiceRequest(ServiceRequest(r))));
         }
         Ok(None)

@@ -164,6 +164,7 @@ impl ServiceRequest {
             .data::<RequestLoader<RequestReviewLoader>>()?
             .load_one(self.0.id)
             .await?
+            .flatten()
             .map(Review))
     }
 }
@@ -259,18 +260,27 @@ impl ServiceRequestsQuery {
         let args = PageArgs::new(first, after, queries::ORDER)?;
         let filter = filter.unwrap_or_default().filter()?;
         let mut conn = state(ctx)?.pool.get().await.map_err(AppError::from)?;
-        let (rows, total) = queries::list(&mut conn, require_viewer(ctx)?, &filter, &args, wants_total(ctx)).await?;
+        let (rows, total) =
+            queries::list(&mut conn, require_viewer(ctx)?, &filter, &args, wants_total(ctx)).await?;
+        drop(conn);
+        super::prefetch_graphql::requests(ctx, &rows).await?;
         Ok(requests_page(&args, rows, total))
     }
 
     /// One service request; `null` when there is none or you are not its
     /// client, its professional or an admin.
-    async fn service_request(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Option<ServiceRequest>> {
+    async fn service_request(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+    ) -> async_graphql::Result<Option<ServiceRequest>> {
         let (Some(viewer), Some(id)) = (viewer(ctx), id_arg::<ServiceRequestId>(&id, "id")?) else {
             return Ok(None);
         };
         let mut conn = state(ctx)?.pool.get().await.map_err(AppError::from)?;
-        Ok(queries::find_visible(&mut conn, viewer, id).await?.map(ServiceRequest))
+        Ok(queries::find_visible(&mut conn, viewer, id)
+            .await?
+            .map(ServiceRequest))
     }
 
     /// `REQUESTED` requests you could claim (VERIFIED professionals): for a
@@ -297,6 +307,8 @@ impl ServiceRequestsQuery {
             return Err(AppError::forbidden("only VERIFIED professionals see open service requests").into());
         }
         let (rows, total) = queries::open_for(&mut conn, viewer.user_id, &args, wants_total(ctx)).await?;
+        drop(conn);
+        super::prefetch_graphql::requests(ctx, &rows).await?;
         Ok(requests_page(&args, rows, total))
     }
 }
@@ -387,17 +399,29 @@ impl ServiceRequestsMutation {
     /// `FORBIDDEN` (with the reason you may not take it), `INVALID_STATE`
     /// (taken meanwhile, or not `REQUESTED`).
     #[graphql(guard = "RoleGuard::signed_in()")]
-    async fn claim_service_request(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<ServiceRequest> {
+    async fn claim_service_request(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+    ) -> async_graphql::Result<ServiceRequest> {
         let id = request_id(&id)?;
-        Ok(ServiceRequest(write(ctx, async |tx| ops::claim(tx, id).await).await?))
+        Ok(ServiceRequest(
+            write(ctx, async |tx| ops::claim(tx, id).await).await?,
+        ))
     }
 
     /// Start the work (the assigned professional): `ASSIGNED` →
     /// `IN_PROGRESS`. Errors: `NOT_FOUND`, `FORBIDDEN`, `INVALID_STATE`.
     #[graphql(guard = "RoleGuard::signed_in()")]
-    async fn start_service_request(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<ServiceRequest> {
+    async fn start_service_request(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+    ) -> async_graphql::Result<ServiceRequest> {
         let id = request_id(&id)?;
-        Ok(ServiceRequest(write(ctx, async |tx| ops::start(tx, id).await).await?))
+        Ok(ServiceRequest(
+            write(ctx, async |tx| ops::start(tx, id).await).await?,
+        ))
     }
 
     /// Sign the work off (the client): `IN_PROGRESS` → `COMPLETED`, with an

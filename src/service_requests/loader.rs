@@ -12,20 +12,27 @@ use crate::error::{AppError, SharedError};
 use crate::reviews::ReviewRow;
 use crate::reviews::queries;
 
-/// The review of each service request, when it has one.
+/// The review of each service request; every key is answered (`None`: no
+/// review), so the request's cache remembers requests without one too.
 pub struct RequestReviewLoader(pub Pool);
 
 impl Loader<ServiceRequestId> for RequestReviewLoader {
-    type Value = ReviewRow;
+    type Value = Option<ReviewRow>;
     type Error = SharedError;
 
-    async fn load(&self, keys: &[ServiceRequestId]) -> Result<HashMap<ServiceRequestId, ReviewRow>, Self::Error> {
+    async fn load(
+        &self,
+        keys: &[ServiceRequestId],
+    ) -> Result<HashMap<ServiceRequestId, Option<ReviewRow>>, Self::Error> {
         let mut conn = self.0.get().await.map_err(AppError::from)?;
-        Ok(queries::of_service_requests(&mut conn, keys)
-            .await?
-            .into_iter()
-            .filter_map(|r| r.service_request_id.map(|id| (id, r)))
-            .collect())
+        let mut reviews: HashMap<ServiceRequestId, Option<ReviewRow>> =
+            keys.iter().map(|k| (*k, None)).collect();
+        for review in queries::of_service_requests(&mut conn, keys).await? {
+            if let Some(id) = review.service_request_id {
+                reviews.insert(id, Some(review));
+            }
+        }
+        Ok(reviews)
     }
 }
 

@@ -7,4 +7,5 @@ pub mod loader;
 pub mod model;
 pub mod ops;
 pub mod policy;
+pub mod prefetch_graphql;
 pub mod queries;

@@ -13,6 +13,7 @@ use crate::accounts::email_links::verification::require_verified;
 use crate::accounts::profile::{Address, parse_address, parse_phone};
 use crate::accounts::users::queries as users;
 use crate::catalogue::queries as catalogue;
+use crate::db::ReviewId;
 use crate::db::types::Timestamp;
 use crate::db::{ServiceId, ServiceRequestId, TypedId, UserId, now};
 use crate::error::{AppError, AppResult};
@@ -21,7 +22,6 @@ use crate::professionals::model::parse_postal_code;
 use crate::professionals::queries::{self as professionals, Ineligible};
 use crate::reviews::{self, ReviewRow, queries as review_queries};
 use crate::tx::Tx;
-use crate::db::ReviewId;
 
 /// A service to request.
 #[derive(Debug, Clone)]
@@ -70,7 +70,10 @@ fn window(
     if let (Some(s), Some(e)) = (start, end)
         && e <= s
     {
-        return Err(AppError::bad_input("preferredEnd", "must be after preferredStart"));
+        return Err(AppError::bad_input(
+            "preferredEnd",
+            "must be after preferredStart",
+        ));
     }
     Ok((start, end))
 }
@@ -102,7 +105,10 @@ pub async fn create(tx: &mut Tx<'_>, cmd: NewServiceRequestCommand) -> AppResult
         .pop()
         .ok_or(AppError::NotFound("service"))?;
     if !service.active {
-        return Err(AppError::bad_input("serviceId", "the service takes no new requests"));
+        return Err(AppError::bad_input(
+            "serviceId",
+            "the service takes no new requests",
+        ));
     }
     require_verified(tx).await?;
     let now = now();
@@ -133,7 +139,11 @@ pub async fn create(tx: &mut Tx<'_>, cmd: NewServiceRequestCommand) -> AppResult
 
 /// The request `id` if the viewer may take `action` on it: `NOT_FOUND`
 /// when they may not see it, `FORBIDDEN` when they may only see it.
-async fn acting_on(tx: &mut Tx<'_>, id: ServiceRequestId, action: ServiceRequestAction) -> AppResult<ServiceRequestRow> {
+async fn acting_on(
+    tx: &mut Tx<'_>,
+    id: ServiceRequestId,
+    action: ServiceRequestAction,
+) -> AppResult<ServiceRequestRow> {
     let viewer = tx.viewer()?;
     let request = queries::find_visible(tx, viewer, id)
         .await?
@@ -178,10 +188,16 @@ fn taken_by(professional: UserId, to: ServiceRequestStatus) -> Transition {
 /// Give a `REQUESTED` request to `professional` (admins). Errors:
 /// `NOT_FOUND`, `FORBIDDEN`, `INVALID_STATE`, `BAD_USER_INPUT` on
 /// `professionalId` with the reason they may not take it.
-pub async fn assign(tx: &mut Tx<'_>, id: ServiceRequestId, professional: UserId) -> AppResult<ServiceRequestRow> {
+pub async fn assign(
+    tx: &mut Tx<'_>,
+    id: ServiceRequestId,
+    professional: UserId,
+) -> AppResult<ServiceRequestRow> {
     let request = acting_on(tx, id, ServiceRequestAction::Assign).await?;
     let to = request.status.assign()?;
-    if let Err(why) = professionals::eligibility(tx, professional, request.service_id, &request.postal_code).await? {
+    if let Err(why) =
+        professionals::eligibility(tx, professional, request.service_id, &request.postal_code).await?
+    {
         return Err(AppError::bad_input("professionalId", why.message()));
     }
     let row = apply(tx, &request, taken_by(professional, to)).await?;
@@ -197,7 +213,8 @@ pub async fn claim(tx: &mut Tx<'_>, id: ServiceRequestId) -> AppResult<ServiceRe
         .await?
         .ok_or(AppError::NotFound("service request"))?;
     let viewer = policy::may(tx.actor().viewer, ServiceRequestAction::Claim, &request)?;
-    let eligible = professionals::eligibility(tx, viewer.user_id, request.service_id, &request.postal_code).await?;
+    let eligible =
+        professionals::eligibility(tx, viewer.user_id, request.service_id, &request.postal_code).await?;
     if let Err(why) = eligible {
         let message = match why {
             Ineligible::AreaNotCovered(code) => format!("you do not cover postal code {code}"),
@@ -371,6 +388,14 @@ async fn notify(
         return Ok(());
     };
     let page = format!("service-requests/{}", row.id.to_global());
-    let mail = templates::notice(&tx.state().config, kind, &user.email, &user.name, message, detail, &page);
+    let mail = templates::notice(
+        &tx.state().config,
+        kind,
+        &user.email,
+        &user.name,
+        message,
+        detail,
+        &page,
+    );
     mail::enqueue(tx, &mail).await
 }

@@ -48,7 +48,11 @@ pub fn may_request(viewer: Option<Viewer>) -> AppResult<Viewer> {
 }
 
 /// May `viewer` take `action` on `request`?
-pub fn may(viewer: Option<Viewer>, action: ServiceRequestAction, request: &ServiceRequestRow) -> AppResult<Viewer> {
+pub fn may(
+    viewer: Option<Viewer>,
+    action: ServiceRequestAction,
+    request: &ServiceRequestRow,
+) -> AppResult<Viewer> {
     let viewer = signed_in(viewer)?;
     let (allowed, refusal) = match action {
         ServiceRequestAction::Assign => (viewer.role.is_admin(), "only admins assign service requests"),

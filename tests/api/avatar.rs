@@ -11,69 +11,11 @@ use image::{DynamicImage, GenericImageView, ImageFormat, Rgb, RgbImage, Rgba, Rg
 use serde_json::{Value, json};
 use tower::ServiceExt;
 
-use crate::common::{Account, PASSWORD, Reply, TestApp, row_id};
+use crate::common::{
+    Account, File, PASSWORD, PREFLIGHT, Reply, TestApp, multipart_body, multipart_request, row_id,
+};
 
 const UPLOAD: &str = "mutation($file: Upload!) { uploadAvatar(file: $file) { id avatarUrl } }";
-const BOUNDARY: &str = "----agora-test-boundary-7MA4YWxkTrZu0gW";
-
-/// A file part of a multipart request.
-struct File<'a> {
-    name: &'a str,
-    content_type: &'a str,
-    bytes: &'a [u8],
-}
-
-/// A multipart body by the GraphQL multipart request spec: `operations`,
-/// `map` (file part `i` → `variables.file`), then the files.
-fn multipart_body(query: &str, files: &[File<'_>]) -> Vec<u8> {
-    let operations = json!({ "query": query, "variables": { "file": null } });
-    let map: serde_json::Map<String, Value> = (0..files.len())
-        .map(|i| (i.to_string(), json!(["variables.file"])))
-        .collect();
-    let mut body = Vec::new();
-    for (name, value) in [
-        ("operations", operations.to_string()),
-        ("map", Value::Object(map).to_string()),
-    ] {
-        body.extend(
-            format!("--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n")
-                .bytes(),
-        );
-    }
-    for (i, file) in files.iter().enumerate() {
-        body.extend(
-            format!(
-                "--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"{i}\"; filename=\"{}\"\r\n\
-                 Content-Type: {}\r\n\r\n",
-                file.name, file.content_type
-            )
-            .bytes(),
-        );
-        body.extend_from_slice(file.bytes);
-        body.extend(b"\r\n");
-    }
-    body.extend(format!("--{BOUNDARY}--\r\n").bytes());
-    body
-}
-
-/// `uploadAvatar` as a multipart POST to `/graphql` with `headers` (name, value).
-fn multipart_request(files: &[File<'_>], token: Option<&str>, headers: &[(&str, &str)]) -> Request<Body> {
-    let mut request = Request::post("/graphql").header(
-        "content-type",
-        format!("multipart/form-data; boundary={BOUNDARY}"),
-    );
-    if let Some(token) = token {
-        request = request.header("authorization", format!("Bearer {token}"));
-    }
-    for (name, value) in headers {
-        request = request.header(*name, *value);
-    }
-    request.body(Body::from(multipart_body(UPLOAD, files))).unwrap()
-}
-
-/// The CSRF header a browser client sends with uploads.
-const PREFLIGHT: (&str, &str) = ("apollo-require-preflight", "true");
-
 /// Send `files` to `uploadAvatar` with `headers`.
 async fn send_files(
     app: &TestApp,
@@ -81,7 +23,14 @@ async fn send_files(
     files: &[File<'_>],
     headers: &[(&str, &str)],
 ) -> Reply {
-    app.send(multipart_request(files, token, headers)).await
+    app.send(multipart_request(
+        UPLOAD,
+        json!({ "file": null }),
+        files,
+        token,
+        headers,
+    ))
+    .await
 }
 
 /// Upload `bytes` as `name` with the CSRF header, as a browser client would.
@@ -280,7 +229,7 @@ async fn too_large_is_payload_too_large() {
         content_type: "image/png",
         bytes: &huge,
     };
-    let length = multipart_body(UPLOAD, std::slice::from_ref(&file))
+    let length = multipart_body(UPLOAD, json!({ "file": null }), std::slice::from_ref(&file))
         .len()
         .to_string();
     let headers = [PREFLIGHT, ("content-length", &length)];

@@ -18,7 +18,7 @@ use tower::ServiceExt;
 use crate::smtp::SmtpSink;
 
 pub const PASSWORD: &str = "correct horse battery";
-const JWT_SECRET: &str = "test-secret-test-secret-test-secret!";
+pub const JWT_SECRET: &str = "test-secret-test-secret-test-secret!";
 
 /// An HTTP response, decoded.
 pub struct Reply {
@@ -377,4 +377,73 @@ pub fn row_id(global: &str) -> String {
     agora::db::GlobalId::parse(global)
         .map(|g| g.uuid.hyphenated().to_string())
         .unwrap_or_else(|| panic!("{global:?} is not a global id"))
+}
+
+const BOUNDARY: &str = "----agora-test-boundary-7MA4YWxkTrZu0gW";
+
+/// The CSRF header a browser client sends with uploads.
+pub const PREFLIGHT: (&str, &str) = ("apollo-require-preflight", "true");
+
+/// A file part of a multipart request.
+pub struct File<'a> {
+    pub name: &'a str,
+    pub content_type: &'a str,
+    pub bytes: &'a [u8],
+}
+
+/// A multipart body by the GraphQL multipart request spec: `operations`
+/// (`query` with `variables`, whose `file` is null), `map` (file part `i` →
+/// `variables.file`), then the files.
+pub fn multipart_body(query: &str, variables: Value, files: &[File<'_>]) -> Vec<u8> {
+    let operations = json!({ "query": query, "variables": variables });
+    let map: serde_json::Map<String, Value> = (0..files.len())
+        .map(|i| (i.to_string(), json!(["variables.file"])))
+        .collect();
+    let mut body = Vec::new();
+    for (name, value) in [
+        ("operations", operations.to_string()),
+        ("map", Value::Object(map).to_string()),
+    ] {
+        body.extend(
+            format!("--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n")
+                .bytes(),
+        );
+    }
+    for (i, file) in files.iter().enumerate() {
+        body.extend(
+            format!(
+                "--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"{i}\"; filename=\"{}\"\r\n\
+                 Content-Type: {}\r\n\r\n",
+                file.name, file.content_type
+            )
+            .bytes(),
+        );
+        body.extend_from_slice(file.bytes);
+        body.extend(b"\r\n");
+    }
+    body.extend(format!("--{BOUNDARY}--\r\n").bytes());
+    body
+}
+
+/// A multipart POST to `/graphql` with `headers` (name, value).
+pub fn multipart_request(
+    query: &str,
+    variables: Value,
+    files: &[File<'_>],
+    token: Option<&str>,
+    headers: &[(&str, &str)],
+) -> Request<Body> {
+    let mut request = Request::post("/graphql").header(
+        "content-type",
+        format!("multipart/form-data; boundary={BOUNDARY}"),
+    );
+    if let Some(token) = token {
+        request = request.header("authorization", format!("Bearer {token}"));
+    }
+    for (name, value) in headers {
+        request = request.header(*name, *value);
+    }
+    request
+        .body(Body::from(multipart_body(query, variables, files)))
+        .unwrap()
 }

@@ -30,6 +30,8 @@ mod recovery;
 mod schedules;
 mod schema;
 mod seed;
+mod service_requests;
+mod services;
 mod sessions;
 mod smtp;
 mod statements;

@@ -21,8 +21,8 @@ use crate::auth::password::{self, Password, Verified};
 use crate::auth::throttle::LoginAttempt;
 use crate::db::UserId;
 use crate::db::schema::{
-    portfolio_items, professional_postal_codes, professional_profiles, professional_services, service_requests,
-    sessions, users, verification_documents,
+    portfolio_items, professional_postal_codes, professional_profiles, professional_services,
+    service_requests, sessions, users, verification_documents,
 };
 use crate::db::types::Timestamp;
 use crate::db::{Conn, now};
@@ -231,9 +231,11 @@ async fn forget_professional_data(tx: &mut Tx<'_>, user_id: UserId) -> AppResult
         diesel::delete(professional_services::table.filter(professional_services::user_id.eq(user_id)))
             .execute(c)
             .await?;
-        diesel::delete(professional_postal_codes::table.filter(professional_postal_codes::user_id.eq(user_id)))
-            .execute(c)
-            .await?;
+        diesel::delete(
+            professional_postal_codes::table.filter(professional_postal_codes::user_id.eq(user_id)),
+        )
+        .execute(c)
+        .await?;
         diesel::delete(professional_profiles::table.filter(professional_profiles::user_id.eq(user_id)))
             .execute(c)
             .await?;

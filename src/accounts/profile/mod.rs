@@ -83,7 +83,8 @@ impl Address {
 
     /// Read the stored form.
     pub fn from_db(text: &str) -> AppResult<Address> {
-        serde_json::from_str(text).map_err(|e| AppError::internal(format!("stored text is not an address: {e}")))
+        serde_json::from_str(text)
+            .map_err(|e| AppError::internal(format!("stored text is not an address: {e}")))
     }
 
     /// The stored form: a JSON object with the GraphQL field names.

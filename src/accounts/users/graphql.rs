@@ -131,7 +131,10 @@ impl User {
     /// The professional profile (FREELANCER accounts that keep one): its
     /// public parts for everyone, its documents and rejection reason for the
     /// user and admins.
-    async fn professional_profile(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<ProfessionalProfile>> {
+    async fn professional_profile(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<Option<ProfessionalProfile>> {
         profile_of(ctx, self.row.id).await
     }
 
