@@ -6,17 +6,23 @@
 use crate::accounts::users::model::UserRow;
 use crate::accounts::users::policy as users;
 use crate::auth::{Role, Viewer};
+use crate::catalogue::policy as catalogue;
 use crate::contracts::model::{ContractRow, ContractStatus};
 use crate::contracts::policy::{self as contracts, ContractAction};
 use crate::db::types::Timestamp;
-use crate::db::{ContractId, PortfolioItemId, ProjectId, ProposalId, SessionId, UserId, now};
+use crate::db::{
+    ContractId, PortfolioItemId, ProjectId, ProposalId, ServiceId, ServiceRequestId, SessionId, UserId, now,
+};
 use crate::error::AppResult;
 use crate::portfolio::model::PortfolioItemRow;
 use crate::portfolio::policy::{self as portfolio, PortfolioAction};
+use crate::professionals::policy as professionals;
 use crate::projects::model::{BudgetType, Category, ExperienceLevel, ProjectRow, ProjectStatus};
 use crate::projects::policy::{self as projects, ProjectAction};
 use crate::proposals::model::{Availability, ProposalRow, ProposalStatus};
 use crate::proposals::policy::{self as proposals, ProposalAction};
+use crate::service_requests::model::{ServiceRequestRow, ServiceRequestStatus};
+use crate::service_requests::policy::{self as service_requests, ServiceRequestAction};
 
 /// The viewers every action is asked for, in the table's column order.
 const VIEWERS: [&str; 7] = [
@@ -179,9 +185,35 @@ fn user(id: UserId) -> UserRow {
     }
 }
 
+fn service_request(client: UserId, professional: UserId) -> ServiceRequestRow {
+    let at = now();
+    ServiceRequestRow {
+        id: ServiceRequestId::new(),
+        service_id: ServiceId::new(),
+        client_id: client,
+        professional_id: Some(professional),
+        status: ServiceRequestStatus::Assigned,
+        description: "A tap drips".into(),
+        postal_code: "10115".into(),
+        city: "Berlin".into(),
+        country: "DE".into(),
+        address: None,
+        contact_phone: None,
+        preferred_start: None,
+        preferred_end: None,
+        created_at: at,
+        updated_at: at,
+        assigned_at: Some(at),
+        started_at: None,
+        completed_at: None,
+        cancelled_at: None,
+        cancellation_reason: None,
+    }
+}
+
 /// The table: what is asked, and the answer for each viewer, in the order
 /// of [`VIEWERS`].
-const TABLE: [(&str, [Answer; 7]); 17] = [
+const TABLE: [(&str, [Answer; 7]); 28] = [
     ("project: post", [SignIn, Yes, No, Yes, No, No, No]),
     ("project: edit", [SignIn, Yes, No, No, No, No, No]),
     ("project: cancel", [SignIn, Yes, No, No, No, No, No]),
@@ -205,12 +237,31 @@ const TABLE: [(&str, [Answer; 7]); 17] = [
     ),
     ("user: see private fields", [No, No, Yes, No, No, Yes, Yes]),
     ("jobs: operate", [SignIn, No, No, No, No, Yes, Yes]),
+    (
+        "service: add, change, deactivate",
+        [SignIn, No, No, No, No, Yes, Yes],
+    ),
+    ("professional profile: keep", [SignIn, No, Yes, No, Yes, No, No]),
+    (
+        "professional: verify, reject, reset",
+        [SignIn, No, No, No, No, Yes, Yes],
+    ),
+    ("professional: see documents", [No, No, Yes, No, No, Yes, Yes]),
+    ("service request: make", [SignIn, Yes, No, Yes, No, No, No]),
+    ("service request: assign", [SignIn, No, No, No, No, Yes, Yes]),
+    ("service request: claim", [SignIn, No, Yes, No, Yes, No, No]),
+    ("service request: start", [SignIn, No, Yes, No, No, No, No]),
+    ("service request: complete", [SignIn, Yes, No, No, No, No, No]),
+    ("service request: cancel", [SignIn, Yes, No, No, No, Yes, Yes]),
+    ("service request: see address", [No, Yes, Yes, No, No, Yes, Yes]),
 ];
 
 /// The objects the table asks about: the client's project, the
 /// freelancer's proposal on it, the contract between them, the
-/// freelancer's portfolio item and account.
+/// freelancer's portfolio item and account, and the client's service
+/// request the freelancer (a professional) took.
 struct World {
+    request: ServiceRequestRow,
     cast: Cast,
     project: ProjectRow,
     proposal: ProposalRow,
@@ -241,6 +292,27 @@ fn ask(w: &World, what: &str, v: Option<Viewer>) -> Answer {
         "user: see private fields" if users::may_see_private(v, &w.freelancer) => Yes,
         "user: see private fields" => No,
         "jobs: operate" => answer(crate::jobs::admin::may_operate(v)),
+        "service: add, change, deactivate" => answer(catalogue::may_manage(v)),
+        "professional profile: keep" => answer(professionals::may_keep_profile(v)),
+        "professional: verify, reject, reset" => answer(professionals::may_decide(v)),
+        "professional: see documents" if professionals::may_see_private(v, w.cast.freelancer) => Yes,
+        "professional: see documents" => No,
+        "service request: make" => answer(service_requests::may_request(v)),
+        "service request: assign" => {
+            answer(service_requests::may(v, ServiceRequestAction::Assign, &w.request))
+        }
+        "service request: claim" => answer(service_requests::may(v, ServiceRequestAction::Claim, &w.request)),
+        "service request: start" => answer(service_requests::may(v, ServiceRequestAction::Start, &w.request)),
+        "service request: complete" => answer(service_requests::may(
+            v,
+            ServiceRequestAction::Complete,
+            &w.request,
+        )),
+        "service request: cancel" => {
+            answer(service_requests::may(v, ServiceRequestAction::Cancel, &w.request))
+        }
+        "service request: see address" if service_requests::may_see_address(v, &w.request) => Yes,
+        "service request: see address" => No,
         other => panic!("no such question: {other}"),
     }
 }
@@ -250,6 +322,7 @@ fn every_entity_viewer_and_action() {
     let cast = cast();
     let project = project(cast.client);
     let w = World {
+        request: service_request(cast.client, cast.freelancer),
         proposal: proposal(project.id, cast.freelancer),
         contract: contract(cast.client, cast.freelancer),
         item: portfolio_item(cast.freelancer),

@@ -2,3 +2,4 @@
 //! and exit (`seed-demo`). Nothing on the request path imports these.
 
 pub mod seed;
+pub mod seed_services;

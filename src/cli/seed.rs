@@ -121,7 +121,7 @@ impl From<diesel::result::Error> for SeedError {
 }
 
 /// Attach what was being done to a domain error.
-trait Step<T> {
+pub(super) trait Step<T> {
     fn step(self, step: impl FnOnce() -> String) -> Result<T, SeedError>;
 }
 
@@ -164,6 +164,8 @@ pub struct SeedSummary {
     pub password: String,
     /// The first client's and first freelancer's emails.
     pub logins: Vec<String>,
+    /// The services part (catalogue, professionals, requests).
+    pub services: super::seed_services::ServicesSummary,
     /// How long the run took.
     pub elapsed: Duration,
 }
@@ -194,6 +196,7 @@ impl fmt::Display for SeedSummary {
         )?;
         writeln!(f, "  reviews    {}", s.reviews)?;
         writeln!(f, "  portfolio  {} items", s.portfolio_items)?;
+        write!(f, "{}", s.services)?;
         writeln!(f, "demo logins (password {:?}):", s.password)?;
         for login in &s.logins {
             writeln!(f, "  {login}")?;
@@ -222,12 +225,12 @@ impl SeedSummary {
 }
 
 /// A xorshift64* generator: small, fast, reproducible, and not for secrets.
-struct Rng(u64);
+pub(super) struct Rng(u64);
 
 impl Rng {
     /// The stream for `index` (a project, a freelancer), mixed so that
     /// neighbouring indexes start far apart.
-    fn for_index(stream: u64, index: usize) -> Self {
+    pub(super) fn for_index(stream: u64, index: usize) -> Self {
         let mut x = SEED ^ stream.wrapping_mul(0xD1B5_4A32_D192_ED03) ^ (index as u64).wrapping_add(1);
         x = (x ^ (x >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
         x = (x ^ (x >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
@@ -242,12 +245,12 @@ impl Rng {
     }
 
     /// `0..n` (`n > 0`).
-    fn below(&mut self, n: usize) -> usize {
+    pub(super) fn below(&mut self, n: usize) -> usize {
         (self.next() % n.max(1) as u64) as usize
     }
 
     /// `lo..=hi`.
-    fn range(&mut self, lo: i64, hi: i64) -> i64 {
+    pub(super) fn range(&mut self, lo: i64, hi: i64) -> i64 {
         lo + (self.next() % (hi - lo + 1).max(1) as u64) as i64
     }
 
@@ -256,7 +259,7 @@ impl Rng {
         self.next() % 100 < percent
     }
 
-    fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
+    pub(super) fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
         &items[self.below(items.len())]
     }
 
@@ -540,7 +543,8 @@ async fn accounts(
             .step(|| format!("creating {email}"))?;
             match role {
                 Role::Client => summary.clients += 1,
-                _ => summary.freelancers += 1,
+                Role::Freelancer => summary.freelancers += 1,
+                _ => {}
             }
             made.push((viewer(user.id, role), true));
         }
@@ -796,8 +800,18 @@ pub async fn run(state: &AppState, options: SeedOptions) -> Result<SeedSummary, 
     while let Some(items) = portfolios.next().await {
         summary.add(&items?);
     }
+    let admins = accounts(state, Role::Admin, "admin", 1, &hash, &mut summary).await?;
+    let new_ones: Vec<Viewer> = freelancers
+        .iter()
+        .filter(|(_, new)| *new)
+        .map(|&(v, _)| v)
+        .collect();
     let clients: Vec<Viewer> = clients.iter().map(|&(v, _)| v).collect();
     let freelancers: Vec<Viewer> = freelancers.iter().map(|&(v, _)| v).collect();
+    if let Some((admin, _)) = admins.into_iter().next() {
+        // Reused freelancers (`force`) keep the profile they have.
+        summary.services = super::seed_services::run(state, admin, &clients, &new_ones).await?;
+    }
     let progress_every = (options.projects / 10).max(1000);
     let mut projects = stream::iter(0..options.projects)
         .map(|index| project(state, index, &clients, &freelancers))
@@ -816,6 +830,7 @@ pub async fn run(state: &AppState, options: SeedOptions) -> Result<SeedSummary, 
         }
     }
     summary.logins = vec![
+        format!("admin1@{EMAIL_DOMAIN} (ADMIN)"),
         format!("client1@{EMAIL_DOMAIN} (CLIENT, to client{})", options.clients),
         format!(
             "freelancer1@{EMAIL_DOMAIN} (FREELANCER, to freelancer{})",

@@ -88,6 +88,33 @@ async fn seeded_demo_data_shows_through_the_api() {
     let me = app.gql("{ me { role } }", json!({}), Some(&token)).await;
     assert_eq!(me.data()["me"]["role"], "FREELANCER");
 
+    // The services area: a catalogue, professionals in every verification
+    // status, requests in every status, as the admin sees them.
+    let services = &summary.services;
+    assert_eq!(services.services, 10);
+    assert_eq!(services.professionals, [8, 2, 1, 1]);
+    assert_eq!(services.requests, [2, 2, 2, 2, 2]);
+    let admin = login(&app, &format!("admin1@{EMAIL_DOMAIN}")).await;
+    let count = "query($s: ServiceRequestStatus, $v: VerificationStatus) {
+      serviceRequests(filter: {status: $s}) { totalCount }
+      professionals(filter: {status: $v}) { totalCount }
+      services { totalCount } }";
+    for (status, verification, requests, profiles) in [
+        ("REQUESTED", "VERIFIED", 2, 8),
+        ("ASSIGNED", "PENDING", 2, 2),
+        ("IN_PROGRESS", "REJECTED", 2, 1),
+        ("COMPLETED", "UNSUBMITTED", 2, 1),
+        ("CANCELLED", "VERIFIED", 2, 8),
+    ] {
+        let reply = app
+            .gql(count, json!({ "s": status, "v": verification }), Some(&admin))
+            .await;
+        let data = reply.data();
+        assert_eq!(data["serviceRequests"]["totalCount"], requests, "{status}");
+        assert_eq!(data["professionals"]["totalCount"], profiles, "{verification}");
+        assert_eq!(data["services"]["totalCount"], 10);
+    }
+
     // Again: refused while there are users, unless forced, which reuses the
     // demo accounts.
     let again = seed::run(
@@ -99,7 +126,7 @@ async fn seeded_demo_data_shows_through_the_api() {
     )
     .await;
     assert!(
-        matches!(again, Err(SeedError::NotEmpty { users: 40 })),
+        matches!(again, Err(SeedError::NotEmpty { users: 41 })),
         "{again:?}"
     );
     let forced = seed::run(
@@ -114,7 +141,7 @@ async fn seeded_demo_data_shows_through_the_api() {
     .unwrap();
     assert_eq!(
         (forced.clients, forced.reused_accounts, forced.projects),
-        (0, 40, 5)
+        (0, 41, 5)
     );
     let page = app.gql(OPEN_PAGE, json!({}), None).await;
     assert_eq!(
