@@ -184,6 +184,21 @@ async fn the_catalogue_is_kept_by_admins_and_names_are_unique_ignoring_case() {
         ok(&app, one, json!({ "id": id }), &admin).await["service"]["name"],
         "Boiler Repair"
     );
+    let node = "query($id: ID!) { node(id: $id) { ... on Service { name } } }";
+    assert!(
+        app.gql(node, json!({ "id": id }), Some(&client.access))
+            .await
+            .data()["node"]
+            .is_null()
+    );
+    assert_eq!(
+        ok(&app, node, json!({ "id": id }), &admin).await["node"]["name"],
+        "Boiler Repair"
+    );
+    assert_eq!(
+        app.gql(node, json!({ "id": other }), None).await.data()["node"]["name"],
+        "Garden Care"
+    );
     let reactivate = "mutation($id: ID!) { reactivateService(id: $id) { active } }";
     assert_eq!(
         ok(&app, reactivate, json!({ "id": id }), &admin).await["reactivateService"]["active"],
