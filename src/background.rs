@@ -9,6 +9,7 @@ use crate::accounts::captcha;
 use crate::accounts::email_links::{recovery, tokens as email_tokens};
 use crate::audit;
 use crate::auth::throttle;
+use crate::billing::payments;
 use crate::db::now;
 use crate::db::types::Timestamp;
 use crate::error::{AppError, AppResult};
@@ -33,10 +34,12 @@ pub fn handlers() -> Handlers {
     let reset_mail: Handler = |run, payload| Box::pin(recovery::mail_reset_link(run.state, payload));
     let retention: Handler = |run, _| Box::pin(prune(run.state));
     let mail: Handler = |run, payload| Box::pin(mail::deliver::deliver(run.state, payload));
+    let settle: Handler = |run, payload| Box::pin(payments::settle_job(run.state, payload));
     Handlers::new(&[
         (recovery::RESET_MAIL_JOB, reset_mail),
         (RETENTION_JOB, retention),
         (mail::deliver::DELIVER_JOB, mail),
+        (payments::SETTLE_JOB, settle),
     ])
 }
 

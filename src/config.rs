@@ -127,6 +127,18 @@ pub struct DocumentRules {
     pub link_ttl: Duration,
 }
 
+/// Billing.
+#[derive(Debug, Clone)]
+pub struct BillingConfig {
+    /// `BILL_NUMBER_PREFIX` (`AG`): bill numbers are `{PREFIX}-{YEAR}-{SEQ}`.
+    pub number_prefix: String,
+    /// `BILLING_TIMEZONE` (`UTC`): the calendar year a bill is numbered in
+    /// and the day due dates must follow.
+    pub timezone: chrono_tz::Tz,
+    /// `DEMO_BILLS` (on in development, off in production): `createDemoBill`.
+    pub demo_bills: bool,
+}
+
 /// The server's configuration.
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -193,6 +205,8 @@ pub struct Config {
     pub api_url: String,
     /// Verification documents: sizes, count, link life.
     pub documents: DocumentRules,
+    /// Bill numbers, the billing time zone, demo bills.
+    pub billing: BillingConfig,
     /// Outgoing mail.
     pub mail: MailConfig,
     /// Verification, recovery and sign-up rules.
@@ -405,6 +419,7 @@ impl Config {
                 max_per_professional: at_least_one("MAX_DOCUMENTS_PER_PROFESSIONAL", 10)?,
                 link_ttl: duration("DOCUMENT_LINK_TTL", "5m")?,
             },
+            billing: billing_config(&var, app_env)?,
             mail,
             accounts: AccountRules {
                 verify_token_ttl: duration("VERIFY_TOKEN_TTL", "48h")?,
@@ -521,6 +536,39 @@ fn mail_config(var: &impl Fn(&str) -> Option<String>, app_env: AppEnv) -> Result
         ),
     };
     Ok(MailConfig { smtp_url, from })
+}
+
+/// `BILL_NUMBER_PREFIX`, `BILLING_TIMEZONE`, `DEMO_BILLS`.
+fn billing_config(
+    var: &impl Fn(&str) -> Option<String>,
+    app_env: AppEnv,
+) -> Result<BillingConfig, ConfigError> {
+    let number_prefix = var("BILL_NUMBER_PREFIX").unwrap_or_else(|| "AG".to_owned());
+    let valid = (1..=10).contains(&number_prefix.len())
+        && number_prefix
+            .bytes()
+            .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit());
+    if !valid {
+        return Err(invalid(
+            "BILL_NUMBER_PREFIX",
+            "1 to 10 upper-case letters or digits",
+        ));
+    }
+    let timezone = match var("BILLING_TIMEZONE") {
+        Some(name) => name
+            .parse()
+            .map_err(|_| invalid("BILLING_TIMEZONE", format!("{name:?} is not an IANA time zone")))?,
+        None => chrono_tz::UTC,
+    };
+    let demo_bills = match var("DEMO_BILLS") {
+        Some(v) => parse_bool(&v).ok_or_else(|| invalid("DEMO_BILLS", "use true or false"))?,
+        None => app_env != AppEnv::Production,
+    };
+    Ok(BillingConfig {
+        number_prefix,
+        timezone,
+        demo_bills,
+    })
 }
 
 /// `PUBLIC_URL`, `FILES_URL`: an http(s) URL without query or fragment;

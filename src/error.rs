@@ -220,6 +220,12 @@ const UNIQUE_FIELDS: &[(&str, &str, &str)] = &[
         "id",
     ),
     ("services_name_key", "services.name_key", "name"),
+    ("payments_live_bill_key", "payments.bill_id", "billId"),
+    (
+        "payments_payer_key_key",
+        "payments.payer_id, payments.idempotency_key",
+        "idempotencyKey",
+    ),
 ];
 
 fn conflict_message(field: &str) -> &'static str {

@@ -7,6 +7,7 @@ pub mod accounts;
 pub mod audit;
 pub mod auth;
 pub mod background;
+pub mod billing;
 pub mod catalogue;
 pub mod cli;
 pub mod client_ip;

@@ -199,6 +199,10 @@ typed_ids! {
     ServiceRequestId = "SR",
     /// A `verification_documents` row.
     VerificationDocumentId = "VD",
+    /// A `bills` row.
+    BillId = "BL",
+    /// A `payments` row.
+    PaymentId = "PY",
 }
 
 #[cfg(test)]

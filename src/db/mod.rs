@@ -18,8 +18,9 @@ mod transaction;
 pub mod types;
 
 pub use ids::{
-    AuditEventId, CaptchaId, ContractId, GlobalId, JobId, MailId, PortfolioItemId, ProjectId, ProposalId,
-    ReviewId, ServiceId, ServiceRequestId, SessionId, TypedId, UserId, VerificationDocumentId,
+    AuditEventId, BillId, CaptchaId, ContractId, GlobalId, JobId, MailId, PaymentId, PortfolioItemId,
+    ProjectId, ProposalId, ReviewId, ServiceId, ServiceRequestId, SessionId, TypedId, UserId,
+    VerificationDocumentId,
 };
 pub use migrate::run_migrations;
 pub use pool::{Backend, Conn, Pool, PoolError, SqliteConn};
@@ -63,4 +64,29 @@ macro_rules! with_conn {
             }
         }
     };
+}
+
+/// Insert `rows` into `$table`: one statement on PostgreSQL; one per row on
+/// SQLite, where diesel-async has no multi-row insert (in-process, so
+/// cheap).
+#[macro_export]
+macro_rules! insert_all {
+    ($conn:expr, $table:expr, $rows:expr) => {{
+        let rows = $rows;
+        match $conn {
+            $crate::db::Conn::Pg(c) => {
+                if !rows.is_empty() {
+                    diesel::insert_into($table)
+                        .values(&rows)
+                        .execute(&mut **c)
+                        .await?;
+                }
+            }
+            $crate::db::Conn::Sqlite(c) => {
+                for row in &rows {
+                    diesel::insert_into($table).values(row).execute(&mut **c).await?;
+                }
+            }
+        }
+    }};
 }

@@ -392,6 +392,81 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    use diesel::sql_types::*;
+    use super::sql_types::{PortableTimestamp, PortableUuid};
+
+    bills (id) {
+        id -> PortableUuid,
+        number -> Nullable<Text>,
+        status -> Text,
+        payer_id -> PortableUuid,
+        issuer_id -> Nullable<PortableUuid>,
+        author_id -> Nullable<PortableUuid>,
+        contract_id -> Nullable<PortableUuid>,
+        service_request_id -> Nullable<PortableUuid>,
+        currency -> Text,
+        subtotal_minor -> BigInt,
+        tax_rate_bp -> Integer,
+        tax_minor -> BigInt,
+        total_minor -> BigInt,
+        due_at -> PortableTimestamp,
+        issued_at -> Nullable<PortableTimestamp>,
+        paid_at -> Nullable<PortableTimestamp>,
+        voided_at -> Nullable<PortableTimestamp>,
+        void_reason -> Nullable<Text>,
+        refunded_at -> Nullable<PortableTimestamp>,
+        created_at -> PortableTimestamp,
+        updated_at -> PortableTimestamp,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use super::sql_types::{PortableTimestamp, PortableUuid};
+
+    bill_lines (bill_id, position) {
+        bill_id -> PortableUuid,
+        position -> Integer,
+        description -> Text,
+        quantity_milli -> BigInt,
+        unit_price_minor -> BigInt,
+        amount_minor -> BigInt,
+    }
+}
+
+diesel::table! {
+    bill_sequences (year) {
+        year -> Integer,
+        last -> BigInt,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use super::sql_types::{PortableTimestamp, PortableUuid};
+
+    payments (id) {
+        id -> PortableUuid,
+        bill_id -> PortableUuid,
+        payer_id -> PortableUuid,
+        amount_minor -> BigInt,
+        currency -> Text,
+        method -> Text,
+        card_token -> Nullable<Text>,
+        status -> Text,
+        failure_reason -> Nullable<Text>,
+        provider_reference -> Nullable<Text>,
+        idempotency_key -> Text,
+        fingerprint -> Text,
+        refund_reason -> Nullable<Text>,
+        created_at -> PortableTimestamp,
+        settled_at -> Nullable<PortableTimestamp>,
+        refunded_at -> Nullable<PortableTimestamp>,
+        updated_at -> PortableTimestamp,
+    }
+}
+
 diesel::joinable!(projects -> users (client_id));
 diesel::joinable!(project_skills -> projects (project_id));
 diesel::joinable!(proposals -> projects (project_id));
@@ -402,6 +477,8 @@ diesel::joinable!(user_avatars -> users (user_id));
 diesel::joinable!(professional_profiles -> users (user_id));
 diesel::joinable!(professional_services -> services (service_id));
 diesel::joinable!(service_requests -> services (service_id));
+diesel::joinable!(bill_lines -> bills (bill_id));
+diesel::joinable!(payments -> bills (bill_id));
 diesel::allow_tables_to_appear_in_same_query!(
     users,
     sessions,
@@ -424,4 +501,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     professional_postal_codes,
     verification_documents,
     service_requests,
+    bills,
+    bill_lines,
+    bill_sequences,
+    payments,
 );

@@ -21,6 +21,8 @@ use crate::accounts::users::graphql::{AccountsMutation, AccountsQuery};
 use crate::accounts::users::loader::UserLoader;
 use crate::auth::ClientInfo;
 use crate::auth::Viewer;
+use crate::billing::graphql::{BillingMutation, BillingQuery};
+use crate::billing::loader::{BillLinesLoader, BillLoader, BillPaymentsLoader};
 use crate::catalogue::graphql::{CatalogueMutation, CatalogueQuery};
 use crate::catalogue::loader::ServiceLoader;
 use crate::contracts::graphql::{ContractsMutation, ContractsQuery};
@@ -56,6 +58,7 @@ pub struct QueryRoot(
     CatalogueQuery,
     ProfessionalsQuery,
     ServiceRequestsQuery,
+    BillingQuery,
     node::NodeQuery,
     JobsQuery,
 );
@@ -78,6 +81,7 @@ pub struct MutationRoot(
     ProfessionalsMutation,
     DocumentsMutation,
     ServiceRequestsMutation,
+    BillingMutation,
     JobsMutation,
 );
 
@@ -169,6 +173,9 @@ pub fn install_request_data(data: &mut Data, state: &AppState, viewer: Option<Vi
     data.insert(cached(ServiceAreaLoader(pool.clone())));
     data.insert(cached(DocumentsLoader(pool.clone())));
     data.insert(cached(RequestReviewLoader(pool.clone())));
+    data.insert(cached(BillLinesLoader(pool.clone())));
+    data.insert(cached(BillPaymentsLoader(pool.clone())));
+    data.insert(cached(BillLoader(pool.clone())));
     data.insert(cached(VisibleContractLoader {
         pool: pool.clone(),
         viewer,

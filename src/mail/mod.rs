@@ -50,6 +50,14 @@ crate::text_enum! {
         RequestCancelled = "REQUEST_CANCELLED",
         /// To the professional: the client marked the service request completed.
         RequestCompleted = "REQUEST_COMPLETED",
+        /// To a payer: a bill was issued to them.
+        BillIssued = "BILL_ISSUED",
+        /// To a payer: a bill was voided.
+        BillVoided = "BILL_VOIDED",
+        /// To a payer: the receipt of a payment.
+        PaymentReceipt = "PAYMENT_RECEIPT",
+        /// To an issuer: a bill of theirs was paid.
+        BillPaid = "BILL_PAID",
     }
 }
 

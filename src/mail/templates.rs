@@ -47,7 +47,11 @@ fn templates(kind: MailKind) -> (&'static str, &'static str) {
         | MailKind::RequestAssignedToClient
         | MailKind::RequestUnassigned
         | MailKind::RequestCancelled
-        | MailKind::RequestCompleted => (
+        | MailKind::RequestCompleted
+        | MailKind::BillIssued
+        | MailKind::BillVoided
+        | MailKind::PaymentReceipt
+        | MailKind::BillPaid => (
             include_str!("templates/notice.txt"),
             include_str!("templates/notice.html"),
         ),
@@ -66,6 +70,10 @@ fn subject(kind: MailKind) -> &'static str {
         MailKind::RequestUnassigned => "A service request was taken back",
         MailKind::RequestCancelled => "A service request was cancelled",
         MailKind::RequestCompleted => "A service request was completed",
+        MailKind::BillIssued => "A new bill from Agora",
+        MailKind::BillVoided => "A bill was voided",
+        MailKind::PaymentReceipt => "Your payment receipt",
+        MailKind::BillPaid => "A bill of yours was paid",
     }
 }
 

@@ -233,10 +233,22 @@ impl Money {
     /// `basis_points` hundredths of a percent of this amount (250 is 2.5 %),
     /// rounded to the nearest minor unit, halves away from zero.
     pub fn percent(self, basis_points: i64) -> Result<Money, MoneyError> {
-        let product = i128::from(self.minor) * i128::from(basis_points);
-        let quotient = product / BASIS_POINTS_PER_WHOLE;
-        let remainder = product % BASIS_POINTS_PER_WHOLE;
-        let rounded = if remainder.abs() * 2 >= BASIS_POINTS_PER_WHOLE {
+        self.scaled(basis_points, BASIS_POINTS_PER_WHOLE)
+    }
+
+    /// This amount times `thousandths` / 1000 (a unit price times 1.5
+    /// hours is `times_milli(1500)`), rounded to the nearest minor unit,
+    /// halves away from zero.
+    pub fn times_milli(self, thousandths: i64) -> Result<Money, MoneyError> {
+        self.scaled(thousandths, 1000)
+    }
+
+    /// `self × factor / divisor`, on `i128`, rounded half away from zero.
+    fn scaled(self, factor: i64, divisor: i128) -> Result<Money, MoneyError> {
+        let product = i128::from(self.minor) * i128::from(factor);
+        let quotient = product / divisor;
+        let remainder = product % divisor;
+        let rounded = if remainder.abs() * 2 >= divisor {
             quotient + product.signum()
         } else {
             quotient
@@ -272,6 +284,29 @@ impl Money {
                 right: other.currency,
             })
         }
+    }
+}
+
+/// A non-negative decimal with at most `digits` fraction digits, as an
+/// integer of that many fraction digits ("1.5" with 3 digits is 1500), at
+/// most [`MAX_INPUT_MINOR`]; `None` for anything else (a sign, an exponent,
+/// more digits). For quantities and rates, which are not money.
+pub fn parse_fixed(text: &str, digits: u32) -> Option<i64> {
+    parse_minor(text.trim(), digits)
+}
+
+/// An integer of `digits` fraction digits as decimal text, trailing zeros
+/// kept to `digits` ("1500" with 3 digits is "1.500").
+pub fn fixed_text(value: i64, digits: u32) -> String {
+    let scale = 10_i64.pow(digits);
+    let sign = if value < 0 { "-" } else { "" };
+    let magnitude = value.unsigned_abs();
+    let whole = magnitude / scale.unsigned_abs();
+    let fraction = magnitude % scale.unsigned_abs();
+    if digits == 0 {
+        format!("{sign}{whole}")
+    } else {
+        format!("{sign}{whole}.{fraction:0width$}", width = digits as usize)
     }
 }
 

@@ -270,3 +270,42 @@ fn errors_name_the_input_field() {
     assert!(matches!(Money::stored(1, "XXX"), Err(AppError::Internal(_))));
     assert_eq!(Money::stored(1, "EUR").ok(), Some(money(1, "EUR")));
 }
+
+#[test]
+fn quantities_times_prices_round_half_away_from_zero() {
+    let eur = |minor| Money::new(minor, Currency::EUR);
+    // 1.5 × 0.33 = 0.495 → 0.50; 2.333 × 10.00 = 23.33; 0.001 × 0.49 = 0.00049 → 0.00
+    assert_eq!(eur(33).times_milli(1500).map(Money::minor), Ok(50));
+    assert_eq!(eur(1000).times_milli(2333).map(Money::minor), Ok(2333));
+    assert_eq!(eur(49).times_milli(1).map(Money::minor), Ok(0));
+    assert_eq!(eur(500).times_milli(1).map(Money::minor), Ok(1), "0.005 → 0.01");
+    assert_eq!(eur(-500).times_milli(1).map(Money::minor), Ok(-1), "symmetric");
+    assert_eq!(eur(1).times_milli(1000).map(Money::minor), Ok(1));
+    let yen = money(101, "JPY");
+    assert_eq!(yen.times_milli(500).map(Money::minor), Ok(51), "50.5 yen → 51");
+    assert!(eur(i64::MAX).times_milli(2000).is_err());
+}
+
+#[test]
+fn tax_rounds_half_away_from_zero() {
+    let eur = |minor| Money::new(minor, Currency::EUR);
+    // 19 % of 10.05 = 1.9095 → 1.91; 7 % of 0.50 = 0.035 → 0.04; 19.25 % of 1.00 = 0.1925 → 0.19
+    assert_eq!(eur(1005).percent(1900).map(Money::minor), Ok(191));
+    assert_eq!(eur(50).percent(700).map(Money::minor), Ok(4));
+    assert_eq!(eur(100).percent(1925).map(Money::minor), Ok(19));
+    assert_eq!(eur(0).percent(1900).map(Money::minor), Ok(0));
+}
+
+#[test]
+fn fixed_decimals_parse_and_print() {
+    assert_eq!(parse_fixed("1.5", 3), Some(1500));
+    assert_eq!(parse_fixed(" 2 ", 3), Some(2000));
+    assert_eq!(parse_fixed("0.125", 3), Some(125));
+    for bad in ["1.2345", "-1", "1e3", "", ".5", "1."] {
+        assert_eq!(parse_fixed(bad, 3), None, "{bad}");
+    }
+    assert_eq!(parse_fixed("19.25", 2), Some(1925));
+    assert_eq!(fixed_text(1500, 3), "1.500");
+    assert_eq!(fixed_text(1925, 2), "19.25");
+    assert_eq!(fixed_text(5, 0), "5");
+}

@@ -107,30 +107,6 @@ pub async fn set_status(
     })?)
 }
 
-/// Insert `rows` into `$table`: one statement on PostgreSQL; one per row on
-/// SQLite, where diesel-async has no multi-row insert (in-process, so
-/// cheap).
-macro_rules! insert_all {
-    ($conn:expr, $table:expr, $rows:expr) => {{
-        let rows = $rows;
-        match $conn {
-            $crate::db::Conn::Pg(c) => {
-                if !rows.is_empty() {
-                    diesel::insert_into($table)
-                        .values(&rows)
-                        .execute(&mut **c)
-                        .await?;
-                }
-            }
-            $crate::db::Conn::Sqlite(c) => {
-                for row in &rows {
-                    diesel::insert_into($table).values(row).execute(&mut **c).await?;
-                }
-            }
-        }
-    }};
-}
-
 /// Replace the services `user` offers.
 pub async fn set_services(conn: &mut Conn, user: UserId, services: &[ServiceId]) -> AppResult<()> {
     with_conn!(conn, |c| {
@@ -147,7 +123,7 @@ pub async fn set_services(conn: &mut Conn, user: UserId, services: &[ServiceId])
             )
         })
         .collect();
-    insert_all!(conn, professional_services::table, rows);
+    crate::insert_all!(conn, professional_services::table, rows);
     Ok(())
 }
 
@@ -167,7 +143,7 @@ pub async fn set_area(conn: &mut Conn, user: UserId, codes: &[String]) -> AppRes
             )
         })
         .collect();
-    insert_all!(conn, professional_postal_codes::table, rows);
+    crate::insert_all!(conn, professional_postal_codes::table, rows);
     Ok(())
 }
 

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 /// Areas, lowest first: an area's domain files may import only areas
 /// before it.
-const AREAS: [&str; 10] = [
+const AREAS: [&str; 11] = [
     "sessions",
     "accounts",
     "portfolio",
@@ -18,6 +18,7 @@ const AREAS: [&str; 10] = [
     "catalogue",
     "professionals",
     "service_requests",
+    "billing",
 ];
 
 /// Modules below every area; they import none.

@@ -7,6 +7,7 @@ mod access;
 mod accounts;
 mod audit;
 mod avatar;
+mod billing;
 mod budgets;
 mod captcha;
 mod common;
