@@ -6,12 +6,15 @@
 use crate::accounts::users::model::UserRow;
 use crate::accounts::users::policy as users;
 use crate::auth::{Role, Viewer};
+use crate::billing::model::{BillRow, BillStatus};
+use crate::billing::policy::{self as billing, BillAction};
 use crate::catalogue::policy as catalogue;
 use crate::contracts::model::{ContractRow, ContractStatus};
 use crate::contracts::policy::{self as contracts, ContractAction};
 use crate::db::types::Timestamp;
 use crate::db::{
-    ContractId, PortfolioItemId, ProjectId, ProposalId, ServiceId, ServiceRequestId, SessionId, UserId, now,
+    BillId, ContractId, PortfolioItemId, ProjectId, ProposalId, ServiceId, ServiceRequestId, SessionId,
+    UserId, now,
 };
 use crate::error::AppResult;
 use crate::portfolio::model::PortfolioItemRow;
@@ -211,9 +214,37 @@ fn service_request(client: UserId, professional: UserId) -> ServiceRequestRow {
     }
 }
 
+/// The freelancer's issued bill to the client for their contract.
+fn bill(client: UserId, freelancer: UserId) -> BillRow {
+    let at = now();
+    BillRow {
+        id: BillId::new(),
+        number: Some("AG-2026-000001".into()),
+        status: BillStatus::Issued,
+        payer_id: client,
+        issuer_id: Some(freelancer),
+        author_id: Some(freelancer),
+        contract_id: Some(ContractId::new()),
+        service_request_id: None,
+        currency: "EUR".into(),
+        subtotal_minor: 100,
+        tax_rate_bp: 0,
+        tax_minor: 0,
+        total_minor: 100,
+        due_at: at,
+        issued_at: Some(at),
+        paid_at: None,
+        voided_at: None,
+        void_reason: None,
+        refunded_at: None,
+        created_at: at,
+        updated_at: at,
+    }
+}
+
 /// The table: what is asked, and the answer for each viewer, in the order
 /// of [`VIEWERS`].
-const TABLE: [(&str, [Answer; 7]); 28] = [
+const TABLE: [(&str, [Answer; 7]); 32] = [
     ("project: post", [SignIn, Yes, No, Yes, No, No, No]),
     ("project: edit", [SignIn, Yes, No, No, No, No, No]),
     ("project: cancel", [SignIn, Yes, No, No, No, No, No]),
@@ -254,6 +285,10 @@ const TABLE: [(&str, [Answer; 7]); 28] = [
     ("service request: complete", [SignIn, Yes, No, No, No, No, No]),
     ("service request: cancel", [SignIn, Yes, No, No, No, Yes, Yes]),
     ("service request: see address", [No, Yes, Yes, No, No, Yes, Yes]),
+    ("bill: draft", [SignIn, No, Yes, No, Yes, Yes, Yes]),
+    ("bill: change, issue, void", [SignIn, No, Yes, No, No, Yes, Yes]),
+    ("bill: pay", [SignIn, Yes, No, No, No, No, No]),
+    ("payment: settle, refund", [SignIn, No, No, No, No, Yes, Yes]),
 ];
 
 /// The objects the table asks about: the client's project, the
@@ -262,6 +297,7 @@ const TABLE: [(&str, [Answer; 7]); 28] = [
 /// request the freelancer (a professional) took.
 struct World {
     request: ServiceRequestRow,
+    bill: BillRow,
     cast: Cast,
     project: ProjectRow,
     proposal: ProposalRow,
@@ -313,6 +349,10 @@ fn ask(w: &World, what: &str, v: Option<Viewer>) -> Answer {
         }
         "service request: see address" if service_requests::may_see_address(v, &w.request) => Yes,
         "service request: see address" => No,
+        "bill: draft" => answer(billing::may_draft(v)),
+        "bill: change, issue, void" => answer(billing::may(v, BillAction::Manage, &w.bill)),
+        "bill: pay" => answer(billing::may(v, BillAction::Pay, &w.bill)),
+        "payment: settle, refund" => answer(billing::may_administer(v)),
         other => panic!("no such question: {other}"),
     }
 }
@@ -323,6 +363,7 @@ fn every_entity_viewer_and_action() {
     let project = project(cast.client);
     let w = World {
         request: service_request(cast.client, cast.freelancer),
+        bill: bill(cast.client, cast.freelancer),
         proposal: proposal(project.id, cast.freelancer),
         contract: contract(cast.client, cast.freelancer),
         item: portfolio_item(cast.freelancer),

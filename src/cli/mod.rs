@@ -2,4 +2,5 @@
 //! and exit (`seed-demo`). Nothing on the request path imports these.
 
 pub mod seed;
+pub mod seed_billing;
 pub mod seed_services;

@@ -166,6 +166,8 @@ pub struct SeedSummary {
     pub logins: Vec<String>,
     /// The services part (catalogue, professionals, requests).
     pub services: super::seed_services::ServicesSummary,
+    /// The billing part (bills in every status, payments).
+    pub billing: super::seed_billing::BillingSummary,
     /// How long the run took.
     pub elapsed: Duration,
 }
@@ -197,6 +199,7 @@ impl fmt::Display for SeedSummary {
         writeln!(f, "  reviews    {}", s.reviews)?;
         writeln!(f, "  portfolio  {} items", s.portfolio_items)?;
         write!(f, "{}", s.services)?;
+        write!(f, "{}", s.billing)?;
         writeln!(f, "demo logins (password {:?}):", s.password)?;
         for login in &s.logins {
             writeln!(f, "  {login}")?;
@@ -811,6 +814,7 @@ pub async fn run(state: &AppState, options: SeedOptions) -> Result<SeedSummary, 
     if let Some((admin, _)) = admins.into_iter().next() {
         // Reused freelancers (`force`) keep the profile they have.
         summary.services = super::seed_services::run(state, admin, &clients, &new_ones).await?;
+        summary.billing = super::seed_billing::run(state, admin, &clients).await?;
     }
     let progress_every = (options.projects / 10).max(1000);
     let mut projects = stream::iter(0..options.projects)

@@ -8,7 +8,8 @@
 //! and admins (`contract(id)`), sessions to their own user while live (as
 //! `mySessions` lists them), reviews and portfolio items to anyone (they are
 //! publicly listed), services as the catalogue shows them (active ones; all
-//! to admins), service requests to their client, professional and admins. What the viewer may not see is `null`, like an unknown id.
+//! to admins), service requests to their client, professional and admins,
+//! bills as `bill(id)` shows them, payments as `payments` lists them. What the viewer may not see is `null`, like an unknown id.
 //! The ids are grouped by type and each type is read in one statement, through
 //! the same visibility macros as the direct reads (users through the
 //! request's `UserLoader`, as `user(id)` does).
@@ -22,13 +23,15 @@ use crate::accounts::users::graphql::User;
 use crate::accounts::users::loader::UserLoader;
 use crate::accounts::users::model::UserRow;
 use crate::auth::{Viewer, viewer};
+use crate::billing::graphql::{Bill, Payment};
+use crate::billing::model::{BillRow, PaymentRow};
 use crate::catalogue::graphql::Service;
 use crate::catalogue::model::ServiceRow;
 use crate::contracts::graphql::Contract;
 use crate::contracts::model::ContractRow;
 use crate::db::{
-    ContractId, GlobalId, JobId, PortfolioItemId, ProjectId, ProposalId, ReviewId, ServiceId,
-    ServiceRequestId, SessionId, TypedId, UserId,
+    BillId, ContractId, GlobalId, JobId, PaymentId, PortfolioItemId, ProjectId, ProposalId, ReviewId,
+    ServiceId, ServiceRequestId, SessionId, TypedId, UserId,
 };
 use crate::error::AppError;
 use crate::graphql::RequestLoader;
@@ -83,6 +86,10 @@ pub enum Node {
     Service(Service),
     /// A service request.
     ServiceRequest(ServiceRequest),
+    /// A bill.
+    Bill(Bill),
+    /// A payment.
+    Payment(Payment),
 }
 
 /// The complexity of `nodes`: its selection once per id (at most
@@ -120,6 +127,10 @@ enum Found {
     Service(ServiceRow),
     /// A service request the viewer may see.
     ServiceRequest(ServiceRequestRow),
+    /// A bill the viewer may see.
+    Bill(BillRow),
+    /// A payment the viewer may see.
+    Payment(PaymentRow),
 }
 
 impl Found {
@@ -136,6 +147,8 @@ impl Found {
             Found::Job(row) => Node::Job(Job(row)),
             Found::Service(row) => Node::Service(Service(row)),
             Found::ServiceRequest(row) => Node::ServiceRequest(ServiceRequest(row)),
+            Found::Bill(row) => Node::Bill(Bill(row)),
+            Found::Payment(row) => Node::Payment(Payment(row)),
         }
     }
 }
@@ -184,6 +197,10 @@ async fn fetch(ctx: &Context<'_>, ids: &[GlobalId]) -> async_graphql::Result<Vec
         ),
         None => (Vec::new(), Vec::new(), Vec::new(), Vec::new()),
     };
+    let (bills, payments) = match viewer {
+        Some(_) => (of_type::<BillId>(ids), of_type::<PaymentId>(ids)),
+        None => (Vec::new(), Vec::new()),
+    };
     // Jobs only to admins, as `job(id)` answers them.
     let jobs = match crate::jobs::admin::may_operate(viewer) {
         Ok(_) => of_type::<JobId>(ids),
@@ -197,6 +214,8 @@ async fn fetch(ctx: &Context<'_>, ids: &[GlobalId]) -> async_graphql::Result<Vec
         && contracts.is_empty()
         && services.is_empty()
         && requests.is_empty()
+        && bills.is_empty()
+        && payments.is_empty()
         && jobs.is_empty());
     if needs_database {
         let mut conn = state(ctx)?.pool.get().await.map_err(AppError::from)?;
@@ -238,6 +257,14 @@ async fn fetch(ctx: &Context<'_>, ids: &[GlobalId]) -> async_graphql::Result<Vec
                 let rows =
                     crate::service_requests::queries::find_visible_many(conn, viewer, &requests).await?;
                 found.extend(rows.into_iter().map(|r| (key(r.id), Found::ServiceRequest(r))));
+            }
+            if !bills.is_empty() {
+                let rows = crate::billing::queries::find_visible_many(conn, viewer, &bills).await?;
+                found.extend(rows.into_iter().map(|r| (key(r.id), Found::Bill(r))));
+            }
+            if !payments.is_empty() {
+                let rows = crate::billing::payments::find_visible_many(conn, viewer, &payments).await?;
+                found.extend(rows.into_iter().map(|r| (key(r.id), Found::Payment(r))));
             }
         }
     }

@@ -485,6 +485,13 @@ async fn every_wrong_viewer_is_refused_and_nothing_changes() {
             json!({ "payments": { "totalCount": 0 }, "bills": { "totalCount": 0 } })
         );
     }
+    let node = "query($id: ID!) { node(id: $id) { ... on Bill { status } } }";
+    assert!(ok(app, node, json!({ "id": bill }), &w.other_client).await["node"].is_null());
+    assert!(app.gql(node, json!({ "id": bill }), None).await.data()["node"].is_null());
+    assert_eq!(
+        ok(app, node, json!({ "id": bill }), &w.client).await["node"]["status"],
+        "ISSUED"
+    );
     let view = ok(app, VIEW, json!({ "id": bill }), &w.client).await["bill"].clone();
     assert_eq!(view["status"], "ISSUED");
     assert_eq!(view["payments"], json!([]));

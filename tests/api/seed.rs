@@ -115,6 +115,30 @@ async fn seeded_demo_data_shows_through_the_api() {
         assert_eq!(data["services"]["totalCount"], 10);
     }
 
+    // Billing: bills in every status, with payments, as the admin sees them.
+    assert_eq!(summary.billing.bills, [1, 3, 2, 1, 1]);
+    assert_eq!(summary.billing.payments, 5);
+    for (status, count) in [
+        ("DRAFT", 1),
+        ("ISSUED", 3),
+        ("PAID", 2),
+        ("VOID", 1),
+        ("REFUNDED", 1),
+    ] {
+        let reply = app
+            .gql(
+                "query($s: BillStatus) { bills(filter: {status: $s}) { totalCount } }",
+                json!({ "s": status }),
+                Some(&admin),
+            )
+            .await;
+        assert_eq!(reply.data()["bills"]["totalCount"], count, "{status}");
+    }
+    let payments = app
+        .gql("{ payments { totalCount } }", json!({}), Some(&admin))
+        .await;
+    assert_eq!(payments.data()["payments"]["totalCount"], 5);
+
     // Again: refused while there are users, unless forced, which reuses the
     // demo accounts.
     let again = seed::run(
