@@ -174,6 +174,12 @@ pub async fn create(tx: &mut Tx<'_>, cmd: NewBillCommand) -> AppResult<BillRow> 
     let totals = price(currency, &cmd.lines, tax_rate_bp)?;
     let due_at = due(tx, cmd.due_at)?;
     let parties = parties(tx, &cmd).await?;
+    if cmd.payer_id.is_some_and(|payer| payer != parties.payer) {
+        return Err(AppError::bad_input(
+            "payerId",
+            "the payer of a contract or service request is its client: leave payerId out",
+        ));
+    }
     if let Some(expected) = parties.currency
         && expected != currency
     {

@@ -194,6 +194,7 @@ async fn every_validation_error_names_its_field() {
             json!({ "serviceRequestId": crate::common::unknown_id::<agora::db::ServiceRequestId>() }),
             "serviceRequestId",
         ),
+        (json!({ "payerId": w.other_client.id }), "payerId"),
     ] {
         let reply = app
             .gql(CREATE, with(patch.clone()), Some(&w.freelancer.access))
