@@ -369,6 +369,16 @@ impl Config {
             .map_err(|reason| invalid("STORAGE_URL", reason))?;
 
         let database_url = parse("DATABASE_URL", "sqlite://agora.db")?;
+        if let Some((scheme, _)) = database_url.split_once("://")
+            && !matches!(scheme, "postgres" | "postgresql" | "sqlite")
+        {
+            return Err(invalid(
+                "DATABASE_URL",
+                format!(
+                    "{scheme}:// is not supported: use postgres://… or sqlite://<path> (or a plain path)"
+                ),
+            ));
+        }
         if let Backend::Postgres(url) = Backend::from_url(&database_url) {
             PgUrl::parse(&url).map_err(|reason| invalid("DATABASE_URL", reason))?;
         }
@@ -743,6 +753,23 @@ mod tests {
         let c = config(&[("TRUSTED_PROXIES", "10.0.0.0/8, ::1")]).unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(c.trusted_proxies.len(), 2);
         assert!(c.trusted_proxies[0].contains("10.20.30.40".parse().unwrap_or_else(|e| panic!("{e}"))));
+    }
+
+    #[test]
+    fn database_urls_of_other_databases_are_refused() {
+        for url in ["mysql://u@h/db", "mongodb://h", "http://x"] {
+            let err = config(&[("DATABASE_URL", url)]).err().map(|e| e.name);
+            assert_eq!(err, Some("DATABASE_URL"), "{url}");
+        }
+        for url in [
+            "postgres://u@h/db",
+            "postgresql://u@h/db",
+            "sqlite://a.db",
+            "a.db",
+            "sqlite::memory:",
+        ] {
+            assert!(config(&[("DATABASE_URL", url)]).is_ok(), "{url}");
+        }
     }
 
     #[test]

@@ -73,7 +73,10 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    server::init_logging(config.log_format);
+    if let Err(err) = server::init_logging(config.log_format) {
+        eprintln!("agora: configuration error: {err}");
+        return ExitCode::from(2);
+    }
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(runtime) => runtime,
         Err(err) => {

@@ -1,6 +1,7 @@
 //! Start-up and shutdown: logging, the pool, migrations, the configured super
 //! admin, and serving until SIGTERM or Ctrl-C.
 
+use std::io::IsTerminal;
 use std::net::SocketAddr;
 use std::time::Instant;
 
@@ -8,22 +9,32 @@ use anyhow::Context as _;
 use tracing_subscriber::EnvFilter;
 
 use crate::accounts::users::ops::{AdminOutcome, ensure_super_admin};
-use crate::config::{Config, LogFormat};
+use crate::config::{Config, ConfigError, LogFormat};
 use crate::db::{Backend, Pool, run_migrations};
 use crate::state::AppState;
 
-/// Install the log subscriber (`RUST_LOG`, default `info`; `LOG_FORMAT`).
-pub fn init_logging(format: LogFormat) {
-    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+/// Install the log subscriber (`RUST_LOG`, default `info`; `LOG_FORMAT`);
+/// an invalid `RUST_LOG` is a configuration error naming it.
+pub fn init_logging(format: LogFormat) -> Result<(), ConfigError> {
+    let filter = match std::env::var("RUST_LOG") {
+        Ok(directives) => EnvFilter::try_new(&directives).map_err(|e| ConfigError {
+            name: "RUST_LOG",
+            reason: format!("{directives:?} is not a log filter: {e}"),
+        })?,
+        Err(_) => EnvFilter::new("info"),
+    };
     // Logs go to stderr: stdout stays for command output (`schema`, `seed-demo`).
+    // Colours only for a terminal: a file or a log collector gets plain text.
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
+        .with_ansi(std::io::stderr().is_terminal())
         .with_writer(std::io::stderr);
     // A second init (tests) keeps the first subscriber.
     let _ = match format {
         LogFormat::Pretty => builder.try_init(),
         LogFormat::Json => builder.json().flatten_event(true).try_init(),
     };
+    Ok(())
 }
 
 /// Open the pool and apply pending migrations.

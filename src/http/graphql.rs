@@ -17,6 +17,7 @@ use futures_util::TryStreamExt;
 use serde::Deserialize;
 
 use super::Http;
+use super::access::AccessNote;
 use super::body::{BodyGuard, Exceeded, guarded};
 use crate::auth::ClientInfo;
 use crate::auth::authenticate;
@@ -83,6 +84,9 @@ fn error_response(status: u16, media: MediaType, message: &str, code: &str) -> R
     response
         .headers_mut()
         .insert(header::CONTENT_TYPE, HeaderValue::from_static(media.as_str()));
+    let mut note = AccessNote::default();
+    note.code(code);
+    response.extensions_mut().insert(note);
     response
 }
 
@@ -306,6 +310,7 @@ async fn execute(
     }
 
     let document_limits = DocumentLimits::from(&http.state.config.limits);
+    let mut note = AccessNote::default();
     for request in batch.iter_mut() {
         // Parse once here (the schema reuses the parsed document) to refuse a
         // mutation over GET and to name the operation in the request's span.
@@ -335,7 +340,13 @@ async fn execute(
             }
             if let Some(name) = name {
                 tracing::Span::current().record("operation", name.as_str());
+                note.operation.get_or_insert_with(|| name.to_string());
             }
+            note.kind.get_or_insert(match op.node.ty {
+                OperationType::Query => "query",
+                OperationType::Mutation => "mutation",
+                OperationType::Subscription => "subscription",
+            });
         }
     }
 
@@ -351,7 +362,21 @@ async fn execute(
         request.data.insert(flag.clone());
     }
     let response = http.schema.execute_batch(batch).await;
-    respond(response, media, flag.started())
+    note.user = viewer.map(|v| v.user_id);
+    let items: &[async_graphql::Response] = match &response {
+        BatchResponse::Single(item) => std::slice::from_ref(item),
+        BatchResponse::Batch(items) => items,
+    };
+    for error in items.iter().flat_map(|item| &item.errors) {
+        if let Some(async_graphql::Value::String(code)) =
+            error.extensions.as_ref().and_then(|e| e.get("code"))
+        {
+            note.code(code.as_str());
+        }
+    }
+    let mut http_response = respond(response, media, flag.started());
+    http_response.extensions_mut().insert(note);
+    http_response
 }
 
 /// How async-graphql stands for the multipart file `n` in the variables.

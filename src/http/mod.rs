@@ -1,5 +1,6 @@
 //! The HTTP surface: routes and the tower layers every request passes.
 
+pub mod access;
 mod body;
 pub mod documents;
 pub mod files;
@@ -72,6 +73,7 @@ pub fn app(state: AppState) -> Router {
             config.request_timeout,
         ))
         .layer(cors(&config.cors_allowed_origins))
+        .layer(middleware::from_fn(access::log))
         .layer(TraceLayer::new_for_http().make_span_with(|request: &Request| {
             let request_id = request
                 .headers()

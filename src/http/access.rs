@@ -1,0 +1,73 @@
+//! The access log: one line per request at `info` (target `agora::access`),
+//! with the method, path (never the query string: a GET query's variables
+//! stay out), status, latency, request id, and, for GraphQL, the operation's
+//! name and type, the error codes it answered and the signed-in viewer's
+//! user id. Never a token, a password or a variable.
+//!
+//! Handlers describe a GraphQL request by putting an [`AccessNote`] in the
+//! response's extensions; this layer writes the line.
+
+use std::time::Instant;
+
+use axum::extract::Request;
+use axum::middleware::Next;
+use axum::response::Response;
+
+use crate::db::UserId;
+
+/// What a GraphQL request was, for its access-log line.
+#[derive(Debug, Clone, Default)]
+pub struct AccessNote {
+    /// The operation's name, when it has one.
+    pub operation: Option<String>,
+    /// `query`, `mutation` or `subscription`.
+    pub kind: Option<&'static str>,
+    /// The `extensions.code` of every error answered, in order, repeats dropped.
+    pub codes: Vec<String>,
+    /// The signed-in viewer.
+    pub user: Option<UserId>,
+}
+
+impl AccessNote {
+    /// Add an error code, once.
+    pub fn code(&mut self, code: &str) {
+        if !self.codes.iter().any(|c| c == code) {
+            self.codes.push(code.to_owned());
+        }
+    }
+}
+
+/// Write the request's line once the response is ready.
+pub async fn log(request: Request, next: Next) -> Response {
+    let started = Instant::now();
+    let method = request.method().clone();
+    let path = request.uri().path().to_owned();
+    let request_id = request
+        .headers()
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    let response = next.run(request).await;
+    let latency_ms = started.elapsed().as_secs_f64() * 1000.0;
+    let note = response
+        .extensions()
+        .get::<AccessNote>()
+        .cloned()
+        .unwrap_or_default();
+    let codes = note.codes.join(",");
+    tracing::info!(
+        target: "agora::access",
+        method = %method,
+        path,
+        status = response.status().as_u16(),
+        latency_ms = format_args!("{latency_ms:.2}"),
+        request_id,
+        operation = note.operation.as_deref().unwrap_or(""),
+        operation_type = note.kind.unwrap_or(""),
+        error_codes = codes,
+        user_id = note.user.map(|u| u.to_string()).unwrap_or_default(),
+        "request"
+    );
+    response
+}
