@@ -211,6 +211,9 @@ pub async fn post(State(http): State<Http>, PeerAddr(peer): PeerAddr, request: R
         }
         Some(BodyKind::Json) => BodyGuard::new(config.max_body_bytes),
         Some(BodyKind::Multipart(_)) if !preflighted(&headers) => {
+            // Read the body first (up to the multipart limit), so the client
+            // gets this explanation instead of a connection reset mid-upload.
+            drain(body, multipart_limit(config)).await;
             return refuse(
                 MediaType::Json,
                 RequestError::BadRequest(
@@ -221,13 +224,7 @@ pub async fn post(State(http): State<Http>, PeerAddr(peer): PeerAddr, request: R
             );
         }
         Some(BodyKind::Multipart(boundary)) => {
-            let limit = config.max_body_bytes.max(
-                config
-                    .max_avatar_bytes
-                    .max(config.documents.max_bytes)
-                    .saturating_add(MULTIPART_ALLOWANCE),
-            );
-            let guard = BodyGuard::new(limit);
+            let guard = BodyGuard::new(multipart_limit(config));
             match boundary {
                 // Two parts more than the files: `operations` and `map`.
                 Some(boundary) => guard.with_parts(&boundary, MAX_FILES + 2),
@@ -253,6 +250,32 @@ pub async fn post(State(http): State<Http>, PeerAddr(peer): PeerAddr, request: R
                 RequestError::BadRequest(format!("malformed request: {err}")),
             ),
         },
+    }
+}
+
+/// The most a multipart body may hold: room for the largest file allowed
+/// (`MAX_AVATAR_BYTES`, `MAX_DOCUMENT_BYTES`) and the other parts, or
+/// `MAX_BODY_BYTES` when larger.
+fn multipart_limit(config: &crate::config::Config) -> usize {
+    config.max_body_bytes.max(
+        config
+            .max_avatar_bytes
+            .max(config.documents.max_bytes)
+            .saturating_add(MULTIPART_ALLOWANCE),
+    )
+}
+
+/// Read and drop up to `limit` bytes of `body` (a refused request's), so
+/// the response is not sent over an unread upload.
+async fn drain(body: axum::body::Body, limit: usize) {
+    use futures_util::StreamExt;
+    let mut stream = body.into_data_stream();
+    let mut read = 0usize;
+    while let Some(Ok(chunk)) = stream.next().await {
+        read = read.saturating_add(chunk.len());
+        if read > limit {
+            break;
+        }
     }
 }
 

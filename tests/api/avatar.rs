@@ -394,3 +394,42 @@ async fn files_outside_the_public_avatars_are_not_served() {
         assert!(body.is_empty(), "{uri}");
     }
 }
+
+/// Over TCP, a multipart upload refused for its missing CSRF header gets its
+/// 400 and the explanation after the server read the body, not a reset
+/// connection halfway through the upload.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_refused_upload_is_read_before_the_400() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let app = TestApp::new().await;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let service = app
+        .router
+        .clone()
+        .into_make_service_with_connect_info::<std::net::SocketAddr>();
+    tokio::spawn(async move { axum::serve(listener, service).await.unwrap() });
+    let file = vec![b'x'; 8 * 1024 * 1024];
+    let body = multipart_body(
+        UPLOAD,
+        json!({ "file": null }),
+        &[File {
+            name: "big.png",
+            content_type: "image/png",
+            bytes: &file,
+        }],
+    );
+    let head = format!(
+        "POST /graphql HTTP/1.1\r\nHost: {addr}\r\nContent-Type: multipart/form-data; \
+         boundary=----agora-test-boundary-7MA4YWxkTrZu0gW\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+        body.len()
+    );
+    let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+    stream.write_all(head.as_bytes()).await.unwrap();
+    stream.write_all(&body).await.expect("the whole upload is read");
+    let mut answer = Vec::new();
+    stream.read_to_end(&mut answer).await.unwrap();
+    let answer = String::from_utf8_lossy(&answer);
+    assert!(answer.starts_with("HTTP/1.1 400"), "{answer}");
+    assert!(answer.contains("Apollo-Require-Preflight"), "{answer}");
+}
