@@ -13,7 +13,12 @@ use agora::{graphql, server};
 
 /// Agora: a GraphQL API server for a services marketplace.
 #[derive(Parser)]
-#[command(version, about)]
+#[command(
+    version,
+    about,
+    after_help = "Configuration comes from environment variables (and a .env file in the working \
+                  directory); every variable is listed in README.md, section Configuration."
+)]
 struct Cli {
     #[command(subcommand)]
     command: Option<Command>,
@@ -88,8 +93,15 @@ fn main() -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
-            tracing::error!("{err:#}");
-            eprintln!("agora: {err:#}");
+            // Printed once, in words: an input refused by the domain shows
+            // its field and message, not its code.
+            match err.downcast_ref::<agora::error::AppError>() {
+                Some(agora::error::AppError::BadInput { field, message }) => {
+                    eprintln!("agora: {field}: {message}");
+                }
+                Some(app) => eprintln!("agora: {}", app.message()),
+                None => eprintln!("agora: {err:#}"),
+            }
             ExitCode::FAILURE
         }
     }

@@ -41,11 +41,38 @@ pub fn init_logging(format: LogFormat) -> Result<(), ConfigError> {
 pub async fn connect(config: &Config) -> anyhow::Result<Pool> {
     let backend = Backend::from_url(&config.database_url);
     let pool = Pool::new(&backend, config.database_pool_size)?;
-    let applied = run_migrations(&pool)
-        .await
-        .with_context(|| format!("migrating the {} database", backend.name()))?;
+    let applied = run_migrations(&pool).await.map_err(|err| {
+        // The pool's own words ("Error occurred while creating a new
+        // object: …") say nothing to an operator; the last clause does.
+        let text = err.to_string();
+        let cause = text.rsplit(": ").next().unwrap_or(&text).to_owned();
+        anyhow::anyhow!("cannot open {}: {cause}", target(&backend))
+    })?;
     tracing::info!(database = backend.name(), applied, "database ready");
     Ok(pool)
+}
+
+/// Where the database is, for start-up errors: host, port and database of
+/// a PostgreSQL URL (never its password), or the SQLite file.
+fn target(backend: &Backend) -> String {
+    match backend {
+        Backend::Postgres(url) => {
+            let base = url.split('?').next().unwrap_or(url);
+            match base.parse::<tokio_postgres::Config>() {
+                Ok(pg) => {
+                    let host = match pg.get_hosts().first() {
+                        Some(tokio_postgres::config::Host::Tcp(host)) => host.clone(),
+                        _ => "localhost".to_owned(),
+                    };
+                    let port = pg.get_ports().first().copied().unwrap_or(5432);
+                    let database = pg.get_dbname().or(pg.get_user()).unwrap_or("postgres");
+                    format!("PostgreSQL at {host}:{port}, database {database}")
+                }
+                Err(_) => "the PostgreSQL database of DATABASE_URL".to_owned(),
+            }
+        }
+        Backend::Sqlite(path) => format!("the SQLite database {path}"),
+    }
 }
 
 /// How long running jobs get to finish at shutdown before they are given back.
