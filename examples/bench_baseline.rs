@@ -271,7 +271,10 @@ async fn ready(State(state): State<AppState>) -> StatusCode {
 async fn main() -> anyhow::Result<()> {
     // The same sources as the server: `.env`, then the environment.
     let _ = dotenvy::dotenv();
-    let config = Config::from_env()?;
+    let config = Config::from_env().map_err(|errors| {
+        let all: Vec<String> = errors.iter().map(ToString::to_string).collect();
+        anyhow::anyhow!(all.join("; "))
+    })?;
     let backend = Backend::from_url(&config.database_url);
     let pool = Pool::new(&backend, config.database_pool_size)?;
     run_migrations(&pool).await?;

@@ -267,8 +267,40 @@ fn invalid(name: &'static str, reason: impl Into<String>) -> ConfigError {
 
 impl Config {
     /// Read the process environment.
-    pub fn from_env() -> Result<Self, ConfigError> {
-        Self::from_lookup(|name| std::env::var(name).ok())
+    pub fn from_env() -> Result<Self, Vec<ConfigError>> {
+        Self::from_lookup_all(|name| std::env::var(name).ok())
+    }
+
+    /// [`Config::from_lookup`], reporting every invalid variable at once
+    /// rather than one per restart: each refused variable is set aside (read
+    /// as unset, so its default applies) and the rest read again, until
+    /// everything else is accepted or a refusal does not go away that way
+    /// (a required variable that is missing).
+    pub fn from_lookup_all(get: impl Fn(&str) -> Option<String>) -> Result<Self, Vec<ConfigError>> {
+        let mut errors: Vec<ConfigError> = Vec::new();
+        loop {
+            let set_aside: Vec<&'static str> = errors.iter().map(|e| e.name).collect();
+            match Self::from_lookup(|name| {
+                if set_aside.contains(&name) {
+                    None
+                } else {
+                    get(name)
+                }
+            }) {
+                Ok(config) if errors.is_empty() => return Ok(config),
+                Ok(_) => return Err(errors),
+                Err(err) if set_aside.contains(&err.name) => {
+                    if !errors
+                        .iter()
+                        .any(|e| e.name == err.name && e.reason == err.reason)
+                    {
+                        errors.push(err);
+                    }
+                    return Err(errors);
+                }
+                Err(err) => errors.push(err),
+            }
+        }
     }
 
     /// Read configuration through `get` (the environment, or a map in tests).
@@ -753,6 +785,31 @@ mod tests {
         let c = config(&[("TRUSTED_PROXIES", "10.0.0.0/8, ::1")]).unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(c.trusted_proxies.len(), 2);
         assert!(c.trusted_proxies[0].contains("10.20.30.40".parse().unwrap_or_else(|e| panic!("{e}"))));
+    }
+
+    #[test]
+    fn every_invalid_variable_is_reported_at_once() {
+        let vars = [
+            ("PORT", "eighty"),
+            ("LOG_FORMAT", "xml"),
+            ("JOB_LEASE", "soon"),
+            ("DATABASE_URL", "mysql://x"),
+        ];
+        let errors =
+            Config::from_lookup_all(|k| vars.iter().find(|(n, _)| *n == k).map(|(_, v)| v.to_string()))
+                .err()
+                .unwrap_or_default();
+        let mut names: Vec<&str> = errors.iter().map(|e| e.name).collect();
+        names.sort_unstable();
+        assert_eq!(names, ["DATABASE_URL", "JOB_LEASE", "LOG_FORMAT", "PORT"]);
+        // A required variable that is missing ends the search with it.
+        let prod = [("APP_ENV", "production"), ("LOG_FORMAT", "xml")];
+        let errors =
+            Config::from_lookup_all(|k| prod.iter().find(|(n, _)| *n == k).map(|(_, v)| v.to_string()))
+                .err()
+                .unwrap_or_default();
+        assert_eq!(errors.last().map(|e| e.name), Some("JWT_SECRET"), "{errors:?}");
+        assert!(Config::from_lookup_all(|_| None).is_ok());
     }
 
     #[test]

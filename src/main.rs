@@ -73,8 +73,10 @@ fn main() -> ExitCode {
     let _ = dotenvy::dotenv();
     let config = match Config::from_env() {
         Ok(config) => config,
-        Err(err) => {
-            eprintln!("agora: configuration error: {err}");
+        Err(errors) => {
+            for err in errors {
+                eprintln!("agora: configuration error: {err}");
+            }
             return ExitCode::from(2);
         }
     };
