@@ -4,7 +4,6 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod access;
-mod access_log;
 mod accounts;
 mod audit;
 mod avatar;
