@@ -18,7 +18,7 @@ use crate::contracts::queries as contracts;
 use crate::db::types::Timestamp;
 use crate::db::{BillId, ContractId, ServiceRequestId, TypedId, UserId, now};
 use crate::error::{AppError, AppResult};
-use crate::mail::{self, MailKind, templates};
+use crate::mail::MailKind;
 use crate::money::{Currency, Money};
 use crate::service_requests::model::ServiceRequestStatus;
 use crate::service_requests::queries as requests;
@@ -400,18 +400,6 @@ pub(super) async fn notify(
     message: &str,
     detail: &str,
 ) -> AppResult<()> {
-    let Some(user) = users::find_live(tx, user).await? else {
-        return Ok(());
-    };
     let page = format!("bills/{}", bill.id.to_global());
-    let mail = templates::notice(
-        &tx.state().config,
-        kind,
-        &user.email,
-        &user.name,
-        message,
-        detail,
-        &page,
-    );
-    mail::enqueue(tx, &mail).await
+    crate::accounts::users::ops::notify(tx, user, kind, message, detail, &page).await
 }

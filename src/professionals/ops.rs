@@ -9,12 +9,12 @@ use super::model::{
 };
 use super::policy;
 use super::queries::{self, StatusChange};
-use crate::accounts::users::queries as users;
+use crate::accounts::users::ops::notify;
 use crate::audit::{self, AuditKind};
 use crate::catalogue::queries as catalogue;
 use crate::db::{ServiceId, TypedId, UserId, now};
 use crate::error::{AppError, AppResult};
-use crate::mail::{self, MailKind, templates};
+use crate::mail::MailKind;
 use crate::money::Money;
 use crate::tx::Tx;
 
@@ -217,18 +217,15 @@ pub async fn decide(tx: &mut Tx<'_>, professional: UserId, decision: Decision) -
 }
 
 async fn mail_rejection(tx: &mut Tx<'_>, professional: UserId, reason: &str) -> AppResult<()> {
-    let Some(user) = users::find_live(tx, professional).await? else {
-        return Ok(());
-    };
-    let mail = templates::notice(
-        &tx.state().config,
+    let message = "An admin looked at your professional profile and could not verify it yet. \
+                   Fix what is asked below and submit it again.";
+    notify(
+        tx,
+        professional,
         MailKind::ProfessionalRejected,
-        &user.email,
-        &user.name,
-        "An admin looked at your professional profile and could not verify it yet. \
-         Fix what is asked below and submit it again.",
+        message,
         reason,
         "professional-profile",
-    );
-    mail::enqueue(tx, &mail).await
+    )
+    .await
 }

@@ -11,13 +11,13 @@ use super::policy::{self, ServiceRequestAction};
 use super::queries;
 use crate::accounts::email_links::verification::require_verified;
 use crate::accounts::profile::{Address, parse_address, parse_phone};
-use crate::accounts::users::queries as users;
+use crate::accounts::users::ops as users;
 use crate::catalogue::queries as catalogue;
 use crate::db::ReviewId;
 use crate::db::types::Timestamp;
 use crate::db::{ServiceId, ServiceRequestId, TypedId, UserId, now};
 use crate::error::{AppError, AppResult};
-use crate::mail::{self, MailKind, templates};
+use crate::mail::MailKind;
 use crate::professionals::model::parse_postal_code;
 use crate::professionals::queries::{self as professionals, Ineligible};
 use crate::reviews::{self, ReviewRow, queries as review_queries};
@@ -384,18 +384,6 @@ async fn notify(
     message: &str,
     detail: &str,
 ) -> AppResult<()> {
-    let Some(user) = users::find_live(tx, user).await? else {
-        return Ok(());
-    };
     let page = format!("service-requests/{}", row.id.to_global());
-    let mail = templates::notice(
-        &tx.state().config,
-        kind,
-        &user.email,
-        &user.name,
-        message,
-        detail,
-        &page,
-    );
-    mail::enqueue(tx, &mail).await
+    users::notify(tx, user, kind, message, detail, &page).await
 }

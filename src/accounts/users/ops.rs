@@ -164,3 +164,30 @@ pub async fn ensure_super_admin(state: &AppState, email: &str, password: String)
         Err(e) => Err(e),
     }
 }
+
+/// Mail `user` a short notice (`mail::templates::notice`) through the
+/// outbox, in the caller's transaction: `message` says what happened,
+/// `detail` the particulars (may be empty), `page` is the front-end page
+/// the link opens. A deleted account gets nothing (its address is gone).
+pub async fn notify(
+    tx: &mut crate::tx::Tx<'_>,
+    user: UserId,
+    kind: crate::mail::MailKind,
+    message: &str,
+    detail: &str,
+    page: &str,
+) -> AppResult<()> {
+    let Some(user) = queries::find_live(tx, user).await? else {
+        return Ok(());
+    };
+    let mail = crate::mail::templates::notice(
+        &tx.state().config,
+        kind,
+        &user.email,
+        &user.name,
+        message,
+        detail,
+        page,
+    );
+    crate::mail::enqueue(tx, &mail).await
+}
