@@ -1,8 +1,6 @@
 //! Billing in the schema: `Bill`, `BillLine`, `Payment`, the lists, the
 //! summary, and the mutations.
 
-use std::collections::BTreeMap;
-
 use async_graphql::{Context, ID, InputObject, Object, SimpleObject, Union};
 use chrono::{DateTime, Utc};
 
@@ -17,7 +15,7 @@ use crate::contracts::graphql::Contract;
 use crate::contracts::loader::VisibleContractLoader;
 use crate::db::keyset::PageArgs;
 use crate::db::types::Timestamp;
-use crate::db::{BillId, PaymentId, UserId, now};
+use crate::db::{BillId, PaymentId, UserId};
 use crate::error::{AppError, AppResult};
 use crate::graphql::RequestLoader;
 use crate::graphql::context::{actor, global, id_arg, require_id, state, write};
@@ -482,42 +480,16 @@ impl BillingQuery {
     ) -> async_graphql::Result<BillingSummary> {
         let viewer = require_viewer(ctx)?;
         let whose = match user_id {
-            Some(id) => {
-                let id = crate::graphql::context::require_id::<UserId>(&id, "userId", "user")?;
-                if id != viewer.user_id && !viewer.role.is_admin() {
-                    return Err(AppError::forbidden("only admins see others' billing").into());
-                }
-                id
-            }
+            Some(id) => require_id::<UserId>(&id, "userId", "user")?,
             None => viewer.user_id,
         };
         let mut conn = state(ctx)?.pool.get().await.map_err(AppError::from)?;
-        let rows = queries::totals_of(&mut conn, whose).await?;
-        let now = now();
-        let mut outstanding: BTreeMap<String, i64> = BTreeMap::new();
-        let mut overdue: BTreeMap<String, i64> = BTreeMap::new();
-        let mut paid: BTreeMap<String, i64> = BTreeMap::new();
-        for (currency, status, due, total) in rows {
-            let bucket = match status {
-                BillStatus::Paid => &mut paid,
-                _ => {
-                    if due < now {
-                        *overdue.entry(currency.clone()).or_default() += total;
-                    }
-                    &mut outstanding
-                }
-            };
-            *bucket.entry(currency).or_default() += total;
-        }
-        let amounts = |sums: BTreeMap<String, i64>| -> AppResult<Vec<Money>> {
-            sums.into_iter()
-                .map(|(c, minor)| crate::money::Money::stored(minor, &c).map(Money::from))
-                .collect()
-        };
+        let summary = ops::summary(&mut conn, viewer, whose).await?;
+        let wire = |amounts: Vec<crate::money::Money>| amounts.into_iter().map(Money::from).collect();
         Ok(BillingSummary {
-            outstanding: amounts(outstanding)?,
-            overdue: amounts(overdue)?,
-            paid: amounts(paid)?,
+            outstanding: wire(summary.outstanding),
+            overdue: wire(summary.overdue),
+            paid: wire(summary.paid),
         })
     }
 }

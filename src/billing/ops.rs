@@ -391,6 +391,59 @@ pub async fn demo(tx: &mut Tx<'_>) -> AppResult<BillRow> {
     issue_row(tx, &bill).await
 }
 
+/// A payer's totals per currency, each list in currency order.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Summary {
+    /// `ISSUED` bills not paid yet.
+    pub outstanding: Vec<Money>,
+    /// `ISSUED` bills past their due date (part of `outstanding`).
+    pub overdue: Vec<Money>,
+    /// `PAID` bills.
+    pub paid: Vec<Money>,
+}
+
+/// The billing summary of `whose` (the viewer's own, or anyone's for
+/// admins: `FORBIDDEN` otherwise).
+pub async fn summary(
+    conn: &mut crate::db::Conn,
+    viewer: crate::auth::Viewer,
+    whose: UserId,
+) -> AppResult<Summary> {
+    if whose != viewer.user_id && !viewer.role.is_admin() {
+        return Err(AppError::forbidden("only admins see others' billing"));
+    }
+    let now = now();
+    let mut sums: [std::collections::BTreeMap<String, Money>; 3] = Default::default();
+    let add = |bucket: &mut std::collections::BTreeMap<String, Money>, amount: Money| -> AppResult<()> {
+        let code = amount.currency().code().to_owned();
+        let sum = match bucket.get(&code) {
+            Some(sum) => sum
+                .checked_add(amount)
+                .map_err(|e| AppError::internal(e.message()))?,
+            None => amount,
+        };
+        bucket.insert(code, sum);
+        Ok(())
+    };
+    for (currency, status, due, total) in queries::totals_of(conn, whose).await? {
+        let amount = Money::stored(total, &currency)?;
+        if status == BillStatus::Paid {
+            add(&mut sums[2], amount)?;
+        } else {
+            add(&mut sums[0], amount)?;
+            if due < now {
+                add(&mut sums[1], amount)?;
+            }
+        }
+    }
+    let [outstanding, overdue, paid] = sums.map(|bucket| bucket.into_values().collect());
+    Ok(Summary {
+        outstanding,
+        overdue,
+        paid,
+    })
+}
+
 /// Mail `user` (unless their account is deleted) about `bill`.
 pub(super) async fn notify(
     tx: &mut Tx<'_>,
