@@ -56,6 +56,27 @@ pub enum LogFormat {
     Json,
 }
 
+/// `TRUSTED_DOCUMENTS`: which documents run (see `graphql::persisted`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TrustedDocumentsMode {
+    /// Any document; Apollo's automatic persisted queries register.
+    Off,
+    /// Any document; those not in the manifest are logged.
+    Audit,
+    /// Only the manifest's documents, named by hash.
+    Enforce,
+}
+
+/// Trusted documents: the mode and the manifest.
+#[derive(Debug, Clone)]
+pub struct TrustedDocuments {
+    /// `TRUSTED_DOCUMENTS` (`off`): `off`, `audit` or `enforce`.
+    pub mode: TrustedDocumentsMode,
+    /// `TRUSTED_DOCUMENTS_FILE` (required unless `off`): the manifest, a JSON
+    /// object `{hash: document}`.
+    pub file: Option<PathBuf>,
+}
+
 /// Limits applied to every GraphQL operation.
 #[derive(Debug, Clone, Copy)]
 pub struct GraphqlLimits {
@@ -218,6 +239,8 @@ pub struct Config {
     /// `AUDIT_RETENTION` (400d): audit events older than this are deleted
     /// by the retention run.
     pub audit_retention: Duration,
+    /// Which documents run.
+    pub trusted_documents: TrustedDocuments,
 }
 
 /// The recurring jobs declared in code: name, its variable, its default
@@ -352,6 +375,26 @@ impl Config {
             "json" => LogFormat::Json,
             other => return Err(invalid("LOG_FORMAT", format!("{other:?}: use pretty or json"))),
         };
+        let trusted_documents = TrustedDocuments {
+            mode: match parse("TRUSTED_DOCUMENTS", "off")?.as_str() {
+                "off" => TrustedDocumentsMode::Off,
+                "audit" => TrustedDocumentsMode::Audit,
+                "enforce" => TrustedDocumentsMode::Enforce,
+                other => {
+                    return Err(invalid(
+                        "TRUSTED_DOCUMENTS",
+                        format!("{other:?}: use off, audit or enforce"),
+                    ));
+                }
+            },
+            file: var("TRUSTED_DOCUMENTS_FILE").map(PathBuf::from),
+        };
+        if trusted_documents.mode != TrustedDocumentsMode::Off && trusted_documents.file.is_none() {
+            return Err(invalid(
+                "TRUSTED_DOCUMENTS_FILE",
+                "required when TRUSTED_DOCUMENTS is audit or enforce",
+            ));
+        }
         let graphiql = match var("GRAPHIQL") {
             None => app_env == AppEnv::Development,
             Some(v) => parse_bool(&v).ok_or_else(|| invalid("GRAPHIQL", "use true or false"))?,
@@ -471,6 +514,7 @@ impl Config {
             },
             schedules: schedules_config(&var)?,
             audit_retention: duration("AUDIT_RETENTION", "400d")?,
+            trusted_documents,
             jobs: JobsConfig {
                 concurrency: number("WORKER_CONCURRENCY", 2)?,
                 lease: duration("JOB_LEASE", "60s")?,

@@ -23,6 +23,7 @@ pub mod http;
 pub mod jobs;
 pub mod mail;
 pub mod money;
+pub mod persisted;
 #[cfg(test)]
 mod policy_table;
 pub mod portfolio;

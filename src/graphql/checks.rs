@@ -1,5 +1,7 @@
 //! The one extension every operation passes, on every transport:
 //!
+//! - on a WebSocket, the document a request names by hash is looked up
+//!   first ([`crate::persisted`]; the HTTP handler does it for HTTP);
 //! - before anything else, the document's tokens are counted; once parsed,
 //!   its aliases, root fields and size with fragments expanded are bounded
 //!   ([`DocumentLimits`]), and every string it carries is checked for
@@ -195,6 +197,18 @@ impl Extension for PerRequest {
         mut request: Request,
         next: NextPrepareRequest<'_>,
     ) -> ServerResult<Request> {
+        // An operation on a WebSocket: the HTTP handler did not resolve its
+        // document by name, parse it or install its data.
+        let socket = match (ctx.data_opt::<Connection>(), ctx.data_opt::<AppState>()) {
+            (Some(connection), Some(state)) => {
+                state
+                    .documents
+                    .resolve(&mut request)
+                    .map_err(|refusal| refusal.to_server_error())?;
+                Some((connection, state))
+            }
+            _ => None,
+        };
         let limits = &self.checks.document;
         limits
             .check_source(&request.query)
@@ -203,7 +217,11 @@ impl Extension for PerRequest {
         // fragments expanded (recursion and directive checks) before any
         // later hook, so the bounds must hold before that.
         let variables = std::mem::take(&mut request.variables);
-        let doc = request.parsed_query().map_err(|mut error| {
+        let parsed = match socket {
+            Some((_, state)) => state.documents.parse(&mut request),
+            None => request.parsed_query(),
+        };
+        let doc = parsed.map_err(|mut error| {
             set_code(&mut error, PARSE_FAILED);
             error
         })?;
@@ -220,7 +238,7 @@ impl Extension for PerRequest {
         *lock(&self.variable_arguments) = variable_arguments(doc);
         request.variables = variables;
         // An operation on a WebSocket: its own loaders, like an HTTP request's.
-        if let (Some(connection), Some(state)) = (ctx.data_opt::<Connection>(), ctx.data_opt::<AppState>()) {
+        if let Some((connection, state)) = socket {
             install_request_data(
                 &mut request.data,
                 state,

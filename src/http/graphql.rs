@@ -13,12 +13,12 @@ use axum::extract::{ConnectInfo, FromRequestParts, Query, Request, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use futures_util::TryStreamExt;
-use serde::Deserialize;
+use futures_util::{AsyncReadExt, TryStreamExt};
 
 use super::Http;
 use super::access::AccessNote;
 use super::body::{BodyGuard, Exceeded, guarded};
+use super::params::{self, GetParams};
 use crate::auth::ClientInfo;
 use crate::auth::authenticate;
 use crate::client_ip::{Cidr, client_ip};
@@ -26,6 +26,7 @@ use crate::error::{AppError, RequestError};
 use crate::graphql::checks::ExecutionStarted;
 use crate::graphql::install_request_data;
 use crate::graphql::limits::DocumentLimits;
+use crate::persisted::Refusal;
 
 const GRAPHQL_RESPONSE_JSON: &str = "application/graphql-response+json";
 const JSON: &str = "application/json";
@@ -153,31 +154,6 @@ fn preflighted(headers: &HeaderMap) -> bool {
         })
 }
 
-/// The query-string parameters of `GET /graphql`.
-#[derive(Deserialize)]
-pub struct GetParams {
-    query: Option<String>,
-    #[serde(rename = "operationName")]
-    operation_name: Option<String>,
-    variables: Option<String>,
-}
-
-impl GetParams {
-    fn into_request(self) -> Result<async_graphql::Request, String> {
-        let query = self
-            .query
-            .filter(|q| !q.trim().is_empty())
-            .ok_or("the `query` parameter is required")?;
-        let mut request = async_graphql::Request::new(query);
-        request.operation_name = self.operation_name.filter(|n| !n.is_empty());
-        if let Some(variables) = self.variables.filter(|v| !v.is_empty()) {
-            request.variables = serde_json::from_str(&variables)
-                .map_err(|e| format!("`variables` is not a JSON object: {e}"))?;
-        }
-        Ok(request)
-    }
-}
-
 /// `GET /graphql`: queries only, from the query string.
 pub async fn get(
     State(http): State<Http>,
@@ -202,7 +178,9 @@ pub async fn post(State(http): State<Http>, PeerAddr(peer): PeerAddr, request: R
     let (parts, body) = request.into_parts();
     let headers = parts.headers;
     let config = &http.state.config;
-    let guard = match BodyKind::of(&headers) {
+    let kind = BodyKind::of(&headers);
+    let json = matches!(kind, Some(BodyKind::Json));
+    let guard = match kind {
         None => {
             return refuse(
                 MediaType::Json,
@@ -240,8 +218,19 @@ pub async fn post(State(http): State<Http>, PeerAddr(peer): PeerAddr, request: R
     }
     let content_type = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok());
     let breach = Arc::new(OnceLock::new());
-    let body = guarded(body, guard, breach.clone()).into_async_read();
-    match receive_batch_body(content_type, body, MultipartOptions::default()).await {
+    let mut body = guarded(body, guard, breach.clone()).into_async_read();
+    let batch = if json {
+        let mut bytes = Vec::new();
+        match body.read_to_end(&mut bytes).await {
+            Ok(_) => params::from_json(&bytes).map_err(|e| e.to_string()),
+            Err(e) => Err(e.to_string()),
+        }
+    } else {
+        receive_batch_body(content_type, body, MultipartOptions::default())
+            .await
+            .map_err(|e| e.to_string())
+    };
+    match batch {
         Ok(batch) => execute(http, Method::POST, headers, peer, batch).await,
         Err(err) => match breach.get() {
             Some(exceeded) => too_large(*exceeded),
@@ -303,6 +292,11 @@ async fn execute(
             ),
         );
     };
+    for request in batch.iter_mut() {
+        if let Err(refusal) = http.state.documents.resolve(request) {
+            return refuse_document(media, &refusal);
+        }
+    }
     if batch.iter().any(|r| r.query.trim().is_empty()) {
         return refuse(
             media,
@@ -342,7 +336,9 @@ async fn execute(
             continue;
         }
         let wanted = request.operation_name.clone();
-        let Ok(doc) = request.parsed_query() else { continue };
+        let Ok(doc) = http.state.documents.parse(request) else {
+            continue;
+        };
         let operation = match &wanted {
             Some(name) => doc
                 .operations
@@ -400,6 +396,22 @@ async fn execute(
     let mut http_response = respond(response, media, flag.started());
     http_response.extensions_mut().insert(note);
     http_response
+}
+
+/// A request whose document is refused by name (see [`crate::persisted`]).
+/// An unknown hash is not a failure under `application/json`: Apollo
+/// Client answers it by sending the document, so it is a 200, never cached.
+fn refuse_document(media: MediaType, refusal: &Refusal) -> Response {
+    let status = match refusal {
+        Refusal::NotFound if media == MediaType::Json => 200,
+        _ => 400,
+    };
+    let mut response = error_response(status, media, refusal.message(), refusal.code());
+    response.headers_mut().insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("private, no-cache, must-revalidate"),
+    );
+    response
 }
 
 /// How async-graphql stands for the multipart file `n` in the variables.

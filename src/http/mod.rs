@@ -7,6 +7,7 @@ pub mod files;
 mod graphiql;
 pub mod graphql;
 mod health;
+mod params;
 mod ws;
 
 use axum::Router;

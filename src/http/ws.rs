@@ -16,6 +16,7 @@ use async_graphql::Data;
 use async_graphql::http::{
     ALL_WEBSOCKET_PROTOCOLS, WebSocket as GraphqlSocket, WebSocketProtocols as Protocols, WsMessage,
 };
+use axum::body::Bytes;
 use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
 use axum::extract::{FromRequestParts, State};
 use axum::http::request::Parts;
@@ -84,6 +85,32 @@ fn starts_operation(bytes: &[u8]) -> bool {
     serde_json::from_slice::<Kind>(bytes).is_ok_and(|m| matches!(m.kind, "subscribe" | "start"))
 }
 
+/// A `subscribe` payload may name its document by `documentId`, beside
+/// `query`; async-graphql reads only `query`, `operationName`, `variables`
+/// and `extensions`, so the id is handed on as `extensions.documentId`
+/// (resolved by [`crate::persisted`] before the operation runs).
+fn lift_document_id(bytes: Bytes) -> Bytes {
+    if memchr::memmem::find(&bytes, b"documentId").is_none() {
+        return bytes;
+    }
+    let Ok(mut message) = serde_json::from_slice::<serde_json::Value>(&bytes) else {
+        return bytes;
+    };
+    let Some(payload) = message.get_mut("payload").and_then(|p| p.as_object_mut()) else {
+        return bytes;
+    };
+    let Some(id) = payload.remove("documentId") else {
+        return bytes;
+    };
+    let extensions = payload
+        .entry("extensions")
+        .or_insert_with(|| serde_json::Value::Object(Default::default()));
+    if let Some(extensions) = extensions.as_object_mut() {
+        extensions.insert("documentId".into(), id);
+    }
+    serde_json::to_vec(&message).map_or(bytes, Bytes::from)
+}
+
 /// What the connection authenticated as, once `connection_init` passed.
 #[derive(Clone)]
 struct Credentials {
@@ -123,7 +150,9 @@ async fn serve(http: Http, protocol: Protocols, socket: WebSocket, client: Clien
             .take_while(|message| future::ready(message.is_ok()))
             .filter_map(|message| {
                 future::ready(match message {
-                    Ok(message @ (Message::Text(_) | Message::Binary(_))) => Some(message.into_data()),
+                    Ok(message @ (Message::Text(_) | Message::Binary(_))) => {
+                        Some(lift_document_id(message.into_data()))
+                    }
                     _ => None,
                 })
             })

@@ -22,7 +22,7 @@ const AREAS: [&str; 11] = [
 ];
 
 /// Modules below every area; they import none.
-const BASE: [&str; 17] = [
+const BASE: [&str; 18] = [
     "audit",
     "auth",
     "client_ip",
@@ -35,6 +35,7 @@ const BASE: [&str; 17] = [
     "jobs",
     "mail",
     "money",
+    "persisted",
     "state",
     "storage",
     "text",

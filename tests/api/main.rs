@@ -23,6 +23,7 @@ mod listing;
 mod mail;
 mod marketplace;
 mod node;
+mod persisted;
 mod pg_tls;
 mod portfolio;
 mod profile;
