@@ -4,8 +4,8 @@
 
 use std::borrow::Cow;
 
-use async_graphql::connection::{Edge, EmptyFields, PageInfo};
-use async_graphql::{Context, Object, OutputType, TypeName};
+use async_graphql::connection::{Edge, EmptyFields};
+use async_graphql::{Context, Object, OutputType, SimpleObject, TypeName};
 
 use crate::db::TypedId;
 use crate::db::keyset::{Cursor, DEFAULT_PAGE, MAX_PAGE, PageArgs};
@@ -20,6 +20,23 @@ pub fn cost(first: Option<i32>, child_complexity: usize) -> usize {
         .unwrap_or(1)
         .saturating_mul(child_complexity)
         .saturating_add(1)
+}
+
+/// Where a page stands in its list. Lists are read forwards only, with
+/// `first` and `after`: there is no `last` or `before`.
+#[derive(SimpleObject)]
+pub struct PageInfo {
+    /// Whether items follow this page: ask for them with `after: endCursor`.
+    has_next_page: bool,
+    /// Whether items come before this page: true when it was asked for with
+    /// `after`. Lists cannot be read backwards; to go back, keep the cursors
+    /// of the pages already read.
+    has_previous_page: bool,
+    /// The cursor of this page's first item (null for an empty page).
+    start_cursor: Option<String>,
+    /// The cursor of this page's last item (null for an empty page): pass it
+    /// as `after` for the next page.
+    end_cursor: Option<String>,
 }
 
 /// One page of a list of `N`: a Relay connection named `{N}Connection`.
@@ -45,7 +62,7 @@ impl<N: OutputType> Page<N> {
         &self.edges
     }
 
-    /// Whether there are pages before or after, and the cursors to get them.
+    /// Whether items follow (and precede) this page, and the cursor to read on from.
     async fn page_info(&self) -> PageInfo {
         PageInfo {
             has_previous_page: self.has_previous_page,

@@ -49,6 +49,14 @@ fn every_type_and_field_is_documented() {
     }
 }
 
+#[test]
+fn lists_page_forwards_only_and_say_so() {
+    let sdl = agora::graphql::sdl();
+    assert!(sdl.contains("after: String"));
+    assert!(!sdl.contains("before: String") && !sdl.contains("last: Int"));
+    assert!(!sdl.contains("When paginating backwards"));
+}
+
 /// The `schema { query: Query … }` block has no descriptions in SDL.
 fn in_schema_block(line: &str) -> bool {
     line.starts_with("schema")
