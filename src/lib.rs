@@ -21,6 +21,7 @@ pub mod events;
 pub mod graphql;
 pub mod http;
 pub mod jobs;
+pub mod log_sink;
 pub mod mail;
 pub mod money;
 pub mod persisted;

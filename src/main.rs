@@ -92,6 +92,8 @@ fn main() -> ExitCode {
         }
     };
     let result = runtime.block_on(run(cli.command.unwrap_or(Command::Serve), config));
+    // Logs are buffered (`log_sink`): out before the last words.
+    agora::log_sink::flush();
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
