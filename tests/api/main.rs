@@ -36,6 +36,7 @@ mod service_requests;
 mod services;
 mod sessions;
 mod smtp;
+mod startup;
 mod statements;
 mod throttle;
 mod tokens;
