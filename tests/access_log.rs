@@ -1,5 +1,6 @@
 //! The access log: one JSON line per request with its GraphQL operation,
-//! error codes and viewer, and never a token, a password or a variable.
+//! error codes and viewer, and never a token, a password or a variable; and
+//! the audit of documents outside the trusted manifest.
 //!
 //! Its own test binary: it installs a log subscriber, which the API suite's
 //! other tests, running in the same process, would otherwise disturb.
@@ -39,10 +40,15 @@ impl Captured {
 
     /// The access-log lines so far, parsed.
     fn lines(&self) -> Vec<Value> {
+        self.of("agora::access")
+    }
+
+    /// The lines of one target so far, parsed.
+    fn of(&self, target: &str) -> Vec<Value> {
         self.text()
             .lines()
             .filter_map(|l| serde_json::from_str::<Value>(l).ok())
-            .filter(|v| v["target"] == "agora::access")
+            .filter(|v| v["target"] == target)
             .collect()
     }
 }
@@ -84,6 +90,19 @@ async fn one_line_per_request_with_operation_codes_and_viewer() {
             format!("file://{}", dir.path().join("files").display()),
         ),
     ];
+    // Audited trusted documents: every document but `Me` is logged as untrusted.
+    let manifest = dir.path().join("manifest.json");
+    let me_query = "query Me { me { id } }";
+    let me_hash = agora::persisted::sha256_hex(me_query);
+    std::fs::write(&manifest, json!({ me_hash.clone(): me_query }).to_string()).unwrap();
+    let vars = [
+        vars,
+        [
+            ("TRUSTED_DOCUMENTS", "audit".to_string()),
+            ("TRUSTED_DOCUMENTS_FILE", manifest.display().to_string()),
+        ],
+    ]
+    .concat();
     let config = Config::from_lookup(|k| vars.iter().find(|(n, _)| *n == k).map(|(_, v)| v.clone())).unwrap();
     let pool = Pool::new(&Backend::from_url(&config.database_url), 2).unwrap();
     run_migrations(&pool).await.unwrap();
@@ -109,7 +128,7 @@ async fn one_line_per_request_with_operation_codes_and_viewer() {
         .as_str()
         .unwrap()
         .to_owned();
-    let me = gql(&router, "query Me { me { id } }", json!({}), Some(&access)).await;
+    let me = gql(&router, me_query, json!({}), Some(&access)).await;
     assert_eq!(me["data"]["me"]["id"], user.as_str());
     let wrong = gql(
         &router,
@@ -146,6 +165,16 @@ async fn one_line_per_request_with_operation_codes_and_viewer() {
     assert_eq!(failed["user_id"], "");
     let get_line = lines.iter().find(|l| l["method"] == "GET").unwrap();
     assert_eq!(get_line["path"], "/graphql", "no query string");
+
+    let audited = captured.of("agora::trusted_documents");
+    // By hash, with the request's id (its span) to find its access line.
+    assert_eq!(audited.len(), 3, "{audited:#?}");
+    assert!(audited.iter().all(|l| l["sha256"].as_str().unwrap().len() == 64));
+    assert!(audited.iter().all(|l| l["sha256"] != me_hash.as_str()));
+    assert_eq!(audited[2]["sha256"], agora::persisted::sha256_hex("{__typename}"));
+    assert!(
+        !audited[2]["span"]["request_id"].as_str().unwrap_or("").is_empty() || audited[2]["span"].is_null()
+    );
 
     let text = captured.text();
     for secret in [
