@@ -31,6 +31,8 @@
 #                   registrations per batch (default 600), CONNECTIONS at a time
 #   CHECK_BODIES=1  count 2xx bodies with "errors" (costs wrk CPU)
 #   BENCH_RUST_LOG  the servers' RUST_LOG (default info, as in production)
+#   BENCH_ENV       more NAME=VALUE settings for Agora, space-separated
+#                   (`METRICS_ADDR=127.0.0.1:9464`)
 #   SEED_PROJECTS=10000  projects `agora seed-demo` creates before the load
 #   SKIP_BUILD=1    use the binaries already in $CARGO_TARGET_DIR/release
 #   KEEP=1          keep the temporary directory (database, logs, RSS samples)
@@ -135,6 +137,8 @@ secret=$(head -c 48 /dev/urandom | base64 | tr -d '/+=\n')
 server_env=(env -i -C "$tmp" PATH="$PATH" HOME="${HOME:-/}" APP_ENV=production JWT_SECRET="$secret"
     DATABASE_URL="sqlite://$db" HOST=$host LOG_FORMAT=json RUST_LOG="${BENCH_RUST_LOG:-info}"
     SMTP_URL=smtp://127.0.0.1:1 MAIL_FROM='Agora <bench@localhost>')
+read -r -a bench_env <<<"${BENCH_ENV:-}"
+server_env+=("${bench_env[@]}")
 
 now_us() { echo "${EPOCHREALTIME/./}"; }
 
