@@ -218,6 +218,8 @@ pub struct Config {
     /// `AUDIT_RETENTION` (400d): audit events older than this are deleted
     /// by the retention run.
     pub audit_retention: Duration,
+    /// `METRICS_ADDR`, `METRICS_MAX_OPERATION_NAMES`: the Prometheus listener.
+    pub metrics: crate::metrics::MetricsConfig,
 }
 
 /// The recurring jobs declared in code: name, its variable, its default
@@ -471,6 +473,7 @@ impl Config {
             },
             schedules: schedules_config(&var)?,
             audit_retention: duration("AUDIT_RETENTION", "400d")?,
+            metrics: crate::metrics::config::read(&var)?,
             jobs: JobsConfig {
                 concurrency: number("WORKER_CONCURRENCY", 2)?,
                 lease: duration("JOB_LEASE", "60s")?,

@@ -22,6 +22,7 @@ pub mod graphql;
 pub mod http;
 pub mod jobs;
 pub mod mail;
+pub mod metrics;
 pub mod money;
 #[cfg(test)]
 mod policy_table;

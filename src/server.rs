@@ -120,6 +120,7 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     let listener = tokio::net::TcpListener::bind(addr)
         .await
         .with_context(|| format!("binding {addr}"))?;
+    let metrics = crate::metrics::Listener::start(&state).await?;
     tracing::info!(
         %addr,
         env = ?config.app_env,
@@ -133,6 +134,9 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     )
     .with_graceful_shutdown(shutdown_signal())
     .await?;
+    if let Some(metrics) = metrics {
+        metrics.stop().await;
+    }
     workers.shutdown(SHUTDOWN_GRACE).await;
     pool.close();
     tracing::info!("stopped");

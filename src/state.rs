@@ -1,5 +1,6 @@
 //! What every request shares: the pool, configuration, keys, the session
-//! cache, the event bus, the mailer, the workers' signal and object storage.
+//! cache, the event bus, the mailer, the workers' signal, object storage
+//! and the metrics.
 
 use std::sync::Arc;
 
@@ -9,6 +10,7 @@ use crate::config::{Config, ConfigError};
 use crate::db::Pool;
 use crate::events::Events;
 use crate::mail::deliver::Transport;
+use crate::metrics::Metrics;
 use crate::storage::Storage;
 use crate::tx::Signal;
 
@@ -31,6 +33,8 @@ pub struct AppState {
     pub jobs: Signal,
     /// Uploaded files (`STORAGE_URL`).
     pub storage: Storage,
+    /// Prometheus counters, when `METRICS_ADDR` is set.
+    pub metrics: Option<Arc<Metrics>>,
 }
 
 impl AppState {
@@ -41,6 +45,10 @@ impl AppState {
             pool,
             keys: Arc::new(TokenKeys::new(&config)),
             storage: Storage::open(&config.storage_url)?,
+            metrics: config
+                .metrics
+                .addr
+                .map(|_| Arc::new(Metrics::new(&config.metrics))),
             mailer: Arc::new(Transport::new(&config.mail).map_err(|e| ConfigError {
                 name: "SMTP_URL",
                 reason: e.message(),
