@@ -180,3 +180,34 @@ impl Requests {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pairs_past_the_table_count_as_other() {
+        let route = Route::default();
+        let post = (3u32 << 16) | 200;
+        for status in 200..(200 + PAIRS as u32 + 5) {
+            route
+                .histogram((3 << 16) | status)
+                .observe(Duration::from_millis(1));
+        }
+        route.histogram(post).observe(Duration::from_millis(1));
+        let unknown_method = ((METHODS.len() as u32 + 1) << 16) | 404;
+        route.histogram(unknown_method).observe(Duration::from_millis(1));
+        let series: Vec<(&str, String, u64)> = route
+            .series()
+            .map(|(method, status, histogram)| (method, status, histogram.count()))
+            .collect();
+        assert_eq!(series.len(), PAIRS + 1);
+        assert_eq!(series[0], ("POST", "200".to_owned(), 2));
+        assert_eq!(series[PAIRS - 1], ("POST", (200 + PAIRS - 1).to_string(), 1));
+        assert_eq!(
+            series[PAIRS],
+            ("other", "other".to_owned(), 6),
+            "5 statuses and the unknown method"
+        );
+    }
+}
