@@ -241,6 +241,8 @@ pub struct Config {
     pub audit_retention: Duration,
     /// Which documents run.
     pub trusted_documents: TrustedDocuments,
+    /// `METRICS_ADDR`, `METRICS_MAX_OPERATION_NAMES`: the Prometheus listener.
+    pub metrics: crate::metrics::MetricsConfig,
 }
 
 /// The recurring jobs declared in code: name, its variable, its default
@@ -515,6 +517,7 @@ impl Config {
             schedules: schedules_config(&var)?,
             audit_retention: duration("AUDIT_RETENTION", "400d")?,
             trusted_documents,
+            metrics: crate::metrics::config::read(&var)?,
             jobs: JobsConfig {
                 concurrency: number("WORKER_CONCURRENCY", 2)?,
                 lease: duration("JOB_LEASE", "60s")?,

@@ -23,6 +23,7 @@ pub mod http;
 pub mod jobs;
 pub mod log_sink;
 pub mod mail;
+pub mod metrics;
 pub mod money;
 pub mod persisted;
 #[cfg(test)]

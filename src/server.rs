@@ -124,6 +124,7 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     let listener = tokio::net::TcpListener::bind(addr)
         .await
         .with_context(|| format!("binding {addr}"))?;
+    let metrics = crate::metrics::Listener::start(&state).await?;
     tracing::info!(
         %addr,
         env = ?config.app_env,
@@ -137,6 +138,9 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     )
     .with_graceful_shutdown(shutdown_signal())
     .await?;
+    if let Some(metrics) = metrics {
+        metrics.stop().await;
+    }
     workers.shutdown(SHUTDOWN_GRACE).await;
     pool.close();
     tracing::info!("stopped");

@@ -1,6 +1,6 @@
 //! What every request shares: the pool, configuration, keys, the session
-//! cache, the event bus, the mailer, the workers' signal, object storage
-//! and the GraphQL documents known by hash.
+//! cache, the event bus, the mailer, the workers' signal, object storage,
+//! the GraphQL documents known by hash, and the metrics.
 
 use std::sync::Arc;
 
@@ -11,6 +11,7 @@ use crate::db::Pool;
 use crate::events::Events;
 use crate::mail::deliver::Transport;
 use crate::persisted::Documents;
+use crate::metrics::Metrics;
 use crate::storage::Storage;
 use crate::tx::Signal;
 
@@ -35,6 +36,8 @@ pub struct AppState {
     pub storage: Storage,
     /// Trusted documents, registered persisted queries, parsed documents.
     pub documents: Arc<Documents>,
+    /// Prometheus counters, when `METRICS_ADDR` is set.
+    pub metrics: Option<Arc<Metrics>>,
 }
 
 impl AppState {
@@ -49,6 +52,10 @@ impl AppState {
                 config.trusted_documents.mode,
                 config.trusted_documents.file.as_deref(),
             )?),
+            metrics: config
+                .metrics
+                .addr
+                .map(|_| Arc::new(Metrics::new(&config.metrics))),
             mailer: Arc::new(Transport::new(&config.mail).map_err(|e| ConfigError {
                 name: "SMTP_URL",
                 reason: e.message(),

@@ -213,6 +213,14 @@ impl Pool {
         }
     }
 
+    /// Connections: the most allowed, open, idle, and tasks waiting.
+    pub fn status(&self) -> deadpool::Status {
+        match &self.backend {
+            Backends::Pg(p) => p.status(),
+            Backends::Sqlite(p) => p.status(),
+        }
+    }
+
     /// Statements started on this pool's connections so far.
     pub fn statements(&self) -> u64 {
         self.statements.load(Ordering::Relaxed)

@@ -5,15 +5,18 @@
 //! user id. Never a token, a password or a variable.
 //!
 //! Handlers describe a GraphQL request by putting an [`AccessNote`] in the
-//! response's extensions; this layer writes the line.
+//! response's extensions; this layer writes the line, and counts the
+//! request in the Prometheus metrics when they are on (`crate::metrics`).
 
+use std::sync::Arc;
 use std::time::Instant;
 
-use axum::extract::Request;
+use axum::extract::{Request, State};
 use axum::middleware::Next;
 use axum::response::Response;
 
 use crate::db::UserId;
+use crate::metrics::Metrics;
 
 /// What a GraphQL request was, for its access-log line.
 #[derive(Debug, Clone, Default)]
@@ -26,6 +29,9 @@ pub struct AccessNote {
     pub codes: Vec<String>,
     /// The signed-in viewer.
     pub user: Option<UserId>,
+    /// Whether an operation reached execution: false when the request was
+    /// refused first, or its document did not parse or validate.
+    pub executed: bool,
 }
 
 impl AccessNote {
@@ -37,9 +43,11 @@ impl AccessNote {
     }
 }
 
-/// Write the request's line once the response is ready.
-pub async fn log(request: Request, next: Next) -> Response {
+/// Write the request's line once the response is ready (and count it in
+/// `metrics`, when on).
+pub async fn log(State(metrics): State<Option<Arc<Metrics>>>, request: Request, next: Next) -> Response {
     let started = Instant::now();
+    let recording = metrics.as_deref().map(|m| m.start(&request));
     let method = request.method().clone();
     let path = request.uri().path().to_owned();
     let request_id = request
@@ -49,7 +57,12 @@ pub async fn log(request: Request, next: Next) -> Response {
         .unwrap_or_default()
         .to_owned();
     let response = next.run(request).await;
-    let latency_ms = started.elapsed().as_secs_f64() * 1000.0;
+    let elapsed = started.elapsed();
+    if let Some(recording) = recording {
+        let note = response.extensions().get::<AccessNote>();
+        recording.finish(response.status().as_u16(), elapsed, note);
+    }
+    let latency_ms = elapsed.as_secs_f64() * 1000.0;
     let note = response
         .extensions()
         .get::<AccessNote>()

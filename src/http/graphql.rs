@@ -382,6 +382,7 @@ async fn execute(
     }
     let response = http.schema.execute_batch(batch).await;
     note.user = viewer.map(|v| v.user_id);
+    note.executed = flag.started();
     let items: &[async_graphql::Response] = match &response {
         BatchResponse::Single(item) => std::slice::from_ref(item),
         BatchResponse::Batch(items) => items,

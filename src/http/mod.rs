@@ -38,6 +38,7 @@ pub struct Http {
 /// The whole application: every route with every layer. Tests drive the same router.
 pub fn app(state: AppState) -> Router {
     let config = state.config.clone();
+    let metrics = state.metrics.clone();
     let schema = build_schema(state.clone());
     let http = Http { state, schema };
 
@@ -74,7 +75,7 @@ pub fn app(state: AppState) -> Router {
             config.request_timeout,
         ))
         .layer(cors(&config.cors_allowed_origins))
-        .layer(middleware::from_fn(access::log))
+        .layer(middleware::from_fn_with_state(metrics, access::log))
         .layer(TraceLayer::new_for_http().make_span_with(|request: &Request| {
             let request_id = request
                 .headers()

@@ -22,6 +22,7 @@ mod limits;
 mod listing;
 mod mail;
 mod marketplace;
+mod metrics;
 mod node;
 mod persisted;
 mod pg_tls;
