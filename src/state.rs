@@ -10,8 +10,8 @@ use crate::config::{Config, ConfigError};
 use crate::db::Pool;
 use crate::events::Events;
 use crate::mail::deliver::Transport;
-use crate::persisted::Documents;
 use crate::metrics::Metrics;
+use crate::persisted::Documents;
 use crate::storage::Storage;
 use crate::tx::Signal;
 
