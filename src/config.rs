@@ -11,6 +11,7 @@ use crate::db::Backend;
 use crate::db::tls::PgUrl;
 use crate::jobs::cron::Cron;
 use crate::storage::StorageUrl;
+use crate::telemetry::OtlpConfig;
 
 /// A fixed secret for development only; production refuses to start without
 /// its own `JWT_SECRET`.
@@ -218,6 +219,9 @@ pub struct Config {
     /// `AUDIT_RETENTION` (400d): audit events older than this are deleted
     /// by the retention run.
     pub audit_retention: Duration,
+    /// `OTEL_EXPORTER_OTLP_ENDPOINT` (unset: off), `OTEL_SERVICE_NAME`,
+    /// `OTEL_EXPORTER_OTLP_HEADERS`: where traces are exported.
+    pub otel: Option<OtlpConfig>,
 }
 
 /// The recurring jobs declared in code: name, its variable, its default
@@ -471,6 +475,7 @@ impl Config {
             },
             schedules: schedules_config(&var)?,
             audit_retention: duration("AUDIT_RETENTION", "400d")?,
+            otel: OtlpConfig::read(&var)?,
             jobs: JobsConfig {
                 concurrency: number("WORKER_CONCURRENCY", 2)?,
                 lease: duration("JOB_LEASE", "60s")?,
