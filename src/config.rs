@@ -11,6 +11,7 @@ use crate::db::Backend;
 use crate::db::tls::PgUrl;
 use crate::jobs::cron::Cron;
 use crate::storage::StorageUrl;
+use crate::telemetry::OtlpConfig;
 
 /// A fixed secret for development only; production refuses to start without
 /// its own `JWT_SECRET`.
@@ -243,6 +244,9 @@ pub struct Config {
     pub trusted_documents: TrustedDocuments,
     /// `METRICS_ADDR`, `METRICS_MAX_OPERATION_NAMES`: the Prometheus listener.
     pub metrics: crate::metrics::MetricsConfig,
+    /// `OTEL_EXPORTER_OTLP_ENDPOINT` (unset: off), `OTEL_SERVICE_NAME`,
+    /// `OTEL_EXPORTER_OTLP_HEADERS`: where traces are exported.
+    pub otel: Option<OtlpConfig>,
 }
 
 /// The recurring jobs declared in code: name, its variable, its default
@@ -518,6 +522,7 @@ impl Config {
             audit_retention: duration("AUDIT_RETENTION", "400d")?,
             trusted_documents,
             metrics: crate::metrics::config::read(&var)?,
+            otel: OtlpConfig::read(&var)?,
             jobs: JobsConfig {
                 concurrency: number("WORKER_CONCURRENCY", 2)?,
                 lease: duration("JOB_LEASE", "60s")?,

@@ -38,6 +38,7 @@ pub mod service_requests;
 pub mod sessions;
 pub mod state;
 pub mod storage;
+pub mod telemetry;
 pub mod text;
 pub mod tx;
 pub mod uploads;

@@ -80,10 +80,6 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    if let Err(err) = server::init_logging(config.log_format) {
-        eprintln!("agora: configuration error: {err}");
-        return ExitCode::from(2);
-    }
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(runtime) => runtime,
         Err(err) => {
@@ -91,7 +87,23 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    // Inside the runtime: trace export (when configured) runs on it.
+    let logging = {
+        let _runtime = runtime.enter();
+        server::init_logging(config.log_format, config.otel.as_ref())
+    };
+    let telemetry = match logging {
+        Ok(telemetry) => telemetry,
+        Err(err) => {
+            eprintln!("agora: configuration error: {err}");
+            return ExitCode::from(2);
+        }
+    };
     let result = runtime.block_on(run(cli.command.unwrap_or(Command::Serve), config));
+    // After the graceful shutdown: the last spans are exported.
+    if let Some(telemetry) = telemetry {
+        runtime.block_on(telemetry.shutdown());
+    }
     // Logs are buffered (`log_sink`): out before the last words.
     agora::log_sink::flush();
     match result {

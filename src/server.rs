@@ -12,10 +12,13 @@ use crate::accounts::users::ops::{AdminOutcome, ensure_super_admin};
 use crate::config::{Config, ConfigError, LogFormat};
 use crate::db::{Backend, Pool, run_migrations};
 use crate::state::AppState;
+use crate::telemetry::{self, OtlpConfig, Telemetry};
 
 /// Install the log subscriber (`RUST_LOG`, default `info`; `LOG_FORMAT`);
-/// an invalid `RUST_LOG` is a configuration error naming it.
-pub fn init_logging(format: LogFormat) -> Result<(), ConfigError> {
+/// an invalid `RUST_LOG` is a configuration error naming it. With `otel`,
+/// spans are exported too (call it inside the Tokio runtime then) through
+/// the returned [`Telemetry`], to be shut down last.
+pub fn init_logging(format: LogFormat, otel: Option<&OtlpConfig>) -> Result<Option<Telemetry>, ConfigError> {
     let filter = match std::env::var("RUST_LOG") {
         Ok(directives) => EnvFilter::try_new(&directives).map_err(|e| ConfigError {
             name: "RUST_LOG",
@@ -23,6 +26,7 @@ pub fn init_logging(format: LogFormat) -> Result<(), ConfigError> {
         })?,
         Err(_) => EnvFilter::new("info"),
     };
+    let telemetry = otel.map(Telemetry::start).transpose()?;
     // Logs go to stderr: stdout stays for command output (`schema`, `seed-demo`).
     // Colours only for a terminal: a file or a log collector gets plain text.
     let builder = tracing_subscriber::fmt()
@@ -31,14 +35,13 @@ pub fn init_logging(format: LogFormat) -> Result<(), ConfigError> {
         .with_writer(crate::log_sink::stderr());
     // A second init (tests) keeps the first subscriber.
     let _ = match format {
-        LogFormat::Pretty => builder.try_init(),
-        LogFormat::Json => builder
-            .json()
-            .flatten_event(true)
-            .with_span_list(false)
-            .try_init(),
+        LogFormat::Pretty => telemetry::install(builder.finish(), telemetry.as_ref()),
+        LogFormat::Json => telemetry::install(
+            builder.json().flatten_event(true).with_span_list(false).finish(),
+            telemetry.as_ref(),
+        ),
     };
-    Ok(())
+    Ok(telemetry)
 }
 
 /// Open the pool and apply pending migrations.

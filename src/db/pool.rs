@@ -15,9 +15,11 @@ use diesel_async::{AsyncConnection, AsyncPgConnection, SimpleAsyncConnection};
 use futures_util::FutureExt;
 
 use super::tls::{self, PgUrl};
+use crate::telemetry::db::instrument;
 
 /// A SQLite connection driven from async code (queries run on blocking threads).
-pub type SqliteConn = SyncConnectionWrapper<SqliteConnection>;
+/// Its blocking calls carry the caller's span when traces are exported.
+pub type SqliteConn = SyncConnectionWrapper<SqliteConnection, crate::telemetry::db::Blocking>;
 
 /// Applied to every new SQLite connection. `busy_timeout` is per connection;
 /// WAL is persistent in the file; foreign keys are off unless asked for.
@@ -137,7 +139,7 @@ impl Pool {
                     let (url, counter, tls) = (url.to_owned(), counter.clone(), tls.clone());
                     async move {
                         let mut conn = tls::connect(&url, tls.as_ref()).await?;
-                        conn.set_instrumentation(counting(&counter));
+                        conn.set_instrumentation(instrument(counting(&counter), "postgresql"));
                         Ok(conn)
                     }
                     .boxed()
@@ -168,7 +170,7 @@ impl Pool {
                         conn.batch_execute(SQLITE_PRAGMAS)
                             .await
                             .map_err(diesel::ConnectionError::CouldntSetupConfiguration)?;
-                        conn.set_instrumentation(counting(&counter));
+                        conn.set_instrumentation(instrument(counting(&counter), "sqlite"));
                         Ok(conn)
                     }
                     .boxed()

@@ -113,6 +113,9 @@ pub fn build_schema(state: AppState) -> AppSchema {
     if state.config.is_production() {
         builder = builder.disable_introspection().disable_suggestions();
     }
+    if crate::telemetry::enabled() {
+        builder = builder.extension(crate::telemetry::graphql::Operations);
+    }
     builder.data(state).finish()
 }
 

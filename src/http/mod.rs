@@ -25,6 +25,7 @@ use tower_http::trace::TraceLayer;
 
 use crate::graphql::{AppSchema, build_schema};
 use crate::state::AppState;
+use crate::telemetry::http::RecordStatus;
 
 /// What handlers share: the state and the schema built over it.
 #[derive(Clone)]
@@ -64,6 +65,8 @@ pub fn app(state: AppState) -> Router {
     }
 
     let production = config.is_production();
+    // Traced requests get their span from `telemetry::http`.
+    let trace = TraceLayer::new_for_http().on_response(RecordStatus::default());
     router
         .with_state(http)
         .layer(CompressionLayer::new())
@@ -76,7 +79,10 @@ pub fn app(state: AppState) -> Router {
         ))
         .layer(cors(&config.cors_allowed_origins))
         .layer(middleware::from_fn_with_state(metrics, access::log))
-        .layer(TraceLayer::new_for_http().make_span_with(|request: &Request| {
+        .layer(trace.make_span_with(|request: &Request| {
+            if let Some(span) = crate::telemetry::http::request_span(request) {
+                return span;
+            }
             let request_id = request
                 .headers()
                 .get("x-request-id")
