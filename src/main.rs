@@ -1,4 +1,5 @@
-//! The `agora` command: serve (default), worker, migrate, schema, create-admin, seed-demo.
+//! The `agora` command: serve (default), worker, migrate, schema, create-admin, seed-demo,
+//! healthcheck.
 
 use std::io::BufRead;
 use std::process::ExitCode;
@@ -36,6 +37,9 @@ enum Command {
     Migrate,
     /// Print the GraphQL schema (SDL).
     Schema,
+    /// Exit 0 when the server at `HOST`:`PORT` (loopback for `0.0.0.0`)
+    /// answers `/health/live` with 200: a container's health check.
+    Healthcheck,
     /// Create a SUPER_ADMIN. The password is read from stdin, or from the
     /// environment variable named by --password-env; never from the command line.
     CreateAdmin {
@@ -80,6 +84,9 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    if let Some(Command::Healthcheck) = cli.command {
+        return agora::cli::healthcheck::run(config.host, config.port);
+    }
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(runtime) => runtime,
         Err(err) => {
@@ -127,7 +134,7 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
     match command {
         Command::Serve => server::serve(config).await,
         Command::Worker => server::work(config).await,
-        Command::Schema => Ok(()),
+        Command::Schema | Command::Healthcheck => Ok(()),
         Command::Migrate => server::connect(&config).await.map(|pool| pool.close()),
         Command::CreateAdmin { email, password_env } => {
             let password = match password_env {

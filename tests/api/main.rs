@@ -13,6 +13,7 @@ mod captcha;
 mod common;
 mod composition;
 mod crash;
+mod healthcheck;
 mod http;
 mod instances;
 mod jobs;
