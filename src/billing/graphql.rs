@@ -2,7 +2,6 @@
 //! summary, and the mutations.
 
 use async_graphql::{Context, ID, InputObject, Object, SimpleObject, Union};
-use chrono::{DateTime, Utc};
 
 use super::loader::{BillLinesLoader, BillLoader, BillPaymentsLoader};
 use super::model::{BillLineRow, BillRow, BillStatus, LineInput, PaymentMethod, PaymentRow, PaymentStatus};
@@ -20,6 +19,7 @@ use crate::error::{AppError, AppResult};
 use crate::graphql::RequestLoader;
 use crate::graphql::context::{actor, global, id_arg, require_id, state, write};
 use crate::graphql::pagination::{Page, page, wants_total};
+use crate::graphql::scalars::DateTime;
 use crate::money::fixed_text;
 use crate::money::graphql::{Decimal, Money};
 use crate::service_requests::graphql::ServiceRequest;
@@ -161,23 +161,23 @@ impl Bill {
     }
 
     /// When it was issued.
-    async fn issued_at(&self) -> Option<DateTime<Utc>> {
-        self.0.issued_at.map(|t| t.0)
+    async fn issued_at(&self) -> Option<DateTime> {
+        self.0.issued_at.map(|t| t.0.into())
     }
 
     /// When it is due.
-    async fn due_at(&self) -> DateTime<Utc> {
-        self.0.due_at.0
+    async fn due_at(&self) -> DateTime {
+        self.0.due_at.0.into()
     }
 
     /// When it was paid.
-    async fn paid_at(&self) -> Option<DateTime<Utc>> {
-        self.0.paid_at.map(|t| t.0)
+    async fn paid_at(&self) -> Option<DateTime> {
+        self.0.paid_at.map(|t| t.0.into())
     }
 
     /// When it was voided.
-    async fn voided_at(&self) -> Option<DateTime<Utc>> {
-        self.0.voided_at.map(|t| t.0)
+    async fn voided_at(&self) -> Option<DateTime> {
+        self.0.voided_at.map(|t| t.0.into())
     }
 
     /// Why it was voided.
@@ -196,8 +196,8 @@ impl Bill {
     }
 
     /// When it was drafted.
-    async fn created_at(&self) -> DateTime<Utc> {
-        self.0.created_at.0
+    async fn created_at(&self) -> DateTime {
+        self.0.created_at.0.into()
     }
 }
 
@@ -253,13 +253,13 @@ impl Payment {
     }
 
     /// When it was asked for.
-    async fn created_at(&self) -> DateTime<Utc> {
-        self.0.created_at.0
+    async fn created_at(&self) -> DateTime {
+        self.0.created_at.0.into()
     }
 
     /// When it succeeded or failed.
-    async fn settled_at(&self) -> Option<DateTime<Utc>> {
-        self.0.settled_at.map(|t| t.0)
+    async fn settled_at(&self) -> Option<DateTime> {
+        self.0.settled_at.map(|t| t.0.into())
     }
 }
 
@@ -313,7 +313,7 @@ pub struct CreateBillInput {
     /// Tax rate, a percent from 0 to 100 with at most two decimals (default 0).
     pub tax_rate: Option<Decimal>,
     /// When it is due: after today.
-    pub due_at: DateTime<Utc>,
+    pub due_at: DateTime,
 }
 
 /// Changes to a draft; omitted fields stay as they are.
@@ -324,7 +324,7 @@ pub struct UpdateBillInput {
     /// New tax rate.
     pub tax_rate: Option<Decimal>,
     /// New due date, after today.
-    pub due_at: Option<DateTime<Utc>>,
+    pub due_at: Option<DateTime>,
 }
 
 /// A payment to make.
@@ -356,9 +356,9 @@ pub struct BillFilterInput {
     /// For this kind of subject.
     pub subject_kind: Option<BillSubjectKind>,
     /// Issued at or after.
-    pub issued_after: Option<DateTime<Utc>>,
+    pub issued_after: Option<DateTime>,
     /// Issued before.
-    pub issued_before: Option<DateTime<Utc>>,
+    pub issued_before: Option<DateTime>,
     /// `true`: only ISSUED bills past due; `false`: all others.
     pub overdue: Option<bool>,
 }
@@ -408,8 +408,8 @@ impl BillingQuery {
                 .map(|id| user_id(&id, "filter.issuerId"))
                 .transpose()?,
             subject_kind: input.subject_kind,
-            issued_after: input.issued_after.map(Timestamp),
-            issued_before: input.issued_before.map(Timestamp),
+            issued_after: input.issued_after.map(|t| Timestamp(t.0)),
+            issued_before: input.issued_before.map(|t| Timestamp(t.0)),
             overdue: input.overdue,
         };
         let mut conn = state(ctx)?.pool.get().await.map_err(AppError::from)?;
@@ -529,7 +529,7 @@ impl BillingMutation {
             currency: input.currency,
             lines: lines(input.lines),
             tax_rate: input.tax_rate.map_or_else(|| "0".to_owned(), |d| d.0),
-            due_at: input.due_at,
+            due_at: input.due_at.into(),
         };
         Ok(Bill(write(ctx, async |tx| ops::create(tx, command).await).await?))
     }
@@ -547,7 +547,7 @@ impl BillingMutation {
         let changes = BillChanges {
             lines: input.lines.map(lines),
             tax_rate: input.tax_rate.map(|d| d.0),
-            due_at: input.due_at,
+            due_at: input.due_at.map(Into::into),
         };
         Ok(Bill(
             write(ctx, async |tx| ops::update(tx, id, changes).await).await?,

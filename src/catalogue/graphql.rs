@@ -2,7 +2,6 @@
 //! admin mutations that keep it.
 
 use async_graphql::{Context, ID, InputObject, Object};
-use chrono::{DateTime, Utc};
 
 use super::model::{ServiceCategory, ServiceRow};
 use super::ops::{self, NewServiceCommand, ServiceChanges};
@@ -13,6 +12,7 @@ use crate::db::keyset::PageArgs;
 use crate::error::AppError;
 use crate::graphql::context::{global, id_arg, require_id, state, write};
 use crate::graphql::pagination::{Page, page, wants_total};
+use crate::graphql::scalars::DateTime;
 use crate::money::graphql::{Money, MoneyInput};
 
 /// A service of the catalogue that clients request at an address. Public
@@ -61,8 +61,8 @@ impl Service {
     }
 
     /// When it was added.
-    async fn created_at(&self) -> DateTime<Utc> {
-        self.0.created_at.0
+    async fn created_at(&self) -> DateTime {
+        self.0.created_at.0.into()
     }
 }
 

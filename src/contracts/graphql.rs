@@ -1,8 +1,8 @@
 //! The contracts part of the schema (and reviewing a completed contract).
 
 use crate::graphql::RequestLoader;
+use crate::graphql::scalars::DateTime;
 use async_graphql::{Context, ID, InputObject, Object};
-use chrono::{DateTime, Utc};
 
 use super::loader::ProposalLoader;
 use super::model::{ContractRow, ContractStatus};
@@ -85,18 +85,18 @@ impl Contract {
     }
 
     /// When the proposal was accepted.
-    async fn started_at(&self) -> DateTime<Utc> {
-        self.0.started_at.0
+    async fn started_at(&self) -> DateTime {
+        self.0.started_at.0.into()
     }
 
     /// When the client completed it.
-    async fn completed_at(&self) -> Option<DateTime<Utc>> {
-        self.0.completed_at.map(|t| t.0)
+    async fn completed_at(&self) -> Option<DateTime> {
+        self.0.completed_at.map(|t| t.0.into())
     }
 
     /// When a party cancelled it.
-    async fn cancelled_at(&self) -> Option<DateTime<Utc>> {
-        self.0.cancelled_at.map(|t| t.0)
+    async fn cancelled_at(&self) -> Option<DateTime> {
+        self.0.cancelled_at.map(|t| t.0.into())
     }
 
     /// Why it was cancelled.

@@ -5,6 +5,7 @@ use async_graphql::{Context, ID};
 use crate::auth::ClientInfo;
 use crate::db::{GlobalId, TypedId};
 use crate::error::{AppError, AppResult};
+use crate::graphql::scalars::Upload;
 use crate::state::AppState;
 use crate::tx::{Actor, Tx};
 
@@ -48,8 +49,8 @@ pub async fn write<R>(
 }
 
 /// The file part `file` of this multipart request, as the domain takes it.
-pub fn upload(ctx: &Context<'_>, file: &async_graphql::Upload) -> AppResult<crate::uploads::Upload> {
-    let value = file.value(ctx).map_err(AppError::internal)?;
+pub fn upload(ctx: &Context<'_>, file: &Upload) -> AppResult<crate::uploads::Upload> {
+    let value = file.0.value(ctx).map_err(AppError::internal)?;
     Ok(crate::uploads::Upload {
         name: value.filename.clone(),
         size: value.size().map_err(AppError::internal)?,

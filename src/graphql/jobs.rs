@@ -3,7 +3,6 @@
 //! may hold personal data, like the address of a password reset).
 
 use async_graphql::{Context, ID, InputObject, Object};
-use chrono::{DateTime, Utc};
 
 use crate::auth::{Role, RoleGuard};
 use crate::db::JobId;
@@ -11,6 +10,7 @@ use crate::db::keyset::PageArgs;
 use crate::error::AppError;
 use crate::graphql::context::{global, id_arg, require_id, state, write};
 use crate::graphql::pagination::{Page, page, wants_total};
+use crate::graphql::scalars::DateTime;
 use crate::jobs::admin::{self, JobFilter};
 use crate::jobs::{JobRow, JobStatus};
 
@@ -46,8 +46,8 @@ impl Job {
     }
 
     /// When it runs (or ran), at the earliest.
-    async fn run_at(&self) -> DateTime<Utc> {
-        self.0.run_at.0
+    async fn run_at(&self) -> DateTime {
+        self.0.run_at.0.into()
     }
 
     /// Why its last run failed, if one did.
@@ -66,18 +66,18 @@ impl Job {
     }
 
     /// When it was queued.
-    async fn created_at(&self) -> DateTime<Utc> {
-        self.0.created_at.0
+    async fn created_at(&self) -> DateTime {
+        self.0.created_at.0.into()
     }
 
     /// When it last changed.
-    async fn updated_at(&self) -> DateTime<Utc> {
-        self.0.updated_at.0
+    async fn updated_at(&self) -> DateTime {
+        self.0.updated_at.0.into()
     }
 
     /// When it succeeded, died or was cancelled.
-    async fn finished_at(&self) -> Option<DateTime<Utc>> {
-        self.0.finished_at.map(|t| t.0)
+    async fn finished_at(&self) -> Option<DateTime> {
+        self.0.finished_at.map(|t| t.0.into())
     }
 }
 

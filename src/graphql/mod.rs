@@ -8,6 +8,7 @@ pub mod limits;
 pub mod node;
 pub mod pagination;
 pub mod prefetch;
+pub mod scalars;
 
 use async_graphql::dataloader::{DataLoader, HashMapCache};
 use async_graphql::{Data, MergedObject, MergedSubscription, SDLExportOptions, Schema};
@@ -129,6 +130,7 @@ pub fn sdl() -> String {
     .finish()
     .sdl_with_options(
         SDLExportOptions::new()
+            .include_specified_by()
             .sorted_fields()
             .sorted_arguments()
             .sorted_enum_items(),

@@ -4,7 +4,7 @@
 //! served from that directory at `/graphiql/assets/` instead (see the README:
 //! `scripts/graphiql-assets.sh` fills one from the npm registry).
 
-use axum::http::{HeaderValue, header};
+use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{Html, IntoResponse, Response};
 
 /// Pinned versions: GraphiQL 3 is the last line with a browser (UMD) build.
@@ -57,7 +57,9 @@ impl Assets {
 }
 
 /// The page: no inline script, so the policy needs no `unsafe-inline` for scripts.
-pub fn page(assets: Assets) -> Response {
+/// Its `connect-src` admits the page's own host over WebSocket too, for
+/// subscriptions (`headers` give the host).
+pub fn page(assets: Assets, headers: &HeaderMap) -> Response {
     let html = format!(
         r#"<!doctype html>
 <html lang="en">
@@ -81,9 +83,10 @@ pub fn page(assets: Assets) -> Response {
         graphiql = assets.url("graphiql.min.js"),
     );
     let origin = assets.origin();
+    let sockets = socket_sources(headers);
     let csp = format!(
         "default-src 'self'; script-src {origin}; style-src {origin} 'unsafe-inline'; \
-         img-src {origin} data:; font-src {origin} data:; connect-src 'self'; frame-ancestors 'none'"
+         img-src {origin} data:; font-src {origin} data:; connect-src 'self'{sockets}; frame-ancestors 'none'"
     );
     let mut response = Html(html).into_response();
     if let Ok(value) = HeaderValue::from_str(&csp) {
@@ -94,15 +97,41 @@ pub fn page(assets: Assets) -> Response {
     response
 }
 
-/// `GET /graphiql/app.js`: starts GraphiQL against `/graphql`. Paste
-/// `{"Authorization": "Bearer <accessToken>"}` into the Headers tab to act as a user.
+/// The WebSocket sources of the page's own host (` ws://host wss://host`),
+/// or nothing when the `Host` header is missing or not a plain host. CSP 3's
+/// `'self'` matches them already, but not every browser applies that rule.
+fn socket_sources(headers: &HeaderMap) -> String {
+    let host = headers
+        .get(header::HOST)
+        .and_then(|value| value.to_str().ok())
+        .filter(|host| {
+            !host.is_empty()
+                && host.len() <= 255
+                && host
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b".-:[]".contains(&b))
+        });
+    host.map(|host| format!(" ws://{host} wss://{host}"))
+        .unwrap_or_default()
+}
+
+/// `GET /graphiql/app.js`: starts GraphiQL against `/graphql`, and
+/// subscriptions against `/graphql/ws` (graphql-transport-ws) on the page's
+/// own host (`wss://` when the page came over HTTPS). Paste
+/// `{"Authorization": "Bearer <accessToken>"}` into the Headers tab to act as
+/// a user: GraphiQL sends the headers in the HTTP requests, and over
+/// WebSocket as the `connection_init` payload.
 pub async fn app_js() -> impl IntoResponse {
-    const APP: &str = r#"const fetcher = GraphiQL.createFetcher({ url: window.location.origin + '/graphql' });
+    const APP: &str = r#"const socket = (window.location.protocol === 'https:' ? 'wss://' : 'ws://') + window.location.host;
+const fetcher = GraphiQL.createFetcher({
+  url: window.location.origin + '/graphql',
+  subscriptionUrl: socket + '/graphql/ws',
+});
 const root = ReactDOM.createRoot(document.getElementById('graphiql'));
 root.render(React.createElement(GraphiQL, {
   fetcher,
   defaultEditorToolsVisibility: true,
-  defaultQuery: '# Welcome to Agora. Sign in with the login mutation, then put\n# {"Authorization": "Bearer <accessToken>"} in the Headers tab.\n\nquery Me {\n  me { id name email role }\n}\n',
+  defaultQuery: '# Welcome to Agora. Sign in with the login mutation, then put\n# {"Authorization": "Bearer <accessToken>"} in the Headers tab\n# (subscriptions send it over the WebSocket too).\n\nquery Me {\n  me { id name email role }\n}\n',
 }));
 "#;
     ([(header::CONTENT_TYPE, "text/javascript; charset=utf-8")], APP)

@@ -12,7 +12,7 @@ mod ws;
 
 use axum::Router;
 use axum::extract::Request;
-use axum::http::{HeaderName, HeaderValue, Method, StatusCode, header};
+use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode, header};
 use axum::middleware;
 use axum::response::Response;
 use axum::routing::get;
@@ -57,7 +57,10 @@ pub fn app(state: AppState) -> Router {
             graphiql::Assets::Cdn
         };
         router = router
-            .route("/graphiql", get(move || async move { graphiql::page(assets) }))
+            .route(
+                "/graphiql",
+                get(move |headers: HeaderMap| async move { graphiql::page(assets, &headers) }),
+            )
             .route("/graphiql/app.js", get(graphiql::app_js));
         if let Some(dir) = &config.graphiql_assets_dir {
             router = router.nest_service("/graphiql/assets", ServeDir::new(dir));

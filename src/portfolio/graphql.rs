@@ -2,13 +2,13 @@
 //! `portfolioItems` list, and the freelancer's create, update and delete.
 
 use async_graphql::{Context, ID, InputObject, MaybeUndefined, Object};
-use chrono::{DateTime, Utc};
 
 use super::model::{PortfolioItemRow, skills_from_db};
 use super::{ops, queries};
 use crate::accounts::users::graphql::{User, load_user};
 use crate::auth::Role;
 use crate::auth::RoleGuard;
+use crate::graphql::scalars::DateTime;
 
 use crate::db::UserId;
 use crate::db::keyset::PageArgs;
@@ -48,18 +48,18 @@ impl PortfolioItem {
     }
 
     /// When the work was finished, when known.
-    async fn completed_at(&self) -> Option<DateTime<Utc>> {
-        self.0.completed_at.map(|t| t.0)
+    async fn completed_at(&self) -> Option<DateTime> {
+        self.0.completed_at.map(|t| t.0.into())
     }
 
     /// When the item was added.
-    async fn created_at(&self) -> DateTime<Utc> {
-        self.0.created_at.0
+    async fn created_at(&self) -> DateTime {
+        self.0.created_at.0.into()
     }
 
     /// When the item last changed.
-    async fn updated_at(&self) -> DateTime<Utc> {
-        self.0.updated_at.0
+    async fn updated_at(&self) -> DateTime {
+        self.0.updated_at.0.into()
     }
 
     /// The freelancer whose work it is.
@@ -83,7 +83,7 @@ pub struct CreatePortfolioItemInput {
     #[graphql(default)]
     pub skills: Vec<String>,
     /// When the work was finished; not in the future.
-    pub completed_at: Option<DateTime<Utc>>,
+    pub completed_at: Option<DateTime>,
 }
 
 /// Changes to a portfolio item: omitted fields stay as they are; `null`
@@ -99,7 +99,7 @@ pub struct UpdatePortfolioItemInput {
     /// New skills, replacing the old (same rules as on creation); `null` clears them.
     pub skills: MaybeUndefined<Vec<String>>,
     /// New completion time (not in the future); `null` removes it.
-    pub completed_at: MaybeUndefined<DateTime<Utc>>,
+    pub completed_at: MaybeUndefined<DateTime>,
 }
 
 /// `User.portfolio`: `user_id`'s portfolio items, newest first (empty for
@@ -164,7 +164,7 @@ impl PortfolioMutation {
             description: input.description,
             url: input.url,
             skills: input.skills,
-            completed_at: input.completed_at,
+            completed_at: input.completed_at.map(Into::into),
         };
         Ok(PortfolioItem(
             write(ctx, async |tx| ops::create(tx, command).await).await?,
@@ -186,7 +186,7 @@ impl PortfolioMutation {
             description: input.description,
             url: input.url.into(),
             skills: input.skills.into(),
-            completed_at: input.completed_at.into(),
+            completed_at: input.completed_at.map_value(Into::into).into(),
         };
         Ok(PortfolioItem(
             write(ctx, async |tx| ops::update(tx, id, changes).await).await?,

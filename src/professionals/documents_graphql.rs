@@ -1,13 +1,14 @@
 //! Verification documents in the schema: the object (only ever answered to
 //! its professional and admins) and the upload and delete mutations.
 
-use async_graphql::{Context, ID, Object, Upload};
-use chrono::{DateTime, Utc};
+use async_graphql::{Context, ID, Object};
 
 use super::documents;
 use super::model::{DocumentKind, DocumentRow};
 use crate::auth::RoleGuard;
 use crate::graphql::context::{actor, global, require_id, state, upload, write};
+use crate::graphql::scalars::DateTime;
+use crate::graphql::scalars::Upload;
 
 /// A private document a professional sent for verification. Only the
 /// professional and admins ever see one.
@@ -43,8 +44,8 @@ impl VerificationDocument {
     }
 
     /// When it was sent.
-    async fn created_at(&self) -> DateTime<Utc> {
-        self.0.created_at.0
+    async fn created_at(&self) -> DateTime {
+        self.0.created_at.0.into()
     }
 
     /// A signed link that downloads the file (as an attachment), valid for

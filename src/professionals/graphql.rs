@@ -2,7 +2,6 @@
 //! `availableProfessionals`, the profile and verification mutations.
 
 use async_graphql::{Context, ID, InputObject, MaybeUndefined, Object};
-use chrono::{DateTime, Utc};
 
 use super::documents_graphql::VerificationDocument;
 use super::loader::{DocumentsLoader, OfferedServicesLoader, ProfileLoader, ServiceAreaLoader};
@@ -20,6 +19,7 @@ use crate::error::{AppError, AppResult};
 use crate::graphql::RequestLoader;
 use crate::graphql::context::{id_arg, require_id, state, write};
 use crate::graphql::pagination::{Page, page, wants_total};
+use crate::graphql::scalars::DateTime;
 use crate::money::graphql::{Money, MoneyInput};
 use crate::reviews::graphql::{Rating, rating_of};
 
@@ -93,8 +93,8 @@ impl ProfessionalProfile {
     }
 
     /// When an admin verified the professional.
-    async fn verified_at(&self) -> Option<DateTime<Utc>> {
-        self.0.verified_at.map(|t| t.0)
+    async fn verified_at(&self) -> Option<DateTime> {
+        self.0.verified_at.map(|t| t.0.into())
     }
 
     /// The documents sent for verification, oldest first. Private: `null`

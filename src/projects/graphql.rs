@@ -1,8 +1,8 @@
 //! The projects part of the schema.
 
 use crate::graphql::RequestLoader;
+use crate::graphql::scalars::DateTime;
 use async_graphql::{Context, ID, InputObject, MaybeUndefined, Object};
-use chrono::{DateTime, Utc};
 
 use super::loader::SkillsLoader;
 use super::model::{BudgetType, Category, ExperienceLevel, ProjectRow, ProjectStatus};
@@ -81,8 +81,8 @@ impl Project {
     }
 
     /// When the work is due.
-    async fn deadline(&self) -> DateTime<Utc> {
-        self.0.deadline.0
+    async fn deadline(&self) -> DateTime {
+        self.0.deadline.0.into()
     }
 
     /// Where the project stands.
@@ -180,13 +180,13 @@ impl Project {
     }
 
     /// When it was posted.
-    async fn created_at(&self) -> DateTime<Utc> {
-        self.0.created_at.0
+    async fn created_at(&self) -> DateTime {
+        self.0.created_at.0.into()
     }
 
     /// When it last changed.
-    async fn updated_at(&self) -> DateTime<Utc> {
-        self.0.updated_at.0
+    async fn updated_at(&self) -> DateTime {
+        self.0.updated_at.0.into()
     }
 }
 
@@ -211,7 +211,7 @@ pub struct CreateProjectInput {
     /// Experience asked for.
     pub experience_level: ExperienceLevel,
     /// When the work is due (in the future).
-    pub deadline: DateTime<Utc>,
+    pub deadline: DateTime,
 }
 
 impl CreateProjectInput {
@@ -225,7 +225,7 @@ impl CreateProjectInput {
             skills: self.skills,
             budget_type: self.budget_type.unwrap_or(BudgetType::Fixed),
             experience_level: self.experience_level,
-            deadline: self.deadline,
+            deadline: self.deadline.into(),
         })
     }
 }
@@ -250,7 +250,7 @@ pub struct UpdateProjectInput {
     /// New experience level.
     pub experience_level: Option<ExperienceLevel>,
     /// New deadline (in the future).
-    pub deadline: Option<DateTime<Utc>>,
+    pub deadline: Option<DateTime>,
 }
 
 impl UpdateProjectInput {
@@ -270,7 +270,7 @@ impl UpdateProjectInput {
             category: self.category,
             budget_type: self.budget_type,
             experience_level: self.experience_level,
-            deadline: self.deadline,
+            deadline: self.deadline.map(Into::into),
         })
     }
 }

@@ -1,8 +1,8 @@
 //! The proposals part of the schema.
 
 use crate::graphql::RequestLoader;
+use crate::graphql::scalars::DateTime;
 use async_graphql::{Context, ID, InputObject, MaybeUndefined, Object};
-use chrono::{DateTime, Utc};
 
 use super::model::{Availability, ProposalRow, ProposalStatus};
 use super::ops;
@@ -72,13 +72,13 @@ impl Proposal {
     }
 
     /// When it was submitted.
-    async fn created_at(&self) -> DateTime<Utc> {
-        self.0.created_at.0
+    async fn created_at(&self) -> DateTime {
+        self.0.created_at.0.into()
     }
 
     /// When it last changed.
-    async fn updated_at(&self) -> DateTime<Utc> {
-        self.0.updated_at.0
+    async fn updated_at(&self) -> DateTime {
+        self.0.updated_at.0.into()
     }
 }
 

@@ -5,8 +5,8 @@ use std::collections::HashMap;
 use async_graphql::dataloader::Loader;
 
 use crate::graphql::RequestLoader;
+use crate::graphql::scalars::DateTime;
 use async_graphql::{Context, Enum, ID, Object, SimpleObject, Union};
-use chrono::{DateTime, Utc};
 
 use super::{ReviewRow, queries};
 use crate::accounts::users::graphql::{User, load_user};
@@ -102,8 +102,8 @@ impl Review {
     }
 
     /// When it was written.
-    async fn created_at(&self) -> DateTime<Utc> {
-        self.0.created_at.0
+    async fn created_at(&self) -> DateTime {
+        self.0.created_at.0.into()
     }
 }
 

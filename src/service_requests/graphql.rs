@@ -2,7 +2,6 @@
 //! workflow mutations.
 
 use async_graphql::{Context, ID, InputObject, Object, SimpleObject};
-use chrono::{DateTime, Utc};
 
 use super::loader::RequestReviewLoader;
 use super::model::{ServiceRequestRow, ServiceRequestStatus};
@@ -22,6 +21,7 @@ use crate::error::{AppError, AppResult};
 use crate::graphql::RequestLoader;
 use crate::graphql::context::{global, id_arg, require_id, state, write};
 use crate::graphql::pagination::{Page, page, wants_total};
+use crate::graphql::scalars::DateTime;
 use crate::professionals::model::VerificationStatus;
 use crate::professionals::queries as professionals;
 use crate::reviews::graphql::Review;
@@ -119,38 +119,38 @@ impl ServiceRequest {
     }
 
     /// Earliest time that suits the client.
-    async fn preferred_start(&self) -> Option<DateTime<Utc>> {
-        self.0.preferred_start.map(|t| t.0)
+    async fn preferred_start(&self) -> Option<DateTime> {
+        self.0.preferred_start.map(|t| t.0.into())
     }
 
     /// Latest time that suits the client.
-    async fn preferred_end(&self) -> Option<DateTime<Utc>> {
-        self.0.preferred_end.map(|t| t.0)
+    async fn preferred_end(&self) -> Option<DateTime> {
+        self.0.preferred_end.map(|t| t.0.into())
     }
 
     /// When it was made.
-    async fn created_at(&self) -> DateTime<Utc> {
-        self.0.created_at.0
+    async fn created_at(&self) -> DateTime {
+        self.0.created_at.0.into()
     }
 
     /// When a professional took it.
-    async fn assigned_at(&self) -> Option<DateTime<Utc>> {
-        self.0.assigned_at.map(|t| t.0)
+    async fn assigned_at(&self) -> Option<DateTime> {
+        self.0.assigned_at.map(|t| t.0.into())
     }
 
     /// When the work started.
-    async fn started_at(&self) -> Option<DateTime<Utc>> {
-        self.0.started_at.map(|t| t.0)
+    async fn started_at(&self) -> Option<DateTime> {
+        self.0.started_at.map(|t| t.0.into())
     }
 
     /// When the client completed it.
-    async fn completed_at(&self) -> Option<DateTime<Utc>> {
-        self.0.completed_at.map(|t| t.0)
+    async fn completed_at(&self) -> Option<DateTime> {
+        self.0.completed_at.map(|t| t.0.into())
     }
 
     /// When it was cancelled.
-    async fn cancelled_at(&self) -> Option<DateTime<Utc>> {
-        self.0.cancelled_at.map(|t| t.0)
+    async fn cancelled_at(&self) -> Option<DateTime> {
+        self.0.cancelled_at.map(|t| t.0.into())
     }
 
     /// Why it was cancelled.
@@ -183,9 +183,9 @@ pub struct ServiceRequestFilterInput {
     /// Assigned to this professional.
     pub professional_id: Option<ID>,
     /// Made at or after this time.
-    pub created_after: Option<DateTime<Utc>>,
+    pub created_after: Option<DateTime>,
     /// Made before this time.
-    pub created_before: Option<DateTime<Utc>>,
+    pub created_before: Option<DateTime>,
 }
 
 impl ServiceRequestFilterInput {
@@ -205,8 +205,8 @@ impl ServiceRequestFilterInput {
                 .professional_id
                 .map(|id| require_id::<UserId>(&id, "filter.professionalId", "user"))
                 .transpose()?,
-            created_after: self.created_after.map(Timestamp),
-            created_before: self.created_before.map(Timestamp),
+            created_after: self.created_after.map(|t| Timestamp(t.0)),
+            created_before: self.created_before.map(|t| Timestamp(t.0)),
         })
     }
 }
@@ -224,9 +224,9 @@ pub struct CreateServiceRequestInput {
     /// A phone to reach you on site, E.164 (`+14155550123`).
     pub contact_phone: Option<String>,
     /// Earliest time that suits you (in the future).
-    pub preferred_start: Option<DateTime<Utc>>,
+    pub preferred_start: Option<DateTime>,
     /// Latest time that suits you (after `preferredStart`).
-    pub preferred_end: Option<DateTime<Utc>>,
+    pub preferred_end: Option<DateTime>,
 }
 
 /// A review of the professional, left when completing a request.
@@ -350,8 +350,8 @@ impl ServiceRequestsMutation {
             description: input.description,
             address: input.address.parts(),
             contact_phone: input.contact_phone,
-            preferred_start: input.preferred_start,
-            preferred_end: input.preferred_end,
+            preferred_start: input.preferred_start.map(Into::into),
+            preferred_end: input.preferred_end.map(Into::into),
         };
         Ok(ServiceRequest(
             write(ctx, async |tx| ops::create(tx, command).await).await?,

@@ -2,8 +2,8 @@
 //! sessions, and a subscription that tells a client its session ended.
 
 use crate::graphql::RequestLoader;
+use crate::graphql::scalars::DateTime;
 use async_graphql::{Context, ID, Object, SimpleObject, Subscription};
-use chrono::{DateTime, Utc};
 use futures_util::{Stream, StreamExt};
 
 use super::model::SessionRow;
@@ -41,18 +41,18 @@ impl Session {
     }
 
     /// When the user signed in.
-    async fn created_at(&self) -> DateTime<Utc> {
-        self.row.created_at.0
+    async fn created_at(&self) -> DateTime {
+        self.row.created_at.0.into()
     }
 
     /// Last sign-in, refresh or request (precise to about a minute).
-    async fn last_used_at(&self) -> DateTime<Utc> {
-        self.row.last_used_at.0
+    async fn last_used_at(&self) -> DateTime {
+        self.row.last_used_at.0.into()
     }
 
     /// When the session ends unless refreshed before.
-    async fn expires_at(&self) -> DateTime<Utc> {
-        self.row.expires_at.0
+    async fn expires_at(&self) -> DateTime {
+        self.row.expires_at.0.into()
     }
 
     /// The browser or app that signed in (`User-Agent`), when known.

@@ -183,6 +183,38 @@ async fn development_serves_graphiql_with_its_own_policy() {
     assert_eq!(app.send(get("/graphiql/app.js", None)).await.status, 200);
 }
 
+fn graphiql_from(host: &str) -> Request<Body> {
+    Request::get("/graphiql")
+        .header("host", host)
+        .body(Body::empty())
+        .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn graphiql_runs_subscriptions_over_the_pages_own_socket() {
+    let app = TestApp::new().await;
+    let reply = app.send(graphiql_from("127.0.0.1:8080")).await;
+    let csp = reply.headers["content-security-policy"].to_str().unwrap();
+    assert!(
+        csp.contains("connect-src 'self' ws://127.0.0.1:8080 wss://127.0.0.1:8080;"),
+        "{csp}"
+    );
+    let reply = app.send(graphiql_from("evil; script-src *")).await;
+    let csp = reply.headers["content-security-policy"].to_str().unwrap();
+    assert!(
+        csp.contains("connect-src 'self';") && !csp.contains("evil"),
+        "{csp}"
+    );
+
+    let app_js = app.send(get("/graphiql/app.js", None)).await;
+    let app_js = app_js.body.as_str().unwrap();
+    assert!(
+        app_js.contains("subscriptionUrl: socket + '/graphql/ws'"),
+        "{app_js}"
+    );
+    assert!(app_js.contains("window.location.protocol === 'https:' ? 'wss://' : 'ws://'"));
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn graphiql_assets_can_be_served_locally() {
     let dir = tempfile::tempdir().unwrap();

@@ -18,6 +18,59 @@ fn schema_graphql_is_up_to_date() {
     );
 }
 
+/// Each custom scalar: its specification, and an example its description gives.
+const CUSTOM_SCALARS: [(&str, &str, &str); 3] = [
+    (
+        "DateTime",
+        "https://www.rfc-editor.org/rfc/rfc3339#section-5.6",
+        "`\"2026-11-30T19:23:34.123456+00:00\"`",
+    ),
+    (
+        "Decimal",
+        "https://speleotrove.com/decimal/daconvs.html#reftostr",
+        "`\"1250.00\"`",
+    ),
+    (
+        "Upload",
+        "https://github.com/jaydenseric/graphql-multipart-request-spec",
+        "-F map='{\"0\": [\"variables.file\"]}'",
+    ),
+];
+
+#[tokio::test(flavor = "multi_thread")]
+async fn custom_scalars_say_what_they_are_and_where_they_are_specified() {
+    let app = TestApp::new().await;
+    let reply = app
+        .gql(
+            "{ __schema { types { name kind description specifiedByURL } } }",
+            serde_json::json!({}),
+            None,
+        )
+        .await;
+    let builtin = ["String", "Int", "Float", "Boolean", "ID"];
+    let mut custom: Vec<&serde_json::Value> = reply.data()["__schema"]["types"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|t| t["kind"] == "SCALAR" && !builtin.contains(&t["name"].as_str().unwrap()))
+        .collect();
+    custom.sort_by_key(|t| t["name"].as_str().unwrap());
+    let names: Vec<&str> = custom.iter().map(|t| t["name"].as_str().unwrap()).collect();
+    assert_eq!(names, ["DateTime", "Decimal", "Upload"]);
+    let sdl = agora::graphql::sdl();
+    for (scalar, (name, url, example)) in custom.iter().zip(CUSTOM_SCALARS) {
+        assert_eq!(scalar["name"], name);
+        assert_eq!(scalar["specifiedByURL"], url, "{name}");
+        let description = scalar["description"].as_str().unwrap();
+        assert!(description.contains(example), "{name}: {description}");
+        assert!(description.contains("refused"), "{name} says what it refuses");
+        assert!(
+            sdl.contains(&format!("scalar {name} @specifiedBy(url: \"{url}\")")),
+            "{name} in the SDL"
+        );
+    }
+}
+
 #[test]
 fn every_type_and_field_is_documented() {
     let sdl = agora::graphql::sdl();

@@ -1,11 +1,11 @@
 //! The sign-up challenge in the schema: the `captcha` query.
 
 use async_graphql::{Context, ID, Object, SimpleObject};
-use chrono::{DateTime, Utc};
 
 use super::create;
 use crate::error::AppError;
 use crate::graphql::context::{global, state};
+use crate::graphql::scalars::DateTime;
 
 /// A challenge to answer when signing up.
 #[derive(SimpleObject)]
@@ -15,7 +15,7 @@ pub struct Captcha {
     /// The question; answer it in digits as `captchaAnswer`.
     pub question: String,
     /// After this, the challenge cannot be answered.
-    pub expires_at: DateTime<Utc>,
+    pub expires_at: DateTime,
 }
 
 /// The captcha query.
@@ -32,7 +32,7 @@ impl CaptchaQuery {
         Ok(Captcha {
             id: global(challenge.id),
             question: challenge.question,
-            expires_at: challenge.expires_at.0,
+            expires_at: challenge.expires_at.0.into(),
         })
     }
 }

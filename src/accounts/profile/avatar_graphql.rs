@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 
 use async_graphql::dataloader::Loader;
-use async_graphql::{Context, Object, Upload};
+use async_graphql::{Context, Object};
 
 use crate::accounts::profile::avatar;
 use crate::accounts::users::graphql::User;
@@ -14,6 +14,7 @@ use crate::db::UserId;
 use crate::error::{AppError, SharedError};
 use crate::graphql::RequestLoader;
 use crate::graphql::context::{actor, state, upload, write};
+use crate::graphql::scalars::Upload;
 
 /// The avatar object key of each user; every key is answered (`None`: no
 /// avatar), so the request's cache remembers users without one too.

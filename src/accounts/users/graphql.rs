@@ -1,8 +1,8 @@
 //! The accounts part of the schema: `User`, `AuthPayload`, sign-up and sign-in.
 
 use crate::graphql::RequestLoader;
+use crate::graphql::scalars::DateTime;
 use async_graphql::{Context, ID, InputObject, Object};
-use chrono::{DateTime, Utc};
 
 use crate::accounts::lifecycle::DELETED_NAME;
 use crate::accounts::profile::Address;
@@ -124,8 +124,8 @@ impl User {
     }
 
     /// When the account was created.
-    async fn created_at(&self) -> DateTime<Utc> {
-        self.row.created_at.0
+    async fn created_at(&self) -> DateTime {
+        self.row.created_at.0.into()
     }
 
     /// The professional profile (FREELANCER accounts that keep one): its
@@ -173,16 +173,16 @@ impl User {
 
     /// When the account was blocked by an admin. Private: `null` unless the
     /// viewer is this user or an admin.
-    async fn blocked_at(&self, ctx: &Context<'_>) -> Option<DateTime<Utc>> {
+    async fn blocked_at(&self, ctx: &Context<'_>) -> Option<DateTime> {
         self.private_visible(ctx)
-            .then_some(self.row.blocked_at.map(|t| t.0))
+            .then_some(self.row.blocked_at.map(|t| t.0.into()))
             .flatten()
     }
 
     /// When the profile last changed. Private: `null` unless the viewer is this
     /// user or an admin.
-    async fn updated_at(&self, ctx: &Context<'_>) -> Option<DateTime<Utc>> {
-        self.private_visible(ctx).then_some(self.row.updated_at.0)
+    async fn updated_at(&self, ctx: &Context<'_>) -> Option<DateTime> {
+        self.private_visible(ctx).then_some(self.row.updated_at.0.into())
     }
 }
 
