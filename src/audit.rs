@@ -72,12 +72,9 @@ pub enum LoginFailure {
     WrongCredentials,
     /// The account is blocked.
     Blocked,
-    /// A signed-in user confirmed an action (password or email change,
-    /// deactivation, deletion) with a wrong password. Counted by the
-    /// sign-in throttle like a failed sign-in.
+    /// A signed-in user confirmed an action (password or email change, deactivation, deletion) with a wrong password. Counted by the sign-in throttle like a failed sign-in.
     WrongConfirmation,
-    /// Refused by throttling before the password was checked; recorded once
-    /// per counter and window, not for every refused attempt.
+    /// Refused by throttling before the password was checked; recorded once per counter and window, not for every refused attempt.
     RateLimited,
 }
 
@@ -107,10 +104,7 @@ struct NewAuditEvent<'a> {
     created_at: Timestamp,
 }
 
-/// The digest an email is kept as: SHA-256 (hex) of its canonical form
-/// ([`Email::parse`], as sign-up and sign-in take it), so every way of
-/// writing one address counts against one throttle key; a string that is
-/// not an address is digested trimmed and lower-cased.
+/// The digest an email is kept as: SHA-256 (hex) of its canonical form ([`Email::parse`], as sign-up and sign-in take it), so every way of writing one address counts against one throttle key; a string that is not an address is digested trimmed and lower-cased.
 pub fn email_digest(email: &str) -> String {
     match Email::parse(email, "email") {
         Ok(email) => digest_token(email.as_str()),
@@ -118,8 +112,7 @@ pub fn email_digest(email: &str) -> String {
     }
 }
 
-/// Record `kind` for `user` (a `UserId`, or `None` when nobody is known) from
-/// `client`, now. Call it inside the transaction of the change it records.
+/// Record `kind` for `user` (a `UserId`, or `None` when nobody is known) from `client`, now. Call it inside the transaction of the change it records.
 pub async fn record(
     conn: &mut Conn,
     kind: AuditKind,

@@ -20,11 +20,9 @@ use crate::mail;
 use crate::sessions::queries as sessions;
 use crate::state::AppState;
 
-/// How long sent and failed messages (without their bodies), expired
-/// tokens and ended sessions are kept.
+/// How long sent and failed messages (without their bodies), expired tokens and ended sessions are kept.
 pub const RETENTION: Duration = Duration::from_secs(30 * 86_400);
-/// How long succeeded and cancelled jobs are kept: longer than the
-/// scheduler's catch-up window, so a fire time that ran is not run again.
+/// How long succeeded and cancelled jobs are kept: longer than the scheduler's catch-up window, so a fire time that ran is not run again.
 pub const JOB_RETENTION: Duration = Duration::from_secs(60 * 86_400);
 /// The job kind of the retention run (schedule `retention`).
 pub const RETENTION_JOB: &str = "retention";
@@ -60,8 +58,7 @@ pub fn schedules(state: &AppState) -> Vec<Schedule> {
         .collect()
 }
 
-/// Start this instance's background work: the scheduler and the job
-/// workers (stop the workers with [`Workers::shutdown`]).
+/// Start this instance's background work: the scheduler and the job workers (stop the workers with [`Workers::shutdown`]).
 pub fn start(state: &AppState) -> Workers {
     schedule::spawn(state.clone(), schedules(state));
     worker::spawn(state, handlers())
@@ -72,9 +69,7 @@ fn ago(age: Duration) -> AppResult<Timestamp> {
     Ok(Timestamp(now().0 - age))
 }
 
-/// The retention run: forget sent and failed mail, expired tokens, ended
-/// sessions ([`RETENTION`]), expired captchas and sign-in counters, audit
-/// events past `AUDIT_RETENTION`, and finished jobs ([`JOB_RETENTION`]).
+/// The retention run: forget sent and failed mail, expired tokens, ended sessions ([`RETENTION`]), expired captchas and sign-in counters, audit events past `AUDIT_RETENTION`, and finished jobs ([`JOB_RETENTION`]).
 pub async fn prune(state: &AppState) -> AppResult<()> {
     let before = ago(RETENTION)?;
     let mut conn = state.pool.get().await?;

@@ -70,8 +70,7 @@ pub fn parse_list(value: &str) -> Result<Vec<Cidr>, String> {
         .collect()
 }
 
-/// The client's address: `peer`, unless `peer` is a trusted proxy and
-/// `X-Forwarded-For` names someone else (see the module documentation).
+/// The client's address: `peer`, unless `peer` is a trusted proxy and `X-Forwarded-For` names someone else (see the module documentation).
 pub fn client_ip(peer: IpAddr, headers: &HeaderMap, trusted: &[Cidr]) -> IpAddr {
     let peer = peer.to_canonical();
     let is_trusted = |ip: IpAddr| trusted.iter().any(|block| block.contains(ip));

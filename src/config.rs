@@ -13,8 +13,7 @@ use crate::jobs::cron::Cron;
 use crate::storage::StorageUrl;
 use crate::telemetry::OtlpConfig;
 
-/// A fixed secret for development only; production refuses to start without
-/// its own `JWT_SECRET`.
+/// A fixed secret for development only; production refuses to start without its own `JWT_SECRET`.
 const DEV_JWT_SECRET: &str = "agora-development-secret-do-not-use-in-production";
 
 /// A value that must never reach a log.
@@ -73,8 +72,7 @@ pub enum TrustedDocumentsMode {
 pub struct TrustedDocuments {
     /// `TRUSTED_DOCUMENTS` (`off`): `off`, `audit` or `enforce`.
     pub mode: TrustedDocumentsMode,
-    /// `TRUSTED_DOCUMENTS_FILE` (required unless `off`): the manifest, a JSON
-    /// object `{hash: document}`.
+    /// `TRUSTED_DOCUMENTS_FILE` (required unless `off`): the manifest, a JSON object `{hash: document}`.
     pub file: Option<PathBuf>,
 }
 
@@ -83,13 +81,11 @@ pub struct TrustedDocuments {
 pub struct GraphqlLimits {
     /// `GRAPHQL_MAX_DEPTH` (15): deepest selection nesting (15 admits the standard introspection query).
     pub max_depth: usize,
-    /// `GRAPHQL_MAX_COMPLEXITY` (20000): summed field cost; a connection's
-    /// children count once per item of its page (`first`, default 20).
+    /// `GRAPHQL_MAX_COMPLEXITY` (20000): summed field cost; a connection's children count once per item of its page (`first`, default 20).
     pub max_complexity: usize,
     /// `GRAPHQL_MAX_TOKENS` (10000): lexical tokens in one document, counted before parsing.
     pub max_tokens: usize,
-    /// `GRAPHQL_MAX_FIELDS` (2000): fields in one document with every fragment
-    /// spread expanded (computed once per fragment, before validation).
+    /// `GRAPHQL_MAX_FIELDS` (2000): fields in one document with every fragment spread expanded (computed once per fragment, before validation).
     pub max_fields: usize,
     /// `GRAPHQL_MAX_RESPONSE_VALUES` (50000): values (fields and list items) one response may carry.
     pub max_response_values: usize,
@@ -101,8 +97,7 @@ pub struct GraphqlLimits {
     pub batch_max: usize,
 }
 
-/// Sign-in throttling: failed sign-ins are counted per account and per client
-/// address in the database, in a window that starts at the first failure.
+/// Sign-in throttling: failed sign-ins are counted per account and per client address in the database, in a window that starts at the first failure.
 #[derive(Debug, Clone, Copy)]
 pub struct LoginThrottle {
     /// `LOGIN_MAX_FAILURES` (5): failed sign-ins per account (email, known or not) per window.
@@ -116,9 +111,7 @@ pub struct LoginThrottle {
 /// Outgoing mail (see `crate::mail`).
 #[derive(Debug, Clone)]
 pub struct MailConfig {
-    /// `SMTP_URL` (unset: mail goes to the log; required in production): lettre's
-    /// form, `smtp://user:pass@host:587?tls=required` (STARTTLS), `smtps://…`
-    /// (implicit TLS) or `smtp://host:port` (plain, local relays only).
+    /// `SMTP_URL` (unset: mail goes to the log; required in production): lettre's form, `smtp://user:pass@host:587?tls=required` (STARTTLS), `smtps://…` (implicit TLS) or `smtp://host:port` (plain, local relays only).
     pub smtp_url: Option<Secret>,
     /// `MAIL_FROM` (`Agora <no-reply@localhost>`; required in production): the sender.
     pub from: lettre::message::Mailbox,
@@ -131,8 +124,7 @@ pub struct AccountRules {
     pub verify_token_ttl: Duration,
     /// `RESET_TOKEN_TTL` (1h): life of a password reset link.
     pub reset_token_ttl: Duration,
-    /// `REQUIRE_VERIFIED_EMAIL` (false): only users with a verified email may
-    /// create projects and submit proposals.
+    /// `REQUIRE_VERIFIED_EMAIL` (false): only users with a verified email may create projects and submit proposals.
     pub require_verified_email: bool,
     /// `SIGNUP_CAPTCHA` (false): `register` requires an answered `captcha`.
     pub signup_captcha: bool,
@@ -154,8 +146,7 @@ pub struct DocumentRules {
 pub struct BillingConfig {
     /// `BILL_NUMBER_PREFIX` (`AG`): bill numbers are `{PREFIX}-{YEAR}-{SEQ}`.
     pub number_prefix: String,
-    /// `BILLING_TIMEZONE` (`UTC`): the calendar year a bill is numbered in
-    /// and the day due dates must follow.
+    /// `BILLING_TIMEZONE` (`UTC`): the calendar year a bill is numbered in and the day due dates must follow.
     pub timezone: chrono_tz::Tz,
     /// `DEMO_BILLS` (on in development, off in production): `createDemoBill`.
     pub demo_bills: bool,
@@ -164,10 +155,7 @@ pub struct BillingConfig {
 /// The server's configuration.
 #[derive(Debug, Clone)]
 pub struct Config {
-    /// `DATABASE_URL` (`sqlite://agora.db`): `postgres://…` or a SQLite path.
-    /// A PostgreSQL URL may carry `sslmode` (`disable`, `prefer` = absent =
-    /// plaintext, `require`, `verify-ca`, `verify-full`) and `sslrootcert`
-    /// (a PEM file of trusted roots; absent: the Mozilla roots); see `db::tls`.
+    /// `DATABASE_URL` (`sqlite://agora.db`): `postgres://…` or a SQLite path. A PostgreSQL URL may carry `sslmode` (`disable`, `prefer` = absent = plaintext, `require`, `verify-ca`, `verify-full`) and `sslrootcert` (a PEM file of trusted roots; absent: the Mozilla roots); see `db::tls`.
     pub database_url: String,
     /// `DATABASE_POOL_SIZE` (10): connections kept by the pool.
     pub database_pool_size: usize,
@@ -183,10 +171,7 @@ pub struct Config {
     pub access_token_ttl: Duration,
     /// `REFRESH_TOKEN_TTL` (30d): life of a session without refresh.
     pub refresh_token_ttl: Duration,
-    /// `TRUSTED_PROXIES` (none): comma-separated addresses and blocks
-    /// (`10.0.0.0/8`, `::1`) of the reverse proxies in front of the server.
-    /// Only a peer in this list has its `X-Forwarded-For` read: the client is
-    /// the first address from the right that is not a trusted proxy.
+    /// `TRUSTED_PROXIES` (none): comma-separated addresses and blocks (`10.0.0.0/8`, `::1`) of the reverse proxies in front of the server. Only a peer in this list has its `X-Forwarded-For` read: the client is the first address from the right that is not a trusted proxy.
     pub trusted_proxies: Vec<Cidr>,
     /// `CORS_ALLOWED_ORIGINS` (none): comma-separated origins allowed to call the API from a browser.
     pub cors_allowed_origins: Vec<String>,
@@ -200,14 +185,11 @@ pub struct Config {
     pub graphiql: bool,
     /// `GRAPHIQL_ASSETS_DIR` (unset: CDN): serve GraphiQL's scripts from this directory.
     pub graphiql_assets_dir: Option<PathBuf>,
-    /// `MAX_BODY_BYTES` (2 MiB): largest request body (multipart uploads may
-    /// be larger: see `max_avatar_bytes`).
+    /// `MAX_BODY_BYTES` (2 MiB): largest request body (multipart uploads may be larger: see `max_avatar_bytes`).
     pub max_body_bytes: usize,
     /// `MAX_AVATAR_BYTES` (5 MiB): largest avatar image a user may upload.
     pub max_avatar_bytes: usize,
-    /// `STORAGE_URL` (`file://./data/uploads`): where uploaded files are kept,
-    /// `file://<directory>` or `s3://<bucket>[/<prefix>]` (S3-compatible;
-    /// region, endpoint and credentials from the `AWS_*` variables).
+    /// `STORAGE_URL` (`file://./data/uploads`): where uploaded files are kept, `file://<directory>` or `s3://<bucket>[/<prefix>]` (S3-compatible; region, endpoint and credentials from the `AWS_*` variables).
     pub storage_url: StorageUrl,
     /// `REQUEST_TIMEOUT` (30s): longest a request may run.
     pub request_timeout: Duration,
@@ -215,15 +197,11 @@ pub struct Config {
     pub limits: GraphqlLimits,
     /// Sign-in throttling.
     pub login_throttle: LoginThrottle,
-    /// `PUBLIC_URL` (`http://localhost:PORT`): where users reach the front
-    /// end, without a trailing slash; mailed links start with it (never with
-    /// the request's Host).
+    /// `PUBLIC_URL` (`http://localhost:PORT`): where users reach the front end, without a trailing slash; mailed links start with it (never with the request's Host).
     pub public_url: String,
-    /// `FILES_URL` (`PUBLIC_URL/files`): where clients fetch uploaded files
-    /// (this server's `/files`, or a CDN in front of it); file URLs start with it.
+    /// `FILES_URL` (`PUBLIC_URL/files`): where clients fetch uploaded files (this server's `/files`, or a CDN in front of it); file URLs start with it.
     pub files_url: String,
-    /// `API_URL` (`PUBLIC_URL`): where clients reach this server itself;
-    /// signed document links are `{API_URL}/documents/…`.
+    /// `API_URL` (`PUBLIC_URL`): where clients reach this server itself; signed document links are `{API_URL}/documents/…`.
     pub api_url: String,
     /// Verification documents: sizes, count, link life.
     pub documents: DocumentRules,
@@ -237,20 +215,17 @@ pub struct Config {
     pub jobs: JobsConfig,
     /// Recurring jobs.
     pub schedules: SchedulesConfig,
-    /// `AUDIT_RETENTION` (400d): audit events older than this are deleted
-    /// by the retention run.
+    /// `AUDIT_RETENTION` (400d): audit events older than this are deleted by the retention run.
     pub audit_retention: Duration,
     /// Which documents run.
     pub trusted_documents: TrustedDocuments,
     /// `METRICS_ADDR`, `METRICS_MAX_OPERATION_NAMES`: the Prometheus listener.
     pub metrics: crate::metrics::MetricsConfig,
-    /// `OTEL_EXPORTER_OTLP_ENDPOINT` (unset: off), `OTEL_SERVICE_NAME`,
-    /// `OTEL_EXPORTER_OTLP_HEADERS`: where traces are exported.
+    /// `OTEL_EXPORTER_OTLP_ENDPOINT` (unset: off), `OTEL_SERVICE_NAME`, `OTEL_EXPORTER_OTLP_HEADERS`: where traces are exported.
     pub otel: Option<OtlpConfig>,
 }
 
-/// The recurring jobs declared in code: name, its variable, its default
-/// five-field cron expression.
+/// The recurring jobs declared in code: name, its variable, its default five-field cron expression.
 pub const SCHEDULES: [(&str, &str, &str); 1] = [("retention", "SCHEDULE_RETENTION", "30 3 * * *")];
 
 /// When the recurring jobs fire.
@@ -258,22 +233,18 @@ pub const SCHEDULES: [(&str, &str, &str); 1] = [("retention", "SCHEDULE_RETENTIO
 pub struct SchedulesConfig {
     /// `SCHEDULE_TIMEZONE` (UTC): the IANA zone the expressions are read in.
     pub timezone: chrono_tz::Tz,
-    /// Each schedule of [`SCHEDULES`] by name, with its expression
-    /// (`SCHEDULE_<NAME>`, a five-field cron expression; `off`: `None`).
+    /// Each schedule of [`SCHEDULES`] by name, with its expression (`SCHEDULE_<NAME>`, a five-field cron expression; `off`: `None`).
     pub entries: Vec<(&'static str, Option<Cron>)>,
 }
 
 /// How this instance works the job queue.
 #[derive(Debug, Clone, Copy)]
 pub struct JobsConfig {
-    /// `WORKER_CONCURRENCY` (2): jobs this instance runs at once; 0 runs
-    /// none (another process, `agora worker`, does).
+    /// `WORKER_CONCURRENCY` (2): jobs this instance runs at once; 0 runs none (another process, `agora worker`, does).
     pub concurrency: usize,
-    /// `JOB_LEASE` (60s): how long a claim keeps other workers off a job;
-    /// renewed every third of it while the job runs.
+    /// `JOB_LEASE` (60s): how long a claim keeps other workers off a job; renewed every third of it while the job runs.
     pub lease: Duration,
-    /// `JOB_RETRY_BASE` (10s): wait after a first failed run; doubles with
-    /// each attempt (with jitter), at most an hour.
+    /// `JOB_RETRY_BASE` (10s): wait after a first failed run; doubles with each attempt (with jitter), at most an hour.
     pub retry_base: Duration,
 }
 
@@ -300,11 +271,7 @@ impl Config {
         Self::from_lookup_all(|name| std::env::var(name).ok())
     }
 
-    /// [`Config::from_lookup`], reporting every invalid variable at once
-    /// rather than one per restart: each refused variable is set aside (read
-    /// as unset, so its default applies) and the rest read again, until
-    /// everything else is accepted or a refusal does not go away that way
-    /// (a required variable that is missing).
+    /// [`Config::from_lookup`], reporting every invalid variable at once rather than one per restart: each refused variable is set aside (read as unset, so its default applies) and the rest read again, until everything else is accepted or a refusal does not go away that way (a required variable that is missing).
     pub fn from_lookup_all(get: impl Fn(&str) -> Option<String>) -> Result<Self, Vec<ConfigError>> {
         let mut errors: Vec<ConfigError> = Vec::new();
         loop {
@@ -597,8 +564,7 @@ fn schedules_config(var: &impl Fn(&str) -> Option<String>) -> Result<SchedulesCo
     Ok(SchedulesConfig { timezone, entries })
 }
 
-/// `SMTP_URL` and `MAIL_FROM`: both addresses are checked
-/// now (no connection is made), and production needs real ones.
+/// `SMTP_URL` and `MAIL_FROM`: both addresses are checked now (no connection is made), and production needs real ones.
 fn mail_config(var: &impl Fn(&str) -> Option<String>, app_env: AppEnv) -> Result<MailConfig, ConfigError> {
     use lettre::{AsyncSmtpTransport, Tokio1Executor};
     let production = app_env == AppEnv::Production;
@@ -665,8 +631,7 @@ fn billing_config(
     })
 }
 
-/// `PUBLIC_URL`, `FILES_URL`: an http(s) URL without query or fragment;
-/// trailing slashes dropped.
+/// `PUBLIC_URL`, `FILES_URL`: an http(s) URL without query or fragment; trailing slashes dropped.
 fn parse_public_url(
     name: &'static str,
     value: Option<String>,

@@ -31,11 +31,7 @@ pub struct Scratch {
 }
 
 impl Scratch {
-    /// At least `blocks` argon2 memory blocks (1 KiB each), allocated on first
-    /// use and kept for the next jobs; it only grows when a job needs more
-    /// (a hash stored with a larger memory cost). The blocks hold whatever
-    /// the last job left: argon2 overwrites them before reading them.
-    /// Errors: internal, when the memory cannot be allocated.
+    /// At least `blocks` argon2 memory blocks (1 KiB each), allocated on first use and kept for the next jobs; it only grows when a job needs more (a hash stored with a larger memory cost). The blocks hold whatever the last job left: argon2 overwrites them before reading them. Errors: internal, when the memory cannot be allocated.
     pub fn argon2_memory(&mut self, blocks: usize) -> AppResult<&mut [Block]> {
         if self.argon2.len() < blocks {
             let mut grown = Vec::new();
@@ -94,9 +90,7 @@ fn work(rx: &Mutex<mpsc::Receiver<Job>>) {
     }
 }
 
-/// Run `job` on a CPU worker once one is free, lending it the worker's
-/// [`Scratch`] memory. A job whose caller has gone (a timed-out request)
-/// is skipped. Errors: the job's own, or internal if it panicked.
+/// Run `job` on a CPU worker once one is free, lending it the worker's [`Scratch`] memory. A job whose caller has gone (a timed-out request) is skipped. Errors: the job's own, or internal if it panicked.
 pub async fn run<T: Send + 'static>(
     job: impl FnOnce(&mut Scratch) -> AppResult<T> + Send + 'static,
 ) -> AppResult<T> {

@@ -20,14 +20,10 @@ use crate::error::{AppError, AppResult};
 const MAX_BYTES: usize = 254;
 /// The longest local part, in bytes.
 const MAX_LOCAL_BYTES: usize = 64;
-/// Longer input is refused before any work: mapping shrinks a character from
-/// at most four bytes to one, so it could not come down to [`MAX_BYTES`].
+/// Longer input is refused before any work: mapping shrinks a character from at most four bytes to one, so it could not come down to [`MAX_BYTES`].
 const MAX_INPUT_BYTES: usize = 4 * MAX_BYTES;
 
-/// Characters that render as nothing (or blank) without being in the
-/// categories [`is_hidden`] refuses: the default-ignorable code points outside
-/// `Cf` (grapheme joiner, Hangul fillers, Khmer inherent vowels, Mongolian and
-/// other variation selectors), and the blank Braille pattern.
+/// Characters that render as nothing (or blank) without being in the categories [`is_hidden`] refuses: the default-ignorable code points outside `Cf` (grapheme joiner, Hangul fillers, Khmer inherent vowels, Mongolian and other variation selectors), and the blank Braille pattern.
 const BLANK_CHARS: &[(char, char)] = &[
     ('\u{034F}', '\u{034F}'),
     ('\u{115F}', '\u{1160}'),
@@ -45,8 +41,7 @@ const BLANK_CHARS: &[(char, char)] = &[
 pub struct Email(String);
 
 impl Email {
-    /// Bring an address to its canonical form, or refuse it with
-    /// `BAD_USER_INPUT` on `field`. Real validation is the verification mail.
+    /// Bring an address to its canonical form, or refuse it with `BAD_USER_INPUT` on `field`. Real validation is the verification mail.
     pub fn parse(raw: &str, field: &'static str) -> AppResult<Self> {
         canonical(raw)
             .map(Email)
@@ -116,10 +111,7 @@ fn canonical(raw: &str) -> Result<String, Refusal> {
     Ok(email)
 }
 
-/// Does `c` not show, or control the text around it? Control (`Cc`),
-/// format (`Cf`: zero-width characters, soft hyphen, byte order mark,
-/// direction marks, embeddings, overrides and isolates), private-use and
-/// unassigned characters, and [`BLANK_CHARS`].
+/// Does `c` not show, or control the text around it? Control (`Cc`), format (`Cf`: zero-width characters, soft hyphen, byte order mark, direction marks, embeddings, overrides and isolates), private-use and unassigned characters, and [`BLANK_CHARS`].
 fn is_hidden(c: char) -> bool {
     matches!(
         c.general_category(),
@@ -146,8 +138,7 @@ fn check_local(local: &str) -> Result<(), Refusal> {
     }
 }
 
-/// A domain's ASCII form by UTS-46 (strict: letters, digits and hyphens,
-/// DNS lengths), with at least two labels and not an IP address.
+/// A domain's ASCII form by UTS-46 (strict: letters, digits and hyphens, DNS lengths), with at least two labels and not an IP address.
 fn canonical_domain(domain: &str) -> Result<String, Refusal> {
     if domain.is_empty() || domain.contains('@') {
         return Err(Refusal::Malformed);

@@ -14,12 +14,7 @@ use crate::db::PoolError;
 
 /// Everything an operation can fail with.
 ///
-/// An ordinary error type (`Display`, `std::error::Error`), usable with `?`
-/// in the CLI, seeding and workers. async-graphql's blanket conversion of
-/// every `Display` error (which would drop the code) is off (feature
-/// `custom-error-conversion`), so in a resolver `?` goes through the `From`
-/// below. `Display` is for operators (internal detail included);
-/// [`AppError::message`] is the client-facing text.
+/// An ordinary error type (`Display`, `std::error::Error`), usable with `?` in the CLI, seeding and workers. async-graphql's blanket conversion of every `Display` error (which would drop the code) is off (feature `custom-error-conversion`), so in a resolver `?` goes through the `From` below. `Display` is for operators (internal detail included); [`AppError::message`] is the client-facing text.
 #[derive(Debug, thiserror::Error)]
 #[error("{}", self.describe())]
 pub enum AppError {
@@ -68,12 +63,10 @@ pub enum AppError {
     Internal(String),
 }
 
-/// A request the HTTP layer refuses before any GraphQL runs; each has its
-/// status and `extensions.code` (listed in the README with [`AppError`]'s).
+/// A request the HTTP layer refuses before any GraphQL runs; each has its status and `extensions.code` (listed in the README with [`AppError`]'s).
 #[derive(Debug, thiserror::Error)]
 pub enum RequestError {
-    /// 400 `BAD_REQUEST`: no query, a malformed body or variables, batching
-    /// off, a multipart request without a CSRF header.
+    /// 400 `BAD_REQUEST`: no query, a malformed body or variables, batching off, a multipart request without a CSRF header.
     #[error("{0}")]
     BadRequest(String),
     /// 405 `METHOD_NOT_ALLOWED`: a mutation over GET.
@@ -139,8 +132,7 @@ impl AppError {
         AppError::Internal(err.to_string())
     }
 
-    /// The operator's view: the code, the client's message, and for
-    /// internal and unavailable errors the detail clients never see.
+    /// The operator's view: the code, the client's message, and for internal and unavailable errors the detail clients never see.
     fn describe(&self) -> String {
         match self {
             AppError::Internal(detail) | AppError::Unavailable(detail) => {
@@ -166,9 +158,7 @@ impl AppError {
         }
     }
 
-    /// The HTTP status when this error ends a request before GraphQL runs
-    /// (authentication): 401 for bad credentials, 503 when they cannot be
-    /// checked. Errors during execution are answered 200, in `errors`.
+    /// The HTTP status when this error ends a request before GraphQL runs (authentication): 401 for bad credentials, 503 when they cannot be checked. Errors during execution are answered 200, in `errors`.
     pub fn http_status(&self) -> u16 {
         match self {
             AppError::Unauthenticated(_) => 401,
@@ -200,8 +190,7 @@ impl AppError {
     }
 }
 
-/// Unique constraints that clients can violate, with the input field each
-/// one is about. PostgreSQL names the constraint; SQLite names the columns.
+/// Unique constraints that clients can violate, with the input field each one is about. PostgreSQL names the constraint; SQLite names the columns.
 const UNIQUE_FIELDS: &[(&str, &str, &str)] = &[
     ("users_email_key", "users.email", "email"),
     (
@@ -247,8 +236,7 @@ fn unique_violation_field(info: &dyn diesel::result::DatabaseErrorInformation) -
     })
 }
 
-/// PostgreSQL's words when it ends a connection or will not take one
-/// (SQLSTATE classes 57P and 08, which diesel does not pass on).
+/// PostgreSQL's words when it ends a connection or will not take one (SQLSTATE classes 57P and 08, which diesel does not pass on).
 fn server_going_away(message: &str) -> bool {
     [
         "terminating connection",

@@ -40,8 +40,7 @@ pub enum Event {
         /// Which session.
         session_id: SessionId,
     },
-    /// This instance may have missed other instances' events (its listening
-    /// connection was down): whatever was cached must be checked again.
+    /// This instance may have missed other instances' events (its listening connection was down): whatever was cached must be checked again.
     Resync,
 }
 
@@ -112,9 +111,7 @@ impl Events {
         })
     }
 
-    /// Tell the other instances (PostgreSQL `NOTIFY`; nothing on SQLite).
-    /// A failure is logged: they still drop their cached check within
-    /// seconds.
+    /// Tell the other instances (PostgreSQL `NOTIFY`; nothing on SQLite). A failure is logged: they still drop their cached check within seconds.
     pub async fn notify_others(&self, pool: &Pool, event: &Event) {
         let Some(payload) = event.to_wire(self.origin) else {
             return;
@@ -198,8 +195,7 @@ async fn listen_once(state: &AppState, up: &watch::Sender<bool>) -> Result<(), S
     }
 }
 
-/// `LISTEN`, resynchronise, then apply every notification from another
-/// instance until the connection ends.
+/// `LISTEN`, resynchronise, then apply every notification from another instance until the connection ends.
 async fn relay<T>(
     state: &AppState,
     up: &watch::Sender<bool>,
@@ -252,8 +248,7 @@ where
     driver.await.map_err(|e| e.to_string())?
 }
 
-/// Apply a notification from another instance (this instance's own are
-/// already delivered).
+/// Apply a notification from another instance (this instance's own are already delivered).
 fn apply(state: &AppState, payload: &str) {
     match Event::from_wire(payload) {
         Some((origin, _)) if origin == state.events.origin => {}

@@ -24,8 +24,7 @@ struct Shared {
 
 static SHARED: OnceLock<Arc<Shared>> = OnceLock::new();
 
-/// The buffered stderr, for `tracing_subscriber::fmt().with_writer(…)`.
-/// The first call starts the writing thread.
+/// The buffered stderr, for `tracing_subscriber::fmt().with_writer(…)`. The first call starts the writing thread.
 pub fn stderr() -> Sink {
     Sink(SHARED.get_or_init(|| start(Box::new(io::stderr()))).clone())
 }

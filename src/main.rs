@@ -27,21 +27,17 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Serve the API (the default), with background workers
-    /// (`WORKER_CONCURRENCY`).
+    /// Serve the API (the default), with background workers (`WORKER_CONCURRENCY`).
     Serve,
-    /// Run the background workers only, no HTTP (for deployments that
-    /// separate them; set `WORKER_CONCURRENCY=0` on the servers then).
+    /// Run the background workers only, no HTTP (for deployments that separate them; set `WORKER_CONCURRENCY=0` on the servers then).
     Worker,
     /// Apply pending database migrations and exit.
     Migrate,
     /// Print the GraphQL schema (SDL).
     Schema,
-    /// Exit 0 when the server at `HOST`:`PORT` (loopback for `0.0.0.0`)
-    /// answers `/health/live` with 200: a container's health check.
+    /// Exit 0 when the server at `HOST`:`PORT` (loopback for `0.0.0.0`) answers `/health/live` with 200: a container's health check.
     Healthcheck,
-    /// Create a SUPER_ADMIN. The password is read from stdin, or from the
-    /// environment variable named by --password-env; never from the command line.
+    /// Create a SUPER_ADMIN. The password is read from stdin, or from the environment variable named by --password-env; never from the command line.
     CreateAdmin {
         /// The admin's login email.
         #[arg(long)]
@@ -50,15 +46,12 @@ enum Command {
         #[arg(long, value_name = "VAR")]
         password_env: Option<String>,
     },
-    /// Fill the database with demo data (clients, freelancers, projects,
-    /// proposals, contracts, reviews, portfolio items) for trying the API.
-    /// Refuses a database that already has users unless --force.
+    /// Fill the database with demo data (clients, freelancers, projects, proposals, contracts, reviews, portfolio items) for trying the API. Refuses a database that already has users unless --force.
     SeedDemo {
         /// How many projects to post.
         #[arg(long, default_value_t = 200)]
         projects: usize,
-        /// Read the demo accounts' password from this environment variable
-        /// (default: "demo-password-123").
+        /// Read the demo accounts' password from this environment variable (default: "demo-password-123").
         #[arg(long, value_name = "VAR")]
         password_env: Option<String>,
         /// Seed even though the database already has users.

@@ -27,8 +27,7 @@ use sha2::{Digest, Sha256};
 
 use crate::config::{ConfigError, TrustedDocumentsMode};
 
-/// Most document text each bounded cache holds (parsed documents take a
-/// few times their text).
+/// Most document text each bounded cache holds (parsed documents take a few times their text).
 const CACHE_BYTES: usize = 2 * 1024 * 1024;
 /// Longest document the caches keep; longer ones are parsed every time.
 const MAX_CACHED_DOCUMENT: usize = 64 * 1024;
@@ -56,8 +55,7 @@ impl Refusal {
         }
     }
 
-    /// The message. `PersistedQueryNotFound` word for word: Apollo Client
-    /// matches on it as well as on the code.
+    /// The message. `PersistedQueryNotFound` word for word: Apollo Client matches on it as well as on the code.
     pub fn message(&self) -> &'static str {
         match self {
             Refusal::NotFound => "PersistedQueryNotFound",
@@ -78,8 +76,7 @@ impl Refusal {
     }
 }
 
-/// The server's documents: the manifest, the registered persisted queries
-/// and the parse cache.
+/// The server's documents: the manifest, the registered persisted queries and the parse cache.
 pub struct Documents {
     mode: TrustedDocumentsMode,
     /// Manifest documents by hash (lower-case hex, no `sha256:`).
@@ -104,9 +101,7 @@ impl Documents {
         }
     }
 
-    /// Read the manifest at `file` (a JSON object `{hash: document}`, as
-    /// graphql-codegen's client preset and Relay's compiler write it); every
-    /// document must parse.
+    /// Read the manifest at `file` (a JSON object `{hash: document}`, as graphql-codegen's client preset and Relay's compiler write it); every document must parse.
     pub fn load(mode: TrustedDocumentsMode, file: Option<&Path>) -> Result<Self, ConfigError> {
         let mut documents = Documents::new(mode);
         let Some(file) = file else {
@@ -139,8 +134,7 @@ impl Documents {
         self.by_id.len()
     }
 
-    /// Put the document the request names in `request.query`, or refuse it
-    /// (see the module documentation).
+    /// Put the document the request names in `request.query`, or refuse it (see the module documentation).
     pub fn resolve(&self, request: &mut Request) -> Result<(), Refusal> {
         let document_id = match request.extensions.remove("documentId") {
             None => None,
@@ -197,8 +191,7 @@ impl Documents {
         Ok(())
     }
 
-    /// The request's document, parsed: from the manifest, from the cache,
-    /// or parsed now (and cached).
+    /// The request's document, parsed: from the manifest, from the cache, or parsed now (and cached).
     pub fn parse<'r>(&self, request: &'r mut Request) -> Result<&'r ExecutableDocument, ServerError> {
         let cached = match self.by_text.get(request.query.as_str()) {
             Some(parsed) => Some(parsed.clone()),
@@ -271,8 +264,7 @@ fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     mutex.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
-/// A map from text keys bounded by the summed cost of its entries, oldest
-/// out first.
+/// A map from text keys bounded by the summed cost of its entries, oldest out first.
 struct Bounded<V> {
     map: HashMap<Arc<str>, (V, usize)>,
     order: VecDeque<Arc<str>>,

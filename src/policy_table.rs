@@ -64,8 +64,7 @@ fn answer(result: AppResult<Viewer>) -> Answer {
     }
 }
 
-/// The cast: a client who posted a project and hired a freelancer on it,
-/// and everyone else.
+/// The cast: a client who posted a project and hired a freelancer on it, and everyone else.
 struct Cast {
     viewers: [Option<Viewer>; 7],
     client: UserId,
@@ -242,8 +241,7 @@ fn bill(client: UserId, freelancer: UserId) -> BillRow {
     }
 }
 
-/// The table: what is asked, and the answer for each viewer, in the order
-/// of [`VIEWERS`].
+/// The table: what is asked, and the answer for each viewer, in the order of [`VIEWERS`].
 const TABLE: [(&str, [Answer; 7]); 32] = [
     ("project: post", [SignIn, Yes, No, Yes, No, No, No]),
     ("project: edit", [SignIn, Yes, No, No, No, No, No]),
@@ -291,10 +289,7 @@ const TABLE: [(&str, [Answer; 7]); 32] = [
     ("payment: settle, refund", [SignIn, No, No, No, No, Yes, Yes]),
 ];
 
-/// The objects the table asks about: the client's project, the
-/// freelancer's proposal on it, the contract between them, the
-/// freelancer's portfolio item and account, and the client's service
-/// request the freelancer (a professional) took.
+/// The objects the table asks about: the client's project, the freelancer's proposal on it, the contract between them, the freelancer's portfolio item and account, and the client's service request the freelancer (a professional) took.
 struct World {
     request: ServiceRequestRow,
     bill: BillRow,

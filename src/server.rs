@@ -14,10 +14,7 @@ use crate::db::{Backend, Pool, run_migrations};
 use crate::state::AppState;
 use crate::telemetry::{self, OtlpConfig, Telemetry};
 
-/// Install the log subscriber (`RUST_LOG`, default `info`; `LOG_FORMAT`);
-/// an invalid `RUST_LOG` is a configuration error naming it. With `otel`,
-/// spans are exported too (call it inside the Tokio runtime then) through
-/// the returned [`Telemetry`], to be shut down last.
+/// Install the log subscriber (`RUST_LOG`, default `info`; `LOG_FORMAT`); an invalid `RUST_LOG` is a configuration error naming it. With `otel`, spans are exported too (call it inside the Tokio runtime then) through the returned [`Telemetry`], to be shut down last.
 pub fn init_logging(format: LogFormat, otel: Option<&OtlpConfig>) -> Result<Option<Telemetry>, ConfigError> {
     let filter = match std::env::var("RUST_LOG") {
         Ok(directives) => EnvFilter::try_new(&directives).map_err(|e| ConfigError {
@@ -59,8 +56,7 @@ pub async fn connect(config: &Config) -> anyhow::Result<Pool> {
     Ok(pool)
 }
 
-/// Where the database is, for start-up errors: host, port and database of
-/// a PostgreSQL URL (never its password), or the SQLite file.
+/// Where the database is, for start-up errors: host, port and database of a PostgreSQL URL (never its password), or the SQLite file.
 fn target(backend: &Backend) -> String {
     match backend {
         Backend::Postgres(url) => {
@@ -85,9 +81,7 @@ fn target(backend: &Backend) -> String {
 /// How long running jobs get to finish at shutdown before they are given back.
 const SHUTDOWN_GRACE: std::time::Duration = std::time::Duration::from_secs(20);
 
-/// Run the background work only (workers, mail, housekeeping; no HTTP)
-/// until SIGTERM or Ctrl-C: `agora worker`, for deployments that separate
-/// the two.
+/// Run the background work only (workers, mail, housekeeping; no HTTP) until SIGTERM or Ctrl-C: `agora worker`, for deployments that separate the two.
 pub async fn work(config: Config) -> anyhow::Result<()> {
     let pool = connect(&config).await?;
     let state = AppState::new(pool.clone(), config)?;

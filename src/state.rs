@@ -41,8 +41,7 @@ pub struct AppState {
 }
 
 impl AppState {
-    /// State over a migrated pool, opening the object store (a bad
-    /// `STORAGE_URL` is refused here).
+    /// State over a migrated pool, opening the object store (a bad `STORAGE_URL` is refused here).
     pub fn new(pool: Pool, config: Config) -> Result<Self, ConfigError> {
         Ok(AppState {
             pool,

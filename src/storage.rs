@@ -21,11 +21,9 @@ use crate::error::{AppError, AppResult};
 /// Where objects live, as `STORAGE_URL` says.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum StorageUrl {
-    /// `file://dir`: a directory (relative paths resolved against the
-    /// working directory at start).
+    /// `file://dir`: a directory (relative paths resolved against the working directory at start).
     Local(PathBuf),
-    /// `s3://bucket[/prefix]`: an S3-compatible bucket; region, endpoint and
-    /// credentials come from the standard `AWS_*` variables.
+    /// `s3://bucket[/prefix]`: an S3-compatible bucket; region, endpoint and credentials come from the standard `AWS_*` variables.
     S3 {
         /// The bucket.
         bucket: String,
@@ -102,9 +100,7 @@ pub struct Storage {
 }
 
 impl Storage {
-    /// Open the store `url` names: create a local directory when missing,
-    /// or configure the S3 client from the environment. A failure names
-    /// `STORAGE_URL`.
+    /// Open the store `url` names: create a local directory when missing, or configure the S3 client from the environment. A failure names `STORAGE_URL`.
     pub fn open(url: &StorageUrl) -> Result<Self, ConfigError> {
         let invalid = |reason: String| ConfigError {
             name: "STORAGE_URL",
@@ -142,8 +138,7 @@ impl Storage {
         Ok(())
     }
 
-    /// The object under `key`; `None` when there is none (or the key is not
-    /// a valid one).
+    /// The object under `key`; `None` when there is none (or the key is not a valid one).
     pub async fn get(&self, key: &str) -> AppResult<Option<Bytes>> {
         let Ok(location) = path(key) else {
             return Ok(None);
@@ -164,8 +159,7 @@ impl Storage {
         }
     }
 
-    /// Remove an object nothing points to any more. A failure only leaves
-    /// an orphan behind, so it is logged, never returned.
+    /// Remove an object nothing points to any more. A failure only leaves an orphan behind, so it is logged, never returned.
     pub async fn discard(&self, key: &str) {
         if let Err(err) = self.delete(key).await {
             tracing::warn!(key, error = ?err, "could not delete an unused object");
@@ -185,8 +179,7 @@ fn unavailable(err: object_store::Error) -> AppError {
     AppError::Unavailable(format!("object storage: {err}"))
 }
 
-/// The absolute URL of the public file `key`: `FILES_URL` points at the
-/// `GET /files/…` route (`http/files.rs`), or at a CDN in front of it.
+/// The absolute URL of the public file `key`: `FILES_URL` points at the `GET /files/…` route (`http/files.rs`), or at a CDN in front of it.
 pub fn public_url(files_url: &str, key: &str) -> String {
     format!("{files_url}/{key}")
 }

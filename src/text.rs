@@ -7,9 +7,7 @@ const MAX_SKILLS: usize = 20;
 /// Longest skill, in characters.
 const MAX_SKILL: usize = 50;
 
-/// Trimmed text of at most `max` characters, at least one unless
-/// `may_be_empty`, that may span lines (descriptions, letters, a bio):
-/// tabs and line breaks pass, other control characters are refused.
+/// Trimmed text of at most `max` characters, at least one unless `may_be_empty`, that may span lines (descriptions, letters, a bio): tabs and line breaks pass, other control characters are refused.
 pub fn bounded(raw: &str, field: &'static str, max: usize, may_be_empty: bool) -> AppResult<String> {
     if raw
         .chars()
@@ -23,9 +21,7 @@ pub fn bounded(raw: &str, field: &'static str, max: usize, may_be_empty: bool) -
     within(raw.trim(), field, max, may_be_empty)
 }
 
-/// Like [`bounded`], for text that fits on one line (names, titles, skills,
-/// address parts): every control character is refused, line breaks and
-/// tabs included.
+/// Like [`bounded`], for text that fits on one line (names, titles, skills, address parts): every control character is refused, line breaks and tabs included.
 pub fn line(raw: &str, field: &'static str, max: usize, may_be_empty: bool) -> AppResult<String> {
     if raw.chars().any(char::is_control) {
         return Err(AppError::bad_input(
@@ -50,9 +46,7 @@ fn within(text: &str, field: &'static str, max: usize, may_be_empty: bool) -> Ap
 /// Characters of a refused value an error message quotes.
 const EXCERPT: usize = 32;
 
-/// A refused value as an error message quotes it: its first 32 characters,
-/// quoted and escaped, and `…` when there was more. A 1 MB value must not
-/// make a 1 MB error.
+/// A refused value as an error message quotes it: its first 32 characters, quoted and escaped, and `…` when there was more. A 1 MB value must not make a 1 MB error.
 pub fn excerpt(raw: &str) -> String {
     match raw.char_indices().nth(EXCERPT) {
         Some((end, _)) => format!("{:?}…", &raw[..end]),
@@ -60,8 +54,7 @@ pub fn excerpt(raw: &str) -> String {
     }
 }
 
-/// Skills: each trimmed, 1 to 50 characters; duplicates (ignoring case)
-/// dropped, first spelling and order kept; at most 20 remain.
+/// Skills: each trimmed, 1 to 50 characters; duplicates (ignoring case) dropped, first spelling and order kept; at most 20 remain.
 pub fn parse_skills(raw: &[String]) -> AppResult<Vec<String>> {
     let mut skills: Vec<String> = Vec::new();
     let mut seen: Vec<String> = Vec::new();

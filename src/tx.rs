@@ -54,8 +54,7 @@ pub enum Effect {
     Publish(Event),
 }
 
-/// One write transaction: its connection, its actor and its pending effects.
-/// Dereferences to the connection, so queries take `&mut Tx` as `&mut Conn`.
+/// One write transaction: its connection, its actor and its pending effects. Dereferences to the connection, so queries take `&mut Tx` as `&mut Conn`.
 pub struct Tx<'t> {
     conn: &'t mut Conn,
     state: &'t AppState,
@@ -104,9 +103,7 @@ impl DerefMut for Tx<'_> {
 }
 
 impl AppState {
-    /// Run `operation` in one write transaction as `actor`: committed when
-    /// it returns `Ok`, then its effects run; rolled back when it returns
-    /// `Err`, and its effects are dropped.
+    /// Run `operation` in one write transaction as `actor`: committed when it returns `Ok`, then its effects run; rolled back when it returns `Err`, and its effects are dropped.
     pub async fn write<R>(
         &self,
         actor: Actor,
@@ -154,14 +151,12 @@ impl AppState {
     }
 }
 
-/// Wakes the tasks waiting for committed work (the job workers); cheap to
-/// clone.
+/// Wakes the tasks waiting for committed work (the job workers); cheap to clone.
 #[derive(Clone, Default)]
 pub struct Signal(Arc<Notify>);
 
 impl Signal {
-    /// Wake every task waiting now, and keep one wake for a task that is
-    /// busy (so work committed while it runs is not left for its next poll).
+    /// Wake every task waiting now, and keep one wake for a task that is busy (so work committed while it runs is not left for its next poll).
     pub fn wake(&self) {
         self.0.notify_waiters();
         self.0.notify_one();

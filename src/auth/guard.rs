@@ -16,10 +16,7 @@ pub fn require_viewer(ctx: &Context<'_>) -> AppResult<Viewer> {
     viewer(ctx).ok_or(AppError::Unauthenticated("sign in first"))
 }
 
-/// Lets a field run only for signed-in viewers with one of the given roles
-/// (`SUPER_ADMIN` passes wherever `ADMIN` does). Guards are not applied
-/// through interfaces or flattened fields, so domain functions check
-/// ownership themselves too.
+/// Lets a field run only for signed-in viewers with one of the given roles (`SUPER_ADMIN` passes wherever `ADMIN` does). Guards are not applied through interfaces or flattened fields, so domain functions check ownership themselves too.
 pub struct RoleGuard {
     roles: &'static [Role],
 }

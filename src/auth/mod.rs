@@ -20,8 +20,7 @@ use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 use session_check::live_viewer;
 
-/// The signed-in user of a request, resolved once per request (or per
-/// WebSocket connection) from the access token and a live session.
+/// The signed-in user of a request, resolved once per request (or per WebSocket connection) from the access token and a live session.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Viewer {
     /// The user.
@@ -41,9 +40,7 @@ pub struct Authenticated {
     pub expires_at: u64,
 }
 
-/// Resolve an `Authorization` header value: no header is an anonymous
-/// request; a header that is not a valid bearer token of a live session is
-/// refused (the client should refresh or sign in again).
+/// Resolve an `Authorization` header value: no header is an anonymous request; a header that is not a valid bearer token of a live session is refused (the client should refresh or sign in again).
 pub async fn authenticate(state: &AppState, authorization: Option<&str>) -> AppResult<Option<Viewer>> {
     match authorization {
         None => Ok(None),
@@ -51,10 +48,7 @@ pub async fn authenticate(state: &AppState, authorization: Option<&str>) -> AppR
     }
 }
 
-/// Check `Bearer <accessToken>`: the token itself, then its session (live,
-/// the user neither blocked, deactivated nor deleted), the session check
-/// cached briefly ([`SessionCache`]). Every HTTP request and every operation
-/// on a WebSocket goes through here.
+/// Check `Bearer <accessToken>`: the token itself, then its session (live, the user neither blocked, deactivated nor deleted), the session check cached briefly ([`SessionCache`]). Every HTTP request and every operation on a WebSocket goes through here.
 pub async fn authenticate_bearer(state: &AppState, value: &str) -> AppResult<Authenticated> {
     let token = value
         .strip_prefix("Bearer ")
@@ -83,9 +77,7 @@ pub async fn authenticate_bearer(state: &AppState, value: &str) -> AppResult<Aut
     }
 }
 
-/// A boxed query as it is for admins, narrowed by `$condition` for anyone
-/// else: `unless_admin!(query, viewer, |v| column.eq(v.user_id))`. The
-/// visibility rules of the areas' policies are written with it.
+/// A boxed query as it is for admins, narrowed by `$condition` for anyone else: `unless_admin!(query, viewer, |v| column.eq(v.user_id))`. The visibility rules of the areas' policies are written with it.
 #[macro_export]
 macro_rules! unless_admin {
     ($query:expr, $viewer:expr, |$v:ident| $condition:expr) => {{

@@ -53,8 +53,7 @@ fn current() -> Argon2<'static> {
     Argon2::new(Algorithm::Argon2id, Version::V0x13, Params::default())
 }
 
-/// `hasher`'s output for `password` and `salt` into `out` (whose length is
-/// the output length), in the worker's reused memory.
+/// `hasher`'s output for `password` and `salt` into `out` (whose length is the output length), in the worker's reused memory.
 fn compute(
     scratch: &mut Scratch,
     hasher: &Argon2<'_>,
@@ -68,8 +67,7 @@ fn compute(
         .map_err(AppError::internal)
 }
 
-/// A new hash of `password` with the current parameters and a random
-/// 16-byte salt, as a PHC string.
+/// A new hash of `password` with the current parameters and a random 16-byte salt, as a PHC string.
 fn hash_blocking(scratch: &mut Scratch, password: &str) -> AppResult<String> {
     let hasher = current();
     let salt = try_generate_salt().map_err(AppError::internal)?;
@@ -85,9 +83,7 @@ fn hash_blocking(scratch: &mut Scratch, password: &str) -> AppResult<String> {
     Ok(phc.to_string())
 }
 
-/// Whether `password` matches the parsed hash `stored`; `None` when the hash
-/// cannot be checked (no salt or output, unknown algorithm or parameters).
-/// The outputs are compared in constant time (`Output`'s `PartialEq`).
+/// Whether `password` matches the parsed hash `stored`; `None` when the hash cannot be checked (no salt or output, unknown algorithm or parameters). The outputs are compared in constant time (`Output`'s `PartialEq`).
 fn matches(scratch: &mut Scratch, password: &str, stored: &PasswordHash) -> Option<bool> {
     let (Some(salt), Some(expected)) = (&stored.salt, &stored.hash) else {
         return None;
@@ -121,8 +117,7 @@ pub async fn hash(password: &Password) -> AppResult<String> {
     cpu::run(move |scratch| hash_blocking(scratch, &password)).await
 }
 
-/// Verify `password` against `stored`; with `None`, spend the time of a
-/// check with the current parameters and answer `No`.
+/// Verify `password` against `stored`; with `None`, spend the time of a check with the current parameters and answer `No`.
 pub async fn verify(password: String, stored: Option<String>) -> AppResult<Verified> {
     cpu::run(move |scratch| {
         let Some(stored) = stored else {

@@ -1,8 +1,7 @@
 //! Roles: what a user may do, coarsely.
 
 crate::text_enum! {
-    /// What a user may do. Sign-ups choose `CLIENT` or `FREELANCER`; admin roles
-    /// are granted, never chosen.
+    /// What a user may do. Sign-ups choose `CLIENT` or `FREELANCER`; admin roles are granted, never chosen.
     pub enum Role {
         /// Posts projects, requests services, pays bills.
         Client = "CLIENT",

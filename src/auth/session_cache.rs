@@ -39,8 +39,7 @@ impl SessionCache {
         entries.insert(session_id, (Instant::now(), viewer));
     }
 
-    /// Forget every check (this instance may have missed sessions ending
-    /// elsewhere).
+    /// Forget every check (this instance may have missed sessions ending elsewhere).
     pub fn clear(&self) {
         self.entries.lock().unwrap_or_else(|p| p.into_inner()).clear();
     }

@@ -14,9 +14,7 @@ use crate::with_conn;
 /// How stale `last_used_at` may get before an authenticated request refreshes it.
 const LAST_USED_GRANULARITY: std::time::Duration = std::time::Duration::from_secs(60);
 
-/// The viewer for a token's user and session, when the session is live and
-/// the account can sign in (not blocked, deactivated or deleted); also notes
-/// the use (at most once a minute).
+/// The viewer for a token's user and session, when the session is live and the account can sign in (not blocked, deactivated or deleted); also notes the use (at most once a minute).
 pub async fn live_viewer(
     conn: &mut Conn,
     user_id: UserId,

@@ -47,13 +47,11 @@ crate::text_enum! {
 enum Verdict {
     /// Within the limit: go on and check the password.
     Allowed,
-    /// Past it, for `retry_after` more seconds (at least 1). `first` marks
-    /// the first refusal of the window, the one that is audited.
+    /// Past it, for `retry_after` more seconds (at least 1). `first` marks the first refusal of the window, the one that is audited.
     Refused { retry_after: u64, first: bool },
 }
 
-/// The verdict for a counter at `failures` (this attempt included) whose
-/// window started at `window_start` and lasts `window`.
+/// The verdict for a counter at `failures` (this attempt included) whose window started at `window_start` and lasts `window`.
 fn verdict(failures: i32, window_start: Timestamp, max: usize, window: Duration, now: Timestamp) -> Verdict {
     let count = usize::try_from(failures).unwrap_or(0);
     if count <= max {
@@ -77,21 +75,15 @@ fn expired_before(now: Timestamp, window: Duration) -> Timestamp {
     )
 }
 
-/// A sign-in attempt that passed the limits. It is already counted as a
-/// failure: report how it ended with [`LoginAttempt::failed`] or
-/// [`LoginAttempt::succeeded`].
+/// A sign-in attempt that passed the limits. It is already counted as a failure: report how it ended with [`LoginAttempt::failed`] or [`LoginAttempt::succeeded`].
 pub struct LoginAttempt<'a> {
-    /// Digest of the normalised email: the account counter's key, and what
-    /// the audit log keeps of a failed attempt.
+    /// Digest of the normalised email: the account counter's key, and what the audit log keeps of a failed attempt.
     email_digest: String,
     client: &'a ClientInfo,
 }
 
 impl<'a> LoginAttempt<'a> {
-    /// Count an attempt to sign in as `email` from `client`, first against
-    /// the client's address, then against the account. Past a limit it is
-    /// refused with `RATE_LIMITED` before any password is checked (and the
-    /// first refusal of a window is audited).
+    /// Count an attempt to sign in as `email` from `client`, first against the client's address, then against the account. Past a limit it is refused with `RATE_LIMITED` before any password is checked (and the first refusal of a window is audited).
     pub async fn admit(
         conn: &mut Conn,
         limits: &LoginThrottle,
@@ -123,21 +115,18 @@ impl<'a> LoginAttempt<'a> {
         Ok(attempt)
     }
 
-    /// The attempt failed: audit it (on its own, so the row stays although
-    /// the sign-in fails). It stays counted.
+    /// The attempt failed: audit it (on its own, so the row stays although the sign-in fails). It stays counted.
     pub async fn failed(&self, conn: &mut Conn, user: Option<UserId>, reason: LoginFailure) -> AppResult<()> {
         audit::record_login_failure(conn, &self.email_digest, user, self.client, reason).await
     }
 
-    /// The attempt signed `user` in: [`LoginAttempt::confirmed`], and audit
-    /// the sign-in. Call it inside the transaction that starts the session.
+    /// The attempt signed `user` in: [`LoginAttempt::confirmed`], and audit the sign-in. Call it inside the transaction that starts the session.
     pub async fn succeeded(&self, conn: &mut Conn, user: UserId) -> AppResult<()> {
         self.confirmed(conn).await?;
         audit::record(conn, AuditKind::LoginSucceeded, user, self.client).await
     }
 
-    /// The password was right: forget the account's failures and take the
-    /// attempt back from the address's count.
+    /// The password was right: forget the account's failures and take the attempt back from the address's count.
     pub async fn confirmed(&self, conn: &mut Conn) -> AppResult<()> {
         forget_account_failures(conn, &self.email_digest).await?;
         if let Some(ip) = self.client.ip.as_deref() {
@@ -157,9 +146,7 @@ impl<'a> LoginAttempt<'a> {
     }
 }
 
-/// Forget the failed sign-ins counted against the account whose email has
-/// this digest ([`audit::email_digest`]): after a sign-in, or a password reset
-/// (whoever reset it may sign in at once).
+/// Forget the failed sign-ins counted against the account whose email has this digest ([`audit::email_digest`]): after a sign-in, or a password reset (whoever reset it may sign in at once).
 pub async fn forget_account_failures(conn: &mut Conn, email_digest: &str) -> AppResult<()> {
     with_conn!(conn, |c| {
         diesel::delete(
@@ -173,9 +160,7 @@ pub async fn forget_account_failures(conn: &mut Conn, email_digest: &str) -> App
     Ok(())
 }
 
-/// Count one attempt on the (`scope`, `key`) counter, starting a new window
-/// when there is none or the last one started at or before `expired`;
-/// answers the new count and the window's start.
+/// Count one attempt on the (`scope`, `key`) counter, starting a new window when there is none or the last one started at or before `expired`; answers the new count and the window's start.
 async fn count(
     conn: &mut Conn,
     scope: Scope,
@@ -207,8 +192,7 @@ async fn count(
     })?)
 }
 
-/// Delete the counters whose window ended (retention; a stale counter is
-/// ignored by the checks anyway).
+/// Delete the counters whose window ended (retention; a stale counter is ignored by the checks anyway).
 pub async fn prune_expired(conn: &mut Conn, lockout: Duration) -> AppResult<usize> {
     let expired = expired_before(now(), lockout);
     Ok(with_conn!(conn, |c| {

@@ -30,16 +30,14 @@ pub struct Claims {
     pub sid: String,
     /// Issued at (seconds since the epoch).
     pub iat: u64,
-    /// Not valid before (seconds since the epoch): the issue time. Tokens
-    /// issued before this claim existed have none.
+    /// Not valid before (seconds since the epoch): the issue time. Tokens issued before this claim existed have none.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub nbf: Option<u64>,
     /// Expires at (seconds since the epoch).
     pub exp: u64,
 }
 
-/// Seconds by which `exp` and `nbf` may be off, for clocks that differ
-/// between the instance that signed a token and the one checking it.
+/// Seconds by which `exp` and `nbf` may be off, for clocks that differ between the instance that signed a token and the one checking it.
 pub const CLOCK_LEEWAY_SECS: u64 = 5;
 
 /// Signing and verification keys, built once from the configuration.
@@ -57,8 +55,7 @@ pub struct AccessClaims {
     pub user_id: UserId,
     /// The session the token belongs to.
     pub session_id: SessionId,
-    /// When the token stops being accepted (seconds since the epoch,
-    /// the leeway included).
+    /// When the token stops being accepted (seconds since the epoch, the leeway included).
     pub expires_at: u64,
 }
 
@@ -101,8 +98,7 @@ impl TokenKeys {
             .map_err(AppError::internal)
     }
 
-    /// Check signature, algorithm, issuer, audience, expiry and not-before
-    /// (each time give or take [`CLOCK_LEEWAY_SECS`]).
+    /// Check signature, algorithm, issuer, audience, expiry and not-before (each time give or take [`CLOCK_LEEWAY_SECS`]).
     pub fn verify_access(&self, token: &str) -> AppResult<AccessClaims> {
         let invalid = || AppError::Unauthenticated("invalid or expired access token");
         let data =
@@ -130,8 +126,7 @@ pub fn new_opaque_token() -> AppResult<(String, String)> {
     Ok((token, digest))
 }
 
-/// The stored form of an opaque token: hex SHA-256. A fast hash is right here:
-/// the token has 256 bits of entropy, so there is nothing to brute-force.
+/// The stored form of an opaque token: hex SHA-256. A fast hash is right here: the token has 256 bits of entropy, so there is nothing to brute-force.
 pub fn digest_token(token: &str) -> String {
     Sha256::digest(token.as_bytes())
         .iter()

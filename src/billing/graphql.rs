@@ -25,9 +25,7 @@ use crate::money::graphql::{Decimal, Money};
 use crate::service_requests::graphql::ServiceRequest;
 use crate::service_requests::loader::VisibleRequestLoader;
 
-/// A bill: what a payer owes an issuer (or the platform), in one currency.
-/// Seen by its author and admins while a draft; once issued, by its payer
-/// and issuer too.
+/// A bill: what a payer owes an issuer (or the platform), in one currency. Seen by its author and admins while a draft; once issued, by its payer and issuer too.
 pub struct Bill(pub BillRow);
 
 /// What a bill is for.
@@ -70,9 +68,7 @@ fn money(bill: &BillRow, minor: i64) -> async_graphql::Result<Money> {
     Ok(bill.money(minor)?.into())
 }
 
-/// A bill: what a payer owes an issuer (or the platform), in one currency.
-/// Seen by its author and admins while a draft; once issued, by its payer
-/// and issuer too.
+/// A bill: what a payer owes an issuer (or the platform), in one currency. Seen by its author and admins while a draft; once issued, by its payer and issuer too.
 #[Object]
 impl Bill {
     /// Stable id.
@@ -241,8 +237,7 @@ impl Payment {
         self.0.status
     }
 
-    /// Why it failed: `CARD_DECLINED`, `INSUFFICIENT_FUNDS`, `PROCESSING_ERROR`,
-    /// or an admin's words for a bank transfer that never came.
+    /// Why it failed: `CARD_DECLINED`, `INSUFFICIENT_FUNDS`, `PROCESSING_ERROR`, or an admin's words for a bank transfer that never came.
     async fn failure_reason(&self) -> Option<&str> {
         self.0.failure_reason.as_deref()
     }
@@ -296,8 +291,7 @@ fn lines(input: Vec<BillLineInput>) -> Vec<LineInput> {
         .collect()
 }
 
-/// A bill to draft: for a contract, a service request, or (admins) neither,
-/// with a payer.
+/// A bill to draft: for a contract, a service request, or (admins) neither, with a payer.
 #[derive(InputObject)]
 pub struct CreateBillInput {
     /// The client who pays (manual bills by admins; otherwise the subject's client).
@@ -334,11 +328,9 @@ pub struct PayBillInput {
     pub bill_id: ID,
     /// How.
     pub method: PaymentMethod,
-    /// For `CARD`: a test card token (`tok_visa`, `tok_mastercard` succeed;
-    /// `tok_chargeDeclined`, `tok_insufficientFunds`, `tok_processingError` fail).
+    /// For `CARD`: a test card token (`tok_visa`, `tok_mastercard` succeed; `tok_chargeDeclined`, `tok_insufficientFunds`, `tok_processingError` fail).
     pub card_token: Option<String>,
-    /// Your key for this payment (a UUID you make): a retry with the same key
-    /// and the same input answers the same payment, never a second charge.
+    /// Your key for this payment (a UUID you make): a retry with the same key and the same input answers the same payment, never a second charge.
     pub idempotency_key: String,
 }
 
@@ -470,8 +462,7 @@ impl BillingQuery {
         ))
     }
 
-    /// Outstanding, overdue and paid totals per currency of the bills you
-    /// pay; admins may ask about any user.
+    /// Outstanding, overdue and paid totals per currency of the bills you pay; admins may ask about any user.
     #[graphql(guard = "RoleGuard::signed_in()")]
     async fn billing_summary(
         &self,
@@ -508,12 +499,7 @@ fn payment_id(id: &ID) -> AppResult<PaymentId> {
 
 #[Object]
 impl BillingMutation {
-    /// Draft a bill (`DRAFT`, no number yet; not shown to the payer). Give
-    /// `contractId` (its freelancer: ACTIVE or COMPLETED) or
-    /// `serviceRequestId` (its professional: COMPLETED) or, admins only,
-    /// neither with `payerId`. Errors: `FORBIDDEN`, `NOT_FOUND`,
-    /// `INVALID_STATE`, `BAD_USER_INPUT` (`currency`, `lines`,
-    /// `lines.N.description|quantity|unitPrice`, `taxRate`, `dueAt`, `payerId`).
+    /// Draft a bill (`DRAFT`, no number yet; not shown to the payer). Give `contractId` (its freelancer: ACTIVE or COMPLETED) or `serviceRequestId` (its professional: COMPLETED) or, admins only, neither with `payerId`. Errors: `FORBIDDEN`, `NOT_FOUND`, `INVALID_STATE`, `BAD_USER_INPUT` (`currency`, `lines`, `lines.N.description|quantity|unitPrice`, `taxRate`, `dueAt`, `payerId`).
     #[graphql(guard = "RoleGuard::signed_in()")]
     async fn create_bill(&self, ctx: &Context<'_>, input: CreateBillInput) -> async_graphql::Result<Bill> {
         let command = NewBillCommand {
@@ -534,8 +520,7 @@ impl BillingMutation {
         Ok(Bill(write(ctx, async |tx| ops::create(tx, command).await).await?))
     }
 
-    /// Change a draft (its author or an admin). Errors: `NOT_FOUND`,
-    /// `FORBIDDEN`, `INVALID_STATE` (not `DRAFT`), `BAD_USER_INPUT`.
+    /// Change a draft (its author or an admin). Errors: `NOT_FOUND`, `FORBIDDEN`, `INVALID_STATE` (not `DRAFT`), `BAD_USER_INPUT`.
     #[graphql(guard = "RoleGuard::signed_in()")]
     async fn update_bill(
         &self,
@@ -554,26 +539,21 @@ impl BillingMutation {
         ))
     }
 
-    /// Delete a draft (its author or an admin); answers its id. Errors:
-    /// `NOT_FOUND`, `FORBIDDEN`, `INVALID_STATE`.
+    /// Delete a draft (its author or an admin); answers its id. Errors: `NOT_FOUND`, `FORBIDDEN`, `INVALID_STATE`.
     #[graphql(guard = "RoleGuard::signed_in()")]
     async fn delete_bill(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<ID> {
         let id = bill_id(&id)?;
         Ok(global(write(ctx, async |tx| ops::delete(tx, id).await).await?))
     }
 
-    /// Issue a draft (its author or an admin): it gets the next number of the
-    /// year, gap-free, and the payer is mailed. Errors: `NOT_FOUND`,
-    /// `FORBIDDEN`, `INVALID_STATE`.
+    /// Issue a draft (its author or an admin): it gets the next number of the year, gap-free, and the payer is mailed. Errors: `NOT_FOUND`, `FORBIDDEN`, `INVALID_STATE`.
     #[graphql(guard = "RoleGuard::signed_in()")]
     async fn issue_bill(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Bill> {
         let id = bill_id(&id)?;
         Ok(Bill(write(ctx, async |tx| ops::issue(tx, id).await).await?))
     }
 
-    /// Void an ISSUED bill with no payment pending or made (its author or an
-    /// admin); its number stays taken and the payer is mailed. Errors:
-    /// `NOT_FOUND`, `FORBIDDEN`, `INVALID_STATE`, `BAD_USER_INPUT` (`reason`).
+    /// Void an ISSUED bill with no payment pending or made (its author or an admin); its number stays taken and the payer is mailed. Errors: `NOT_FOUND`, `FORBIDDEN`, `INVALID_STATE`, `BAD_USER_INPUT` (`reason`).
     #[graphql(guard = "RoleGuard::signed_in()")]
     async fn void_bill(
         &self,
@@ -587,13 +567,7 @@ impl BillingMutation {
         ))
     }
 
-    /// Pay an ISSUED bill (its payer). A declined or failed card is answered
-    /// as the payment with status `FAILED` and its `failureReason` (no error);
-    /// pay again with a new key. A bank transfer stays `PENDING` until an
-    /// admin confirms it. Errors: `NOT_FOUND`, `FORBIDDEN`, `INVALID_STATE`
-    /// (not ISSUED, or a payment pending or succeeded), `CONFLICT` (field
-    /// `idempotencyKey`: used for another payment), `BAD_USER_INPUT`
-    /// (`idempotencyKey`, `cardToken`).
+    /// Pay an ISSUED bill (its payer). A declined or failed card is answered as the payment with status `FAILED` and its `failureReason` (no error); pay again with a new key. A bank transfer stays `PENDING` until an admin confirms it. Errors: `NOT_FOUND`, `FORBIDDEN`, `INVALID_STATE` (not ISSUED, or a payment pending or succeeded), `CONFLICT` (field `idempotencyKey`: used for another payment), `BAD_USER_INPUT` (`idempotencyKey`, `cardToken`).
     #[graphql(guard = "RoleGuard::signed_in()")]
     async fn pay_bill(&self, ctx: &Context<'_>, input: PayBillInput) -> async_graphql::Result<Payment> {
         let command = PayCommand {
@@ -605,8 +579,7 @@ impl BillingMutation {
         Ok(Payment(payments::pay(state(ctx)?, actor(ctx), command).await?))
     }
 
-    /// A PENDING bank transfer arrived (admins): it succeeds and the bill is
-    /// PAID. Errors: `NOT_FOUND`, `FORBIDDEN`, `INVALID_STATE`.
+    /// A PENDING bank transfer arrived (admins): it succeeds and the bill is PAID. Errors: `NOT_FOUND`, `FORBIDDEN`, `INVALID_STATE`.
     #[graphql(guard = "RoleGuard::any_of(&[Role::Admin])")]
     async fn confirm_payment(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Payment> {
         let id = payment_id(&id)?;
@@ -615,8 +588,7 @@ impl BillingMutation {
         ))
     }
 
-    /// A PENDING bank transfer never came (admins): it fails, the bill stays
-    /// payable. Errors: `NOT_FOUND`, `FORBIDDEN`, `INVALID_STATE`, `BAD_USER_INPUT`.
+    /// A PENDING bank transfer never came (admins): it fails, the bill stays payable. Errors: `NOT_FOUND`, `FORBIDDEN`, `INVALID_STATE`, `BAD_USER_INPUT`.
     #[graphql(guard = "RoleGuard::any_of(&[Role::Admin])")]
     async fn fail_payment(
         &self,
@@ -630,8 +602,7 @@ impl BillingMutation {
         ))
     }
 
-    /// Refund a SUCCEEDED payment (admins): it and its bill become REFUNDED.
-    /// Errors: `NOT_FOUND`, `FORBIDDEN`, `INVALID_STATE`, `BAD_USER_INPUT`.
+    /// Refund a SUCCEEDED payment (admins): it and its bill become REFUNDED. Errors: `NOT_FOUND`, `FORBIDDEN`, `INVALID_STATE`, `BAD_USER_INPUT`.
     #[graphql(guard = "RoleGuard::any_of(&[Role::Admin])")]
     async fn refund_payment(
         &self,
@@ -645,8 +616,7 @@ impl BillingMutation {
         ))
     }
 
-    /// A sample ISSUED bill to you (clients), to try paying with the test
-    /// cards; only when the server has `DEMO_BILLS` on. Errors: `FORBIDDEN`.
+    /// A sample ISSUED bill to you (clients), to try paying with the test cards; only when the server has `DEMO_BILLS` on. Errors: `FORBIDDEN`.
     #[graphql(guard = "RoleGuard::signed_in()")]
     async fn create_demo_bill(&self, ctx: &Context<'_>) -> async_graphql::Result<Bill> {
         Ok(Bill(write(ctx, async |tx| ops::demo(tx).await).await?))

@@ -69,8 +69,7 @@ impl BillStatus {
 crate::text_enum! {
     /// Where a payment stands.
     pub enum PaymentStatus {
-        /// Asked for; the outcome is not known yet (a bank transfer waiting
-        /// for an admin, or a card charge under way).
+        /// Asked for; the outcome is not known yet (a bank transfer waiting for an admin, or a card charge under way).
         Pending = "PENDING",
         /// The money arrived.
         Succeeded = "SUCCEEDED",
@@ -235,8 +234,7 @@ pub const MAX_LINES: usize = 100;
 /// Largest quantity, in thousandths (one million units).
 const MAX_QUANTITY_MILLI: i64 = 1_000_000_000;
 
-/// A line as written by a client: description, quantity and unit price as
-/// decimal text.
+/// A line as written by a client: description, quantity and unit price as decimal text.
 #[derive(Debug, Clone)]
 pub struct LineInput {
     /// What is billed.
@@ -273,8 +271,7 @@ pub struct Totals {
     pub total: Money,
 }
 
-/// The field names of line `i` (`lines.1.unitPrice`): made once, so errors
-/// can name them with a `'static` field.
+/// The field names of line `i` (`lines.1.unitPrice`): made once, so errors can name them with a `'static` field.
 static LINE_FIELDS: LazyLock<Vec<[&'static str; 3]>> = LazyLock::new(|| {
     (0..MAX_LINES)
         .map(|i| {
@@ -291,8 +288,7 @@ fn money_error(field: &'static str) -> impl Fn(MoneyError) -> AppError {
     move |e| e.at(field)
 }
 
-/// A tax rate: a percent with up to two decimals, 0 to 100; in hundredths
-/// of a percent.
+/// A tax rate: a percent with up to two decimals, 0 to 100; in hundredths of a percent.
 pub fn parse_tax_rate(raw: &str) -> AppResult<i32> {
     parse_fixed(raw, 2)
         .filter(|bp| *bp <= 10_000)

@@ -164,9 +164,7 @@ fn line_rows(bill: BillId, totals: &Totals) -> Vec<BillLineRow> {
         .collect()
 }
 
-/// Draft a bill (`DRAFT`, no number). Errors: `FORBIDDEN`, `NOT_FOUND`,
-/// `INVALID_STATE` (the subject's status), `BAD_USER_INPUT` (`currency`,
-/// `lines`, `lines.N.*`, `taxRate`, `dueAt`, `payerId`).
+/// Draft a bill (`DRAFT`, no number). Errors: `FORBIDDEN`, `NOT_FOUND`, `INVALID_STATE` (the subject's status), `BAD_USER_INPUT` (`currency`, `lines`, `lines.N.*`, `taxRate`, `dueAt`, `payerId`).
 pub async fn create(tx: &mut Tx<'_>, cmd: NewBillCommand) -> AppResult<BillRow> {
     let viewer = tx.viewer()?;
     let currency = currency(&cmd.currency)?;
@@ -217,8 +215,7 @@ pub async fn create(tx: &mut Tx<'_>, cmd: NewBillCommand) -> AppResult<BillRow> 
     Ok(bill)
 }
 
-/// The bill `id` if the viewer may take `action` on it: `NOT_FOUND` when
-/// they may not see it, `FORBIDDEN` when they may only see it.
+/// The bill `id` if the viewer may take `action` on it: `NOT_FOUND` when they may not see it, `FORBIDDEN` when they may only see it.
 pub async fn acting_on(tx: &mut Tx<'_>, id: BillId, action: BillAction) -> AppResult<BillRow> {
     let viewer = tx.viewer()?;
     let bill = queries::find_visible(tx, viewer, id)
@@ -278,8 +275,7 @@ pub async fn delete(tx: &mut Tx<'_>, id: BillId) -> AppResult<BillId> {
     Ok(id)
 }
 
-/// Issue a draft: it takes the next number of the year (in
-/// `BILLING_TIMEZONE`) in this transaction, and the payer is mailed.
+/// Issue a draft: it takes the next number of the year (in `BILLING_TIMEZONE`) in this transaction, and the payer is mailed.
 pub async fn issue(tx: &mut Tx<'_>, id: BillId) -> AppResult<BillRow> {
     let bill = acting_on(tx, id, BillAction::Manage).await?;
     issue_row(tx, &bill).await
@@ -311,8 +307,7 @@ async fn issue_row(tx: &mut Tx<'_>, bill: &BillRow) -> AppResult<BillRow> {
     Ok(row)
 }
 
-/// Void an issued bill without a payment under way or made (its author or
-/// an admin); the number stays taken, and the payer is mailed.
+/// Void an issued bill without a payment under way or made (its author or an admin); the number stays taken, and the payer is mailed.
 pub async fn void(tx: &mut Tx<'_>, id: BillId, reason: &str) -> AppResult<BillRow> {
     let reason = parse_reason(reason)?;
     let bill = acting_on(tx, id, BillAction::Manage).await?;
@@ -339,8 +334,7 @@ pub async fn void(tx: &mut Tx<'_>, id: BillId, reason: &str) -> AppResult<BillRo
     Ok(row)
 }
 
-/// A sample `ISSUED` bill to the signed-in client, from the platform (when
-/// `DEMO_BILLS` is on; `FORBIDDEN` otherwise).
+/// A sample `ISSUED` bill to the signed-in client, from the platform (when `DEMO_BILLS` is on; `FORBIDDEN` otherwise).
 pub async fn demo(tx: &mut Tx<'_>) -> AppResult<BillRow> {
     if !tx.state().config.billing.demo_bills {
         return Err(AppError::forbidden("demo bills are off on this server"));
@@ -402,8 +396,7 @@ pub struct Summary {
     pub paid: Vec<Money>,
 }
 
-/// The billing summary of `whose` (the viewer's own, or anyone's for
-/// admins: `FORBIDDEN` otherwise).
+/// The billing summary of `whose` (the viewer's own, or anyone's for admins: `FORBIDDEN` otherwise).
 pub async fn summary(
     conn: &mut crate::db::Conn,
     viewer: crate::auth::Viewer,

@@ -194,9 +194,7 @@ fn already_paying() -> AppError {
     AppError::InvalidState("this bill already has a payment pending or succeeded".into())
 }
 
-/// Pay a bill (its payer). A declined or failed charge is answered as the
-/// payment (status `FAILED`, `failureReason`), not as an error; the bill
-/// stays payable with a new key.
+/// Pay a bill (its payer). A declined or failed charge is answered as the payment (status `FAILED`, `failureReason`), not as an error; the bill stays payable with a new key.
 pub async fn pay(state: &AppState, actor: Actor, cmd: PayCommand) -> AppResult<PaymentRow> {
     cmd.check()?;
     let viewer = actor.viewer.ok_or(AppError::Unauthenticated("sign in first"))?;
@@ -255,9 +253,7 @@ async fn record_outcome(
     }
 }
 
-/// Record a PENDING payment's outcome, in the caller's transaction: success
-/// marks the bill PAID and mails a receipt to the payer and a notice to the
-/// issuer. A payment no longer PENDING is answered as it is.
+/// Record a PENDING payment's outcome, in the caller's transaction: success marks the bill PAID and mails a receipt to the payer and a notice to the issuer. A payment no longer PENDING is answered as it is.
 async fn settle(tx: &mut Tx<'_>, id: PaymentId, outcome: Outcome) -> AppResult<PaymentRow> {
     let now = now();
     let (status, reason, reference) = match outcome {
@@ -412,9 +408,7 @@ pub async fn refund(tx: &mut Tx<'_>, id: PaymentId, reason: &str) -> AppResult<P
     Ok(refunded)
 }
 
-/// The `settle_payment` job: a card payment still PENDING a minute after
-/// its intent (its request crashed or timed out) is settled by asking the
-/// provider under its key.
+/// The `settle_payment` job: a card payment still PENDING a minute after its intent (its request crashed or timed out) is settled by asking the provider under its key.
 pub async fn settle_job(state: &AppState, payload: Value) -> AppResult<()> {
     let id = payload["id"]
         .as_str()
@@ -481,8 +475,7 @@ pub async fn list(
     })?)
 }
 
-/// The payments of these bills, newest first (behind `Bill.payments`, for
-/// viewers who may see the bill).
+/// The payments of these bills, newest first (behind `Bill.payments`, for viewers who may see the bill).
 pub async fn of_bills(conn: &mut Conn, bills: &[BillId]) -> AppResult<Vec<PaymentRow>> {
     Ok(with_conn!(conn, |c| {
         payments::table

@@ -20,8 +20,7 @@ macro_rules! visible_to {
 }
 pub(crate) use visible_to;
 
-/// Narrow a boxed `payments` query to the rows `$viewer` may see: their
-/// own, those of bills they issued, all for admins.
+/// Narrow a boxed `payments` query to the rows `$viewer` may see: their own, those of bills they issued, all for admins.
 macro_rules! payments_visible_to {
     ($query:expr, $viewer:expr) => {{
         use $crate::db::schema::{bills, payments};
@@ -63,8 +62,7 @@ pub fn may(viewer: Option<Viewer>, action: BillAction, bill: &BillRow) -> AppRes
     }
 }
 
-/// Draft bills: admins, freelancers (for their contracts) and professionals
-/// (for their service requests); clients pay, they do not bill.
+/// Draft bills: admins, freelancers (for their contracts) and professionals (for their service requests); clients pay, they do not bill.
 pub fn may_draft(viewer: Option<Viewer>) -> AppResult<Viewer> {
     let viewer = viewer.ok_or(AppError::Unauthenticated("sign in first"))?;
     if viewer.role == Role::Client {

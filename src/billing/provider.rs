@@ -40,8 +40,7 @@ pub struct Charge<'a> {
 pub trait Provider: Send + Sync {
     /// Make the charge (or, for a key seen before, answer its outcome).
     fn charge<'a>(&'a self, charge: Charge<'a>) -> BoxFuture<'a, Outcome>;
-    /// The outcome of the charge made under `charge.key`, if any; for a key
-    /// never charged, charge now (settling a payment a crash left PENDING).
+    /// The outcome of the charge made under `charge.key`, if any; for a key never charged, charge now (settling a payment a crash left PENDING).
     fn lookup<'a>(&'a self, charge: Charge<'a>) -> BoxFuture<'a, Outcome> {
         self.charge(charge)
     }
@@ -61,9 +60,7 @@ pub fn known_card(token: &str) -> bool {
     TEST_CARDS.iter().any(|(t, _)| *t == token)
 }
 
-/// The deterministic test card provider: the token decides the outcome,
-/// and the reference is derived from the key, so asking twice answers the
-/// same.
+/// The deterministic test card provider: the token decides the outcome, and the reference is derived from the key, so asking twice answers the same.
 pub struct TestCards;
 
 impl Provider for TestCards {

@@ -261,10 +261,7 @@ pub async fn change(
     })?)
 }
 
-/// Take the next number of `year`'s sequence (1 for the first), in the
-/// caller's transaction: the row stays locked until it ends (PostgreSQL;
-/// SQLite has one writer), so concurrent issues queue, and a rollback gives
-/// the number back.
+/// Take the next number of `year`'s sequence (1 for the first), in the caller's transaction: the row stays locked until it ends (PostgreSQL; SQLite has one writer), so concurrent issues queue, and a rollback gives the number back.
 pub async fn next_number(conn: &mut Conn, year: i32) -> AppResult<i64> {
     Ok(with_conn!(conn, |c| {
         diesel::insert_into(bill_sequences::table)
@@ -278,8 +275,7 @@ pub async fn next_number(conn: &mut Conn, year: i32) -> AppResult<i64> {
     })?)
 }
 
-/// `payer`'s bills that count in a summary (`ISSUED`, `PAID`): currency,
-/// status, due date and total of each.
+/// `payer`'s bills that count in a summary (`ISSUED`, `PAID`): currency, status, due date and total of each.
 pub async fn totals_of(
     conn: &mut Conn,
     payer: UserId,

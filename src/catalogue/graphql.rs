@@ -15,14 +15,10 @@ use crate::graphql::pagination::{Page, page, wants_total};
 use crate::graphql::scalars::DateTime;
 use crate::money::graphql::{Money, MoneyInput};
 
-/// A service of the catalogue that clients request at an address. Public
-/// while active; inactive ones are shown to admins (and behind the requests
-/// and profiles that name them).
+/// A service of the catalogue that clients request at an address. Public while active; inactive ones are shown to admins (and behind the requests and profiles that name them).
 pub struct Service(pub ServiceRow);
 
-/// A service of the catalogue that clients request at an address. Public
-/// while active; inactive ones are shown to admins (and behind the requests
-/// and profiles that name them).
+/// A service of the catalogue that clients request at an address. Public while active; inactive ones are shown to admins (and behind the requests and profiles that name them).
 #[Object]
 impl Service {
     /// Stable id.
@@ -114,8 +110,7 @@ pub struct CatalogueQuery;
 
 #[Object]
 impl CatalogueQuery {
-    /// The catalogue, newest first: active services (admins may ask for
-    /// inactive ones too).
+    /// The catalogue, newest first: active services (admins may ask for inactive ones too).
     #[graphql(complexity = "crate::graphql::pagination::cost(first, child_complexity)")]
     async fn services(
         &self,
@@ -143,8 +138,7 @@ impl CatalogueQuery {
         ))
     }
 
-    /// One service; `null` when there is none, or it is inactive and you
-    /// are not an admin.
+    /// One service; `null` when there is none, or it is inactive and you are not an admin.
     async fn service(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Option<Service>> {
         let Some(id) = id_arg::<ServiceId>(&id, "id")? else {
             return Ok(None);
@@ -162,9 +156,7 @@ pub struct CatalogueMutation;
 
 #[Object]
 impl CatalogueMutation {
-    /// Add a service, active. Errors: `FORBIDDEN` (not an admin),
-    /// `BAD_USER_INPUT` (`name`, `description`, `basePrice`,
-    /// `durationMinutes`), `CONFLICT` (field `name`: taken, ignoring case).
+    /// Add a service, active. Errors: `FORBIDDEN` (not an admin), `BAD_USER_INPUT` (`name`, `description`, `basePrice`, `durationMinutes`), `CONFLICT` (field `name`: taken, ignoring case).
     #[graphql(guard = "RoleGuard::any_of(&[Role::Admin])")]
     async fn create_service(
         &self,
@@ -183,8 +175,7 @@ impl CatalogueMutation {
         ))
     }
 
-    /// Change a service. Errors: `NOT_FOUND`, `FORBIDDEN`, `BAD_USER_INPUT`,
-    /// `CONFLICT` (field `name`).
+    /// Change a service. Errors: `NOT_FOUND`, `FORBIDDEN`, `BAD_USER_INPUT`, `CONFLICT` (field `name`).
     #[graphql(guard = "RoleGuard::any_of(&[Role::Admin])")]
     async fn update_service(
         &self,
@@ -205,9 +196,7 @@ impl CatalogueMutation {
         ))
     }
 
-    /// Take a service out of the catalogue: it takes no new requests, and
-    /// open requests go on. Errors: `NOT_FOUND`, `FORBIDDEN`,
-    /// `INVALID_STATE` (already inactive).
+    /// Take a service out of the catalogue: it takes no new requests, and open requests go on. Errors: `NOT_FOUND`, `FORBIDDEN`, `INVALID_STATE` (already inactive).
     #[graphql(guard = "RoleGuard::any_of(&[Role::Admin])")]
     async fn deactivate_service(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Service> {
         let id = require_id(&id, "id", "service")?;
@@ -216,8 +205,7 @@ impl CatalogueMutation {
         ))
     }
 
-    /// Put a deactivated service back in the catalogue. Errors: `NOT_FOUND`,
-    /// `FORBIDDEN`, `INVALID_STATE` (already active).
+    /// Put a deactivated service back in the catalogue. Errors: `NOT_FOUND`, `FORBIDDEN`, `INVALID_STATE` (already active).
     #[graphql(guard = "RoleGuard::any_of(&[Role::Admin])")]
     async fn reactivate_service(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Service> {
         let id = require_id(&id, "id", "service")?;

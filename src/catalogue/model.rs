@@ -131,8 +131,7 @@ pub struct ServiceChangeset {
     pub updated_at: Option<Timestamp>,
 }
 
-/// A name: trimmed, 1 to 100 characters; with its key (lower-cased), which
-/// is unique.
+/// A name: trimmed, 1 to 100 characters; with its key (lower-cased), which is unique.
 pub fn parse_name(raw: &str) -> AppResult<(String, String)> {
     let name = line(raw, "name", MAX_NAME, false)?;
     let key = name.to_lowercase();

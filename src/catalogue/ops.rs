@@ -99,8 +99,7 @@ pub async fn update(tx: &mut Tx<'_>, id: ServiceId, cmd: ServiceChanges) -> AppR
     queries::update(tx, id, &changes).await
 }
 
-/// Take a service out of the catalogue (`active: false`: no new requests;
-/// open ones go on) or put it back. Doing either twice is `INVALID_STATE`.
+/// Take a service out of the catalogue (`active: false`: no new requests; open ones go on) or put it back. Doing either twice is `INVALID_STATE`.
 pub async fn set_active(tx: &mut Tx<'_>, id: ServiceId, active: bool) -> AppResult<ServiceRow> {
     let service = managed(tx, id).await?;
     if service.active == active {

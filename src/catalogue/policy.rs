@@ -4,8 +4,7 @@
 use crate::auth::Viewer;
 use crate::error::{AppError, AppResult};
 
-/// Narrow a boxed `services` query to what `$viewer` (an `Option<Viewer>`)
-/// may see: admins every service, others the active ones.
+/// Narrow a boxed `services` query to what `$viewer` (an `Option<Viewer>`) may see: admins every service, others the active ones.
 macro_rules! visible_to {
     ($query:expr, $viewer:expr) => {{
         use $crate::db::schema::services;

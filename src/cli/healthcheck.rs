@@ -16,8 +16,7 @@ const TIMEOUT: Duration = Duration::from_secs(3);
 /// The most of the answer read: the status line is all that counts.
 const MAX_HEAD: usize = 1024;
 
-/// Check the server listening on `host:port` (the server's `HOST` and
-/// `PORT`) and say what went wrong on stderr; the exit code is the verdict.
+/// Check the server listening on `host:port` (the server's `HOST` and `PORT`) and say what went wrong on stderr; the exit code is the verdict.
 pub fn run(host: IpAddr, port: u16) -> ExitCode {
     match check(target(host, port)) {
         Ok(()) => ExitCode::SUCCESS,
@@ -28,8 +27,7 @@ pub fn run(host: IpAddr, port: u16) -> ExitCode {
     }
 }
 
-/// Where to connect: the listening address, or loopback when the server
-/// listens on every address (`0.0.0.0`, `::`), as it does in a container.
+/// Where to connect: the listening address, or loopback when the server listens on every address (`0.0.0.0`, `::`), as it does in a container.
 fn target(host: IpAddr, port: u16) -> SocketAddr {
     let host = match host {
         IpAddr::V4(v4) if v4.is_unspecified() => IpAddr::V4(Ipv4Addr::LOCALHOST),
@@ -59,8 +57,7 @@ fn check(addr: SocketAddr) -> Result<(), String> {
     }
 }
 
-/// The answer up to the end of its status line (or `MAX_HEAD` bytes, or
-/// the end of the stream).
+/// The answer up to the end of its status line (or `MAX_HEAD` bytes, or the end of the stream).
 fn read_head(stream: &mut TcpStream) -> std::io::Result<String> {
     let mut head = Vec::new();
     let mut buf = [0u8; 256];

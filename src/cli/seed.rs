@@ -100,8 +100,7 @@ pub enum SeedError {
     /// The options are out of range.
     #[error("{0}")]
     BadOptions(String),
-    /// A domain operation failed (shown with its internal detail: the
-    /// reader is an operator at the command line).
+    /// A domain operation failed (shown with its internal detail: the reader is an operator at the command line).
     #[error("{step}: {error}")]
     App {
         /// What was being done.
@@ -231,8 +230,7 @@ impl SeedSummary {
 pub(super) struct Rng(u64);
 
 impl Rng {
-    /// The stream for `index` (a project, a freelancer), mixed so that
-    /// neighbouring indexes start far apart.
+    /// The stream for `index` (a project, a freelancer), mixed so that neighbouring indexes start far apart.
     pub(super) fn for_index(stream: u64, index: usize) -> Self {
         let mut x = SEED ^ stream.wrapping_mul(0xD1B5_4A32_D192_ED03) ^ (index as u64).wrapping_add(1);
         x = (x ^ (x >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
@@ -491,8 +489,7 @@ async fn count_users(state: &AppState) -> Result<i64, AppError> {
         .await)?)
 }
 
-/// Create (or, with `force`, reuse) the demo accounts of one role; each
-/// with whether it is new.
+/// Create (or, with `force`, reuse) the demo accounts of one role; each with whether it is new.
 async fn accounts(
     state: &AppState,
     role: Role,
@@ -589,8 +586,7 @@ async fn portfolio_of(state: &AppState, index: usize, freelancer: Viewer) -> Res
     Ok(summary)
 }
 
-/// Post project `index` and play its story: proposals, perhaps a hire, and
-/// perhaps a completion with reviews or a cancellation.
+/// Post project `index` and play its story: proposals, perhaps a hire, and perhaps a completion with reviews or a cancellation.
 async fn project(
     state: &AppState,
     index: usize,
@@ -741,9 +737,7 @@ async fn project(
     Ok(summary)
 }
 
-/// Fill the database behind `state` with demo accounts, projects, proposals,
-/// contracts, reviews and portfolio items. Refuses a database that has users
-/// unless `options.force`.
+/// Fill the database behind `state` with demo accounts, projects, proposals, contracts, reviews and portfolio items. Refuses a database that has users unless `options.force`.
 pub async fn run(state: &AppState, options: SeedOptions) -> Result<SeedSummary, SeedError> {
     let started = Instant::now();
     if options.projects > MAX_PROJECTS {

@@ -59,8 +59,7 @@ pub struct ServicesSummary {
     pub services: usize,
     /// Professionals by status: verified, pending, rejected, unsubmitted.
     pub professionals: [usize; 4],
-    /// Service requests by status: requested, assigned, in progress,
-    /// completed, cancelled.
+    /// Service requests by status: requested, assigned, in progress, completed, cancelled.
     pub requests: [usize; 5],
 }
 
@@ -89,8 +88,7 @@ async fn as_user<R>(
     state.write(Actor::user(viewer), operation).await
 }
 
-/// Seed the services area: the catalogue (unless one exists), profiles for
-/// up to 12 of the new `freelancers`, and requests by the `clients`.
+/// Seed the services area: the catalogue (unless one exists), profiles for up to 12 of the new `freelancers`, and requests by the `clients`.
 pub async fn run(
     state: &AppState,
     admin: Viewer,

@@ -22,12 +22,10 @@ use crate::projects::model::BudgetType;
 use crate::proposals::graphql::Proposal;
 use crate::reviews::graphql::Review;
 
-/// The hire made when a client accepted a proposal. Visible to its two
-/// parties and admins only.
+/// The hire made when a client accepted a proposal. Visible to its two parties and admins only.
 pub struct Contract(pub ContractRow);
 
-/// The hire made when a client accepted a proposal. Visible to its two
-/// parties and admins only.
+/// The hire made when a client accepted a proposal. Visible to its two parties and admins only.
 #[Object]
 impl Contract {
     /// Stable id.
@@ -161,8 +159,7 @@ impl ContractsQuery {
         ))
     }
 
-    /// One contract; `null`, without an error, when there is no such
-    /// contract or you are not one of its parties (nor an admin).
+    /// One contract; `null`, without an error, when there is no such contract or you are not one of its parties (nor an admin).
     async fn contract(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Option<Contract>> {
         let (Some(viewer), Some(id)) = (viewer(ctx), id_arg::<ContractId>(&id, "id")?) else {
             return Ok(None);
@@ -179,8 +176,7 @@ pub struct ContractsMutation;
 
 #[Object]
 impl ContractsMutation {
-    /// Sign the work off (the client); the project becomes `COMPLETED`.
-    /// Errors: `NOT_FOUND`, `FORBIDDEN`, `INVALID_STATE`.
+    /// Sign the work off (the client); the project becomes `COMPLETED`. Errors: `NOT_FOUND`, `FORBIDDEN`, `INVALID_STATE`.
     #[graphql(guard = "RoleGuard::signed_in()")]
     async fn complete_contract(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Contract> {
         let id = require_id(&id, "id", "contract")?;
@@ -189,8 +185,7 @@ impl ContractsMutation {
         ))
     }
 
-    /// End the contract early (either party), saying why; the project goes
-    /// back to `OPEN`. Errors: `NOT_FOUND`, `FORBIDDEN`, `INVALID_STATE`, `BAD_USER_INPUT`.
+    /// End the contract early (either party), saying why; the project goes back to `OPEN`. Errors: `NOT_FOUND`, `FORBIDDEN`, `INVALID_STATE`, `BAD_USER_INPUT`.
     #[graphql(guard = "RoleGuard::signed_in()")]
     async fn cancel_contract(
         &self,
@@ -204,9 +199,7 @@ impl ContractsMutation {
         ))
     }
 
-    /// Review the other party of a completed contract, once. Errors:
-    /// `NOT_FOUND`, `FORBIDDEN`, `INVALID_STATE` (not `COMPLETED`), `CONFLICT`
-    /// (already reviewed), `BAD_USER_INPUT`.
+    /// Review the other party of a completed contract, once. Errors: `NOT_FOUND`, `FORBIDDEN`, `INVALID_STATE` (not `COMPLETED`), `CONFLICT` (already reviewed), `BAD_USER_INPUT`.
     #[graphql(guard = "RoleGuard::signed_in()")]
     async fn review_contract(
         &self,

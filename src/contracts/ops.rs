@@ -18,8 +18,7 @@ use crate::proposals::policy::ProposalAction;
 use crate::proposals::queries as proposal_queries;
 use crate::tx::Tx;
 
-/// The contract `id` if the viewer may take `action` on it: `NOT_FOUND`
-/// when they may not see it, `FORBIDDEN` when they may only see it.
+/// The contract `id` if the viewer may take `action` on it: `NOT_FOUND` when they may not see it, `FORBIDDEN` when they may only see it.
 pub async fn acting_on(tx: &mut Tx<'_>, id: ContractId, action: ContractAction) -> AppResult<ContractRow> {
     let viewer = tx.viewer()?;
     let contract = queries::find_visible(tx, viewer, id)
@@ -58,8 +57,7 @@ pub async fn complete(tx: &mut Tx<'_>, id: ContractId) -> AppResult<ContractRow>
     Ok(done)
 }
 
-/// Either party ends the contract early, saying why; the project goes back
-/// to `OPEN` so the client can hire again (or cancel it).
+/// Either party ends the contract early, saying why; the project goes back to `OPEN` so the client can hire again (or cancel it).
 pub async fn cancel(tx: &mut Tx<'_>, id: ContractId, reason: &str) -> AppResult<ContractRow> {
     let reason = crate::text::bounded(reason, "reason", 1000, false)?;
     let contract = acting_on(tx, id, ContractAction::Cancel).await?;
@@ -71,11 +69,7 @@ pub async fn cancel(tx: &mut Tx<'_>, id: ContractId, reason: &str) -> AppResult<
     Ok(cancelled)
 }
 
-/// Hire: accept the proposal, reject the project's other submitted
-/// proposals, start the project and create the contract, atomically. Of two
-/// concurrent accepts on one project exactly one succeeds: the project's
-/// `OPEN` → `IN_PROGRESS` update is conditional, so the second finds it
-/// changed (and a partial unique index allows one active contract per project).
+/// Hire: accept the proposal, reject the project's other submitted proposals, start the project and create the contract, atomically. Of two concurrent accepts on one project exactly one succeeds: the project's `OPEN` → `IN_PROGRESS` update is conditional, so the second finds it changed (and a partial unique index allows one active contract per project).
 pub async fn hire(tx: &mut Tx<'_>, id: ProposalId) -> AppResult<ContractRow> {
     let (proposal, project) = proposals::acting_on(tx, id, ProposalAction::Accept).await?;
     let next = proposal.status.accept()?;
@@ -91,8 +85,7 @@ pub async fn hire(tx: &mut Tx<'_>, id: ProposalId) -> AppResult<ContractRow> {
     queries::insert_for(tx, &project, &accepted).await
 }
 
-/// Cancel a project (its client). An in-progress project's active contract
-/// is cancelled with it.
+/// Cancel a project (its client). An in-progress project's active contract is cancelled with it.
 pub async fn cancel_project(tx: &mut Tx<'_>, id: ProjectId) -> AppResult<ProjectRow> {
     let project = project_ops::acting_on(tx, id, ProjectAction::Cancel).await?;
     let from = project.status;

@@ -6,8 +6,7 @@ use super::model::ContractRow;
 use crate::auth::Viewer;
 use crate::error::{AppError, AppResult};
 
-/// Narrow a boxed `contracts` query to the rows `$viewer` (a `Viewer`) may
-/// see: its two parties', every one for admins.
+/// Narrow a boxed `contracts` query to the rows `$viewer` (a `Viewer`) may see: its two parties', every one for admins.
 macro_rules! visible_to {
     ($query:expr, $viewer:expr) => {{
         use $crate::db::schema::contracts;
@@ -18,8 +17,7 @@ macro_rules! visible_to {
 }
 pub(crate) use visible_to;
 
-/// [`visible_to!`] for a row already loaded (a nested field): its parties
-/// and admins.
+/// [`visible_to!`] for a row already loaded (a nested field): its parties and admins.
 pub fn sees(viewer: Viewer, contract: &ContractRow) -> bool {
     viewer.role.is_admin() || contract.is_party(viewer.user_id)
 }
@@ -35,8 +33,7 @@ pub enum ContractAction {
     Review,
 }
 
-/// May `viewer` take `action` on `contract`? Its parties act on it (the
-/// client alone completes it); admins see contracts but do not act.
+/// May `viewer` take `action` on `contract`? Its parties act on it (the client alone completes it); admins see contracts but do not act.
 pub fn may(viewer: Option<Viewer>, action: ContractAction, contract: &ContractRow) -> AppResult<Viewer> {
     let viewer = viewer.ok_or(AppError::Unauthenticated("sign in first"))?;
     if !contract.is_party(viewer.user_id) {

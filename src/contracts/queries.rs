@@ -182,8 +182,7 @@ pub async fn cancel_active_of_project(conn: &mut Conn, project_id: ProjectId, re
     Ok(())
 }
 
-/// The contracts among `ids` the viewer may see (a party or an admin), in
-/// one statement (for `nodes`); ids of others are left out.
+/// The contracts among `ids` the viewer may see (a party or an admin), in one statement (for `nodes`); ids of others are left out.
 pub async fn find_visible_many(
     conn: &mut Conn,
     viewer: Viewer,

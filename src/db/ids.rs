@@ -111,8 +111,7 @@ macro_rules! typed_ids {
                     $name(Uuid::now_v7())
                 }
 
-                /// Read the hyphenated UUID of [`Display`](std::fmt::Display)
-                /// (a token's claims); `None` when it is not one.
+                /// Read the hyphenated UUID of [`Display`](std::fmt::Display) (a token's claims); `None` when it is not one.
                 pub fn parse_uuid(text: &str) -> Option<Self> {
                     Uuid::parse_str(text).ok().map($name)
                 }

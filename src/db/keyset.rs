@@ -16,9 +16,7 @@ pub const DEFAULT_PAGE: i64 = 20;
 /// Largest `first` accepted.
 pub const MAX_PAGE: i64 = 100;
 
-/// The position after which a page starts: the sort key and id of the last
-/// row seen, under the ordering `order` (a cursor from one ordering is
-/// refused by another).
+/// The position after which a page starts: the sort key and id of the last row seen, under the ordering `order` (a cursor from one ordering is refused by another).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Cursor {
     /// Which ordering the cursor belongs to.
@@ -100,11 +98,7 @@ impl PageArgs {
     }
 }
 
-/// One newest-first keyset page inside a `with_conn!` body: the total (when
-/// `$with_total`) over `$build()`, then up to `$fetch` rows after `$after`
-/// (from [`PageArgs::after_time`]), ordered by `$time` then `$id`, both
-/// descending. `$build` is a closure returning the filtered boxed query, so
-/// both statements share one filter.
+/// One newest-first keyset page inside a `with_conn!` body: the total (when `$with_total`) over `$build()`, then up to `$fetch` rows after `$after` (from [`PageArgs::after_time`]), ordered by `$time` then `$id`, both descending. `$build` is a closure returning the filtered boxed query, so both statements share one filter.
 #[macro_export]
 macro_rules! newest_first_page {
     ($c:ident, $build:ident, $time:expr, $id:expr, $row:ty, $after:expr, $fetch:expr, $with_total:expr) => {{

@@ -11,8 +11,7 @@ const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqli
 
 /// Apply every pending migration; returns how many were applied.
 ///
-/// The harness is synchronous, so it runs on a blocking thread through
-/// `AsyncConnectionWrapper` (which needs a multi-threaded runtime).
+/// The harness is synchronous, so it runs on a blocking thread through `AsyncConnectionWrapper` (which needs a multi-threaded runtime).
 pub async fn run_migrations(pool: &Pool) -> Result<usize, PoolError> {
     let conn = pool.get().await?;
     tokio::task::spawn_blocking(move || match conn {

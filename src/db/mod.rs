@@ -27,13 +27,11 @@ pub use pool::{Backend, Conn, Pool, PoolError, SqliteConn};
 pub use types::now;
 
 diesel::define_sql_function! {
-    /// `lower(text)`: case-insensitive matching on both backends (SQLite's
-    /// `LIKE` ignores ASCII case, PostgreSQL's does not).
+    /// `lower(text)`: case-insensitive matching on both backends (SQLite's `LIKE` ignores ASCII case, PostgreSQL's does not).
     fn lower(x: diesel::sql_types::Text) -> diesel::sql_types::Text;
 }
 
-/// A `LIKE` pattern matching `term` anywhere, lower-cased, with `%`, `_` and
-/// `\` escaped (use with `.escape('\\')`).
+/// A `LIKE` pattern matching `term` anywhere, lower-cased, with `%`, `_` and `\` escaped (use with `.escape('\\')`).
 pub fn contains_pattern(term: &str) -> String {
     let mut pattern = String::with_capacity(term.len() + 2);
     pattern.push('%');
@@ -66,9 +64,7 @@ macro_rules! with_conn {
     };
 }
 
-/// Insert `rows` into `$table`: one statement on PostgreSQL; one per row on
-/// SQLite, where diesel-async has no multi-row insert (in-process, so
-/// cheap).
+/// Insert `rows` into `$table`: one statement on PostgreSQL; one per row on SQLite, where diesel-async has no multi-row insert (in-process, so cheap).
 #[macro_export]
 macro_rules! insert_all {
     ($conn:expr, $table:expr, $rows:expr) => {{

@@ -17,19 +17,16 @@ use futures_util::FutureExt;
 use super::tls::{self, PgUrl};
 use crate::telemetry::db::instrument;
 
-/// A SQLite connection driven from async code (queries run on blocking threads).
-/// Its blocking calls carry the caller's span when traces are exported.
+/// A SQLite connection driven from async code (queries run on blocking threads). Its blocking calls carry the caller's span when traces are exported.
 pub type SqliteConn = SyncConnectionWrapper<SqliteConnection, crate::telemetry::db::Blocking>;
 
-/// Applied to every new SQLite connection. `busy_timeout` is per connection;
-/// WAL is persistent in the file; foreign keys are off unless asked for.
+/// Applied to every new SQLite connection. `busy_timeout` is per connection; WAL is persistent in the file; foreign keys are off unless asked for.
 const SQLITE_PRAGMAS: &str = "PRAGMA busy_timeout = 5000;\
      PRAGMA journal_mode = WAL;\
      PRAGMA synchronous = NORMAL;\
      PRAGMA foreign_keys = ON;";
 
-/// How long a request waits for a free connection before it is answered
-/// `SERVICE_UNAVAILABLE`.
+/// How long a request waits for a free connection before it is answered `SERVICE_UNAVAILABLE`.
 const CHECKOUT_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// Which database a `DATABASE_URL` selects.
@@ -69,8 +66,7 @@ pub enum PoolError {
     /// The pool could not be built or the database could not be reached.
     #[error("database unavailable: {0}")]
     Unavailable(String),
-    /// `DATABASE_URL` asks for something impossible (an unknown `sslmode`,
-    /// an unreadable `sslrootcert`).
+    /// `DATABASE_URL` asks for something impossible (an unknown `sslmode`, an unreadable `sslrootcert`).
     #[error("invalid DATABASE_URL: {0}")]
     Config(String),
     /// Applying migrations failed.
@@ -91,8 +87,7 @@ enum Backends {
     Sqlite(Deadpool<SqliteConn>),
 }
 
-/// Counts every statement a connection starts (for tests and benchmarks
-/// that check a request's statement count stays flat).
+/// Counts every statement a connection starts (for tests and benchmarks that check a request's statement count stays flat).
 fn counting(statements: &Arc<AtomicU64>) -> impl Instrumentation + use<> {
     let statements = statements.clone();
     move |event: InstrumentationEvent<'_>| {
@@ -115,12 +110,9 @@ pub enum Conn {
 }
 
 impl Pool {
-    /// Build a pool for `backend` with at most `max_size` connections. No
-    /// connection is opened yet; call [`crate::db::run_migrations`] next.
+    /// Build a pool for `backend` with at most `max_size` connections. No connection is opened yet; call [`crate::db::run_migrations`] next.
     ///
-    /// Connections are recycled without a test query (`RecyclingMethod::Fast`):
-    /// a ping per checkout doubled the statements of a request. A connection
-    /// the server dropped fails its next query once and is then discarded.
+    /// Connections are recycled without a test query (`RecyclingMethod::Fast`): a ping per checkout doubled the statements of a request. A connection the server dropped fails its next query once and is then discarded.
     pub fn new(backend: &Backend, max_size: usize) -> Result<Self, PoolError> {
         let statements = Arc::new(AtomicU64::new(0));
         let timeouts = deadpool::managed::Timeouts {

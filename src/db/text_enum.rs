@@ -3,8 +3,7 @@
 //! the enum: it converts itself to and from the `TEXT` column on both
 //! backends.
 
-/// Declare a text-backed enum: a GraphQL enum that is also a diesel `Text`
-/// value; `as_str()` gives the stored text.
+/// Declare a text-backed enum: a GraphQL enum that is also a diesel `Text` value; `as_str()` gives the stored text.
 #[macro_export]
 macro_rules! text_enum {
     (
@@ -50,8 +49,7 @@ macro_rules! text_enum {
             DB: diesel::backend::Backend,
             String: diesel::deserialize::FromSql<diesel::sql_types::Text, DB>,
         {
-            /// The CHECK constraint keeps the text valid; anything else is
-            /// a deserialization error.
+            /// The CHECK constraint keeps the text valid; anything else is a deserialization error.
             fn from_sql(bytes: DB::RawValue<'_>) -> diesel::deserialize::Result<Self> {
                 let text = <String as diesel::deserialize::FromSql<diesel::sql_types::Text, DB>>::from_sql(bytes)?;
                 match text.as_str() {

@@ -29,8 +29,7 @@ pub enum SslMode {
     Allow,
     /// `prefer`, and no `sslmode` at all: plaintext here (libpq would try TLS first).
     Prefer,
-    /// `require`: TLS without checking the certificate (checking its chain
-    /// when `sslrootcert` is given, as libpq does).
+    /// `require`: TLS without checking the certificate (checking its chain when `sslrootcert` is given, as libpq does).
     Require,
     /// `verify-ca`: TLS, the certificate chains to a trusted root.
     VerifyCa,
@@ -43,8 +42,7 @@ pub enum SslMode {
 pub enum Tls {
     /// Plaintext.
     Off,
-    /// TLS, any certificate accepted (it still encrypts; it does not
-    /// authenticate the server).
+    /// TLS, any certificate accepted (it still encrypts; it does not authenticate the server).
     Unverified,
     /// TLS, the certificate chains to a trusted root; its name is not checked.
     VerifyCa,
@@ -59,8 +57,7 @@ pub struct PgUrl {
     pub url: String,
     /// `sslmode` (absent: `prefer`).
     pub mode: SslMode,
-    /// `sslrootcert`: a PEM file of trusted roots (absent: the Mozilla roots
-    /// of `webpki-roots`).
+    /// `sslrootcert`: a PEM file of trusted roots (absent: the Mozilla roots of `webpki-roots`).
     pub root_cert: Option<PathBuf>,
 }
 
@@ -126,8 +123,7 @@ impl PgUrl {
         }
     }
 
-    /// The rustls connector the connections use (`None`: plaintext). Reads
-    /// `sslrootcert` now, so a missing or empty file stops the start.
+    /// The rustls connector the connections use (`None`: plaintext). Reads `sslrootcert` now, so a missing or empty file stops the start.
     pub fn connector(&self) -> Result<Option<MakeRustlsConnect>, String> {
         let tls = self.tls();
         if tls == Tls::Off {
@@ -176,8 +172,7 @@ fn roots_from(path: &Path) -> Result<RootCertStore, String> {
     Ok(roots)
 }
 
-/// Open one connection to `url` (without `sslmode`/`sslrootcert`): through
-/// `tls` when given, where a server that refuses TLS is an error.
+/// Open one connection to `url` (without `sslmode`/`sslrootcert`): through `tls` when given, where a server that refuses TLS is an error.
 pub async fn connect(url: &str, tls: Option<&MakeRustlsConnect>) -> ConnectionResult<AsyncPgConnection> {
     let Some(tls) = tls else {
         return AsyncPgConnection::establish(url).await;
@@ -193,8 +188,7 @@ pub async fn connect(url: &str, tls: Option<&MakeRustlsConnect>) -> ConnectionRe
     AsyncPgConnection::try_from_client_and_connection(client, connection).await
 }
 
-/// An error and its causes on one line (tokio-postgres keeps why a TLS
-/// handshake failed in the cause).
+/// An error and its causes on one line (tokio-postgres keeps why a TLS handshake failed in the cause).
 fn with_causes(error: &dyn std::error::Error) -> String {
     let mut text = error.to_string();
     let mut cause = error.source();
@@ -208,8 +202,7 @@ fn with_causes(error: &dyn std::error::Error) -> String {
     text
 }
 
-/// `sslmode=require` without roots: any certificate is accepted, but the
-/// handshake signatures are still checked (the session is encrypted).
+/// `sslmode=require` without roots: any certificate is accepted, but the handshake signatures are still checked (the session is encrypted).
 #[derive(Debug)]
 struct AnyCertificate(Arc<CryptoProvider>);
 

@@ -24,8 +24,7 @@ async fn rollback<C: AsyncConnection>(c: &mut C) -> diesel::QueryResult<()> {
 }
 
 impl Conn {
-    /// PostgreSQL: `BEGIN`; SQLite: `BEGIN IMMEDIATE`, taking the write lock
-    /// up front so `busy_timeout` applies and no read-to-write upgrade can fail.
+    /// PostgreSQL: `BEGIN`; SQLite: `BEGIN IMMEDIATE`, taking the write lock up front so `busy_timeout` applies and no read-to-write upgrade can fail.
     async fn begin_write(&mut self) -> diesel::QueryResult<()> {
         match self {
             Conn::Pg(c) => {
@@ -49,9 +48,7 @@ impl Conn {
         crate::with_conn!(self, |c| in_transaction(c))
     }
 
-    /// Run `f` in one write transaction: committed when it returns `Ok`,
-    /// rolled back when it returns `Err`. A call inside an open transaction
-    /// joins it.
+    /// Run `f` in one write transaction: committed when it returns `Ok`, rolled back when it returns `Err`. A call inside an open transaction joins it.
     pub async fn write_tx<R, E>(&mut self, f: impl AsyncFnOnce(&mut Conn) -> Result<R, E>) -> Result<R, E>
     where
         E: From<diesel::result::Error>,

@@ -70,8 +70,7 @@ impl ExecutionStarted {
     }
 }
 
-/// The extension (see the module documentation): its settings, made into
-/// one [`PerRequest`] for every request.
+/// The extension (see the module documentation): its settings, made into one [`PerRequest`] for every request.
 #[derive(Clone, Copy)]
 pub struct Checks {
     /// Bounds on the document.
@@ -93,8 +92,7 @@ impl ExtensionFactory for Checks {
 /// The extension as one request sees it.
 struct PerRequest {
     checks: Checks,
-    /// Where the document passes a variable as (part of) an argument: an
-    /// invalid value there is the user's, not the document's.
+    /// Where the document passes a variable as (part of) an argument: an invalid value there is the user's, not the document's.
     variable_arguments: Mutex<Vec<Pos>>,
     /// Did execution begin?
     executed: AtomicBool,
@@ -123,11 +121,7 @@ fn set_code(error: &mut ServerError, code: &str) {
     }
 }
 
-/// The code of an error that reached the end of a request without one:
-/// during execution, async-graphql's own refusals of an argument value it
-/// could not read ("Failed to parse …", "Expected input type …") are the
-/// user's input; anything else is a bug of ours. Before execution, the
-/// phases set their codes themselves.
+/// The code of an error that reached the end of a request without one: during execution, async-graphql's own refusals of an argument value it could not read ("Failed to parse …", "Expected input type …") are the user's input; anything else is a bug of ours. Before execution, the phases set their codes themselves.
 fn code_missing(executed: bool, message: &str) -> &'static str {
     let bad_argument = [
         "Failed to parse",

@@ -24,23 +24,19 @@ pub fn global<T: TypedId>(id: T) -> ID {
     ID(id.to_global())
 }
 
-/// Read an id argument expecting type `T`: a malformed id is
-/// `BAD_USER_INPUT` on `field`; another type's id is `None`, answered like
-/// an unknown one.
+/// Read an id argument expecting type `T`: a malformed id is `BAD_USER_INPUT` on `field`; another type's id is `None`, answered like an unknown one.
 pub fn id_arg<T: TypedId>(id: &ID, field: &'static str) -> AppResult<Option<T>> {
     GlobalId::parse(id)
         .map(GlobalId::as_id)
         .ok_or_else(|| AppError::bad_input(field, "not an id"))
 }
 
-/// Read the id a mutation acts on: malformed is `BAD_USER_INPUT` on
-/// `field`; another type's id is `NOT_FOUND`, like any id the viewer cannot see.
+/// Read the id a mutation acts on: malformed is `BAD_USER_INPUT` on `field`; another type's id is `NOT_FOUND`, like any id the viewer cannot see.
 pub fn require_id<T: TypedId>(id: &ID, field: &'static str, what: &'static str) -> AppResult<T> {
     id_arg(id, field)?.ok_or(AppError::NotFound(what))
 }
 
-/// Run `operation` in one write transaction, acting as this request's
-/// viewer from this request's client; its effects run after the commit.
+/// Run `operation` in one write transaction, acting as this request's viewer from this request's client; its effects run after the commit.
 pub async fn write<R>(
     ctx: &Context<'_>,
     operation: impl AsyncFnOnce(&mut Tx<'_>) -> AppResult<R>,

@@ -12,8 +12,7 @@ use async_graphql::parser::types::{
 use async_graphql::{Name, Positioned, Value as ConstValue};
 use async_graphql_value::Value;
 
-/// A string that holds a control character: the dotted path of the value
-/// (`input.title`, `skills.2`), as the client named it.
+/// A string that holds a control character: the dotted path of the value (`input.title`, `skills.2`), as the client named it.
 #[derive(Debug, PartialEq, Eq)]
 pub struct ControlCharacter {
     /// Where: an argument or variable name, then object keys and list indexes.

@@ -96,8 +96,7 @@ pub struct JobsQuery;
 
 #[Object]
 impl JobsQuery {
-    /// The job queue, newest first (admins). Errors: `FORBIDDEN`,
-    /// `BAD_USER_INPUT` (field `first` or `after`).
+    /// The job queue, newest first (admins). Errors: `FORBIDDEN`, `BAD_USER_INPUT` (field `first` or `after`).
     #[graphql(
         guard = "RoleGuard::any_of(&[Role::Admin])",
         complexity = "crate::graphql::pagination::cost(first, child_complexity)"
@@ -144,16 +143,14 @@ pub struct JobsMutation;
 
 #[Object]
 impl JobsMutation {
-    /// Run a `DEAD` job again, from its first attempt (admins). Errors:
-    /// `FORBIDDEN`, `NOT_FOUND`, `INVALID_STATE` (not `DEAD`).
+    /// Run a `DEAD` job again, from its first attempt (admins). Errors: `FORBIDDEN`, `NOT_FOUND`, `INVALID_STATE` (not `DEAD`).
     #[graphql(guard = "RoleGuard::any_of(&[Role::Admin])")]
     async fn retry_job(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Job> {
         let id = require_id(&id, "id", "job")?;
         Ok(Job(write(ctx, async |tx| admin::retry(tx, id).await).await?))
     }
 
-    /// Cancel a `QUEUED` job: it will not run (admins). Errors: `FORBIDDEN`,
-    /// `NOT_FOUND`, `INVALID_STATE` (not `QUEUED`).
+    /// Cancel a `QUEUED` job: it will not run (admins). Errors: `FORBIDDEN`, `NOT_FOUND`, `INVALID_STATE` (not `QUEUED`).
     #[graphql(guard = "RoleGuard::any_of(&[Role::Admin])")]
     async fn cancel_job(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Job> {
         let id = require_id(&id, "id", "job")?;

@@ -76,10 +76,7 @@ impl DocumentLimits {
     }
 }
 
-/// Lexical tokens of a GraphQL document, counting no further than `stop + 1`
-/// (punctuators, names, numbers and strings; white space, commas and
-/// comments are not tokens). Anything the lexer would refuse counts as one
-/// token per character: the parser refuses it later.
+/// Lexical tokens of a GraphQL document, counting no further than `stop + 1` (punctuators, names, numbers and strings; white space, commas and comments are not tokens). Anything the lexer would refuse counts as one token per character: the parser refuses it later.
 fn count_tokens(text: &str, stop: usize) -> usize {
     let bytes = text.as_bytes();
     let mut i = 0;
@@ -171,8 +168,7 @@ fn count_aliases(doc: &ExecutableDocument) -> usize {
     in_operations + in_fragments
 }
 
-/// Fields at the root of an operation, looking through fragments (each
-/// fragment once, so a cycle cannot loop; validation reports cycles later).
+/// Fields at the root of an operation, looking through fragments (each fragment once, so a cycle cannot loop; validation reports cycles later).
 fn count_root_fields(doc: &ExecutableDocument, root: &SelectionSet) -> usize {
     fn walk<'a>(doc: &'a ExecutableDocument, set: &'a SelectionSet, seen: &mut HashSet<&'a str>) -> usize {
         set.items
@@ -195,12 +191,7 @@ fn count_root_fields(doc: &ExecutableDocument, root: &SelectionSet) -> usize {
     walk(doc, root, &mut HashSet::new())
 }
 
-/// Fields of every operation and every fragment definition with each
-/// fragment spread expanded: what validation walks. Each fragment's size is
-/// computed once and reused (a fragment spread twice in each of 26 levels
-/// costs 26 computations, not 2^26); a spread inside its own expansion (a
-/// cycle, refused by validation) counts nothing. Saturates instead of
-/// overflowing.
+/// Fields of every operation and every fragment definition with each fragment spread expanded: what validation walks. Each fragment's size is computed once and reused (a fragment spread twice in each of 26 levels costs 26 computations, not 2^26); a spread inside its own expansion (a cycle, refused by validation) counts nothing. Saturates instead of overflowing.
 fn expanded_fields(doc: &ExecutableDocument) -> usize {
     struct Sizes<'a> {
         doc: &'a ExecutableDocument,

@@ -94,8 +94,7 @@ pub struct SubscriptionRoot(SessionsSubscription);
 /// The executable schema.
 pub type AppSchema = Schema<QueryRoot, MutationRoot, SubscriptionRoot>;
 
-/// Build the schema over `state`, with the configured limits. Production
-/// turns off introspection and field suggestions.
+/// Build the schema over `state`, with the configured limits. Production turns off introspection and field suggestions.
 pub fn build_schema(state: AppState) -> AppSchema {
     let limits = state.config.limits;
     let mut builder = Schema::build(
@@ -137,15 +136,10 @@ pub fn sdl() -> String {
     )
 }
 
-/// A DataLoader as resolvers find it in the request data: created per
-/// request, caching what it loaded for the rest of that request (so a list
-/// can prefetch what its items will ask for).
+/// A DataLoader as resolvers find it in the request data: created per request, caching what it loaded for the rest of that request (so a list can prefetch what its items will ask for).
 pub type RequestLoader<T> = DataLoader<T, HashMapCache>;
 
-/// Who a WebSocket connection speaks for, kept in the connection's data:
-/// each operation on it gets fresh request data (loaders included) from
-/// this, as an HTTP request does (`checks`), so no cache outlives its
-/// operation.
+/// Who a WebSocket connection speaks for, kept in the connection's data: each operation on it gets fresh request data (loaders included) from this, as an HTTP request does (`checks`), so no cache outlives its operation.
 #[derive(Clone)]
 pub struct Connection {
     /// The signed-in user, if any.
@@ -154,8 +148,7 @@ pub struct Connection {
     pub client: ClientInfo,
 }
 
-/// Per-request data: who is asking, from where, and fresh DataLoaders (a
-/// loader shared across requests would leak one viewer's data to another).
+/// Per-request data: who is asking, from where, and fresh DataLoaders (a loader shared across requests would leak one viewer's data to another).
 pub fn install_request_data(data: &mut Data, state: &AppState, viewer: Option<Viewer>, client: ClientInfo) {
     let pool = &state.pool;
     data.insert(viewer);

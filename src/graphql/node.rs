@@ -54,11 +54,7 @@ use crate::sessions::model::SessionRow;
 /// Most ids one `nodes` call takes.
 pub const MAX_IDS: usize = 100;
 
-/// An object with a global id. Ids are opaque global ids that carry their
-/// object's type: clients must not parse or build them, only pass back what
-/// the API gave them. `node(id)` fetches any of these objects by id; it
-/// answers `null` for anything the viewer may not see, exactly like an id
-/// that names nothing.
+/// An object with a global id. Ids are opaque global ids that carry their object's type: clients must not parse or build them, only pass back what the API gave them. `node(id)` fetches any of these objects by id; it answers `null` for anything the viewer may not see, exactly like an id that names nothing.
 #[derive(Interface)]
 #[graphql(field(
     name = "id",
@@ -92,19 +88,14 @@ pub enum Node {
     Payment(Payment),
 }
 
-/// The complexity of `nodes`: its selection once per id (at most
-/// [`MAX_IDS`]; at least one, so an empty list still costs its selection),
-/// plus the field itself, like a page of a connection. Longer lists are
-/// counted as [`MAX_IDS`], so that the resolver refuses them with
-/// `BAD_USER_INPUT` rather than the complexity limit with a validation error.
+/// The complexity of `nodes`: its selection once per id (at most [`MAX_IDS`]; at least one, so an empty list still costs its selection), plus the field itself, like a page of a connection. Longer lists are counted as [`MAX_IDS`], so that the resolver refuses them with `BAD_USER_INPUT` rather than the complexity limit with a validation error.
 pub fn cost(ids: usize, child_complexity: usize) -> usize {
     ids.clamp(1, MAX_IDS)
         .saturating_mul(child_complexity)
         .saturating_add(1)
 }
 
-/// A row found for an id, before it becomes a [`Node`] (rows can be cloned
-/// when one id is asked for twice; the object types cannot).
+/// A row found for an id, before it becomes a [`Node`] (rows can be cloned when one id is asked for twice; the object types cannot).
 #[derive(Clone)]
 enum Found {
     /// A user (anyone sees it).
@@ -170,8 +161,7 @@ fn of_type<T: TypedId>(ids: &[GlobalId]) -> Vec<T> {
         .collect()
 }
 
-/// What the viewer may see of `ids`, in their order (`None` where nothing
-/// is visible): one statement per type asked for.
+/// What the viewer may see of `ids`, in their order (`None` where nothing is visible): one statement per type asked for.
 async fn fetch(ctx: &Context<'_>, ids: &[GlobalId]) -> async_graphql::Result<Vec<Option<Node>>> {
     let viewer = viewer(ctx);
     let mut found: HashMap<Key, Found> = HashMap::new();
@@ -281,10 +271,7 @@ pub struct NodeQuery;
 
 #[Object]
 impl NodeQuery {
-    /// The object with this global id, if you may see it; `null`, without an
-    /// error, when there is none or you may not see it (the same rules as
-    /// `user`, `project`, `contract`, `proposals` and `mySessions`). Errors:
-    /// `BAD_USER_INPUT` (field `id`) when `id` is not a global id.
+    /// The object with this global id, if you may see it; `null`, without an error, when there is none or you may not see it (the same rules as `user`, `project`, `contract`, `proposals` and `mySessions`). Errors: `BAD_USER_INPUT` (field `id`) when `id` is not a global id.
     async fn node(
         &self,
         ctx: &Context<'_>,
@@ -294,10 +281,7 @@ impl NodeQuery {
         Ok(fetch(ctx, &[id]).await?.pop().flatten())
     }
 
-    /// The objects with these global ids, in the order given: each as `node`
-    /// would answer it, `null` where there is none or you may not see it.
-    /// Errors: `BAD_USER_INPUT` (field `ids`) for more than 100 ids or one
-    /// that is not a global id.
+    /// The objects with these global ids, in the order given: each as `node` would answer it, `null` where there is none or you may not see it. Errors: `BAD_USER_INPUT` (field `ids`) for more than 100 ids or one that is not a global id.
     #[graphql(complexity = "crate::graphql::node::cost(ids.len(), child_complexity)")]
     async fn nodes(
         &self,

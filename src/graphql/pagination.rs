@@ -10,10 +10,7 @@ use async_graphql::{Context, Object, OutputType, SimpleObject, TypeName};
 use crate::db::TypedId;
 use crate::db::keyset::{Cursor, DEFAULT_PAGE, MAX_PAGE, PageArgs};
 
-/// The complexity of a connection field, for the schema's complexity limit:
-/// its selection once per item of the page asked for (`first`, default 20,
-/// at most 100; at least one, so a page of none still costs its selection),
-/// plus the field itself. Nested connections multiply.
+/// The complexity of a connection field, for the schema's complexity limit: its selection once per item of the page asked for (`first`, default 20, at most 100; at least one, so a page of none still costs its selection), plus the field itself. Nested connections multiply.
 pub fn cost(first: Option<i32>, child_complexity: usize) -> usize {
     let items = first.map_or(DEFAULT_PAGE, |n| i64::from(n).clamp(1, MAX_PAGE));
     usize::try_from(items)
@@ -22,20 +19,16 @@ pub fn cost(first: Option<i32>, child_complexity: usize) -> usize {
         .saturating_add(1)
 }
 
-/// Where a page stands in its list. Lists are read forwards only, with
-/// `first` and `after`: there is no `last` or `before`.
+/// Where a page stands in its list. Lists are read forwards only, with `first` and `after`: there is no `last` or `before`.
 #[derive(SimpleObject)]
 pub struct PageInfo {
     /// Whether items follow this page: ask for them with `after: endCursor`.
     has_next_page: bool,
-    /// Whether items come before this page: true when it was asked for with
-    /// `after`. Lists cannot be read backwards; to go back, keep the cursors
-    /// of the pages already read.
+    /// Whether items come before this page: true when it was asked for with `after`. Lists cannot be read backwards; to go back, keep the cursors of the pages already read.
     has_previous_page: bool,
     /// The cursor of this page's first item (null for an empty page).
     start_cursor: Option<String>,
-    /// The cursor of this page's last item (null for an empty page): pass it
-    /// as `after` for the next page.
+    /// The cursor of this page's last item (null for an empty page): pass it as `after` for the next page.
     end_cursor: Option<String>,
 }
 
@@ -53,8 +46,7 @@ impl<N: OutputType> TypeName for Page<N> {
     }
 }
 
-/// One page of a list (a Relay connection): the items with their cursors,
-/// where the page stands, and how many items match in all.
+/// One page of a list (a Relay connection): the items with their cursors, where the page stands, and how many items match in all.
 #[Object(name_type)]
 impl<N: OutputType> Page<N> {
     /// The items of this page, each with its cursor.

@@ -25,8 +25,7 @@ pub fn child<'a>(field: &SelectionField<'a>, name: &str) -> Option<SelectionFiel
     field.selection_set().find(|f| f.name() == name)
 }
 
-/// The users `ids`, and what the `User` selection `user` asks of them
-/// beyond their row (rating, avatar, professional profile).
+/// The users `ids`, and what the `User` selection `user` asks of them beyond their row (rating, avatar, professional profile).
 pub async fn users(ctx: &Context<'_>, user: &SelectionField<'_>, ids: &[UserId]) -> Prefetched {
     try_join!(
         load::<UserLoader, _>(ctx, true, ids),

@@ -11,24 +11,15 @@ use async_graphql::registry::{MetaType, MetaTypeId, Registry};
 use async_graphql::{InputType, InputValueError, InputValueResult, Scalar, ScalarType, Value};
 use chrono::Utc;
 
-/// An instant on the wire: the `DateTime` scalar (its format is described
-/// on its `ScalarType` impl, which is what the schema shows).
+/// An instant on the wire: the `DateTime` scalar (its format is described on its `ScalarType` impl, which is what the schema shows).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct DateTime(pub chrono::DateTime<Utc>);
 
-/// An instant, as an RFC 3339 `date-time` string, e.g.
-/// `"2026-11-30T19:23:34.123456+00:00"`.
+/// An instant, as an RFC 3339 `date-time` string, e.g. `"2026-11-30T19:23:34.123456+00:00"`.
 ///
-/// Answers are in UTC, written with the offset `+00:00`, and carry
-/// fractional seconds only when they are not zero, in 3 or 6 digits
-/// (`"2027-06-01T08:00:00+00:00"`, `"2027-06-01T08:00:00.500+00:00"`):
-/// times are kept to the microsecond.
+/// Answers are in UTC, written with the offset `+00:00`, and carry fractional seconds only when they are not zero, in 3 or 6 digits (`"2027-06-01T08:00:00+00:00"`, `"2027-06-01T08:00:00.500+00:00"`): times are kept to the microsecond.
 ///
-/// Inputs may use any offset (`Z`, `+02:00`), converted to UTC, `T` or a
-/// space between date and time, and up to 9 fraction digits. A time
-/// without an offset (`"2027-06-01T10:00:00"`), a date alone
-/// (`"2027-06-01"`), an impossible date or time (`"2027-02-30T10:00:00Z"`,
-/// hour `24`) or anything but a string is refused with `BAD_USER_INPUT`.
+/// Inputs may use any offset (`Z`, `+02:00`), converted to UTC, `T` or a space between date and time, and up to 9 fraction digits. A time without an offset (`"2027-06-01T10:00:00"`), a date alone (`"2027-06-01"`), an impossible date or time (`"2027-02-30T10:00:00Z"`, hour `24`) or anything but a string is refused with `BAD_USER_INPUT`.
 #[Scalar(
     name = "DateTime",
     specified_by_url = "https://www.rfc-editor.org/rfc/rfc3339#section-5.6"
@@ -68,8 +59,7 @@ An input only. The request must carry `Apollo-Require-Preflight: true` (or \
 `X-Requested-With`), or it is refused with HTTP 400; a string given instead of \
 a file is refused with `BAD_USER_INPUT`.";
 
-/// A file sent as a part of a multipart request: async-graphql's `Upload`,
-/// under our description.
+/// A file sent as a part of a multipart request: async-graphql's `Upload`, under our description.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Upload(pub async_graphql::Upload);
 

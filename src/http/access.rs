@@ -29,8 +29,7 @@ pub struct AccessNote {
     pub codes: Vec<String>,
     /// The signed-in viewer.
     pub user: Option<UserId>,
-    /// Whether an operation reached execution: false when the request was
-    /// refused first, or its document did not parse or validate.
+    /// Whether an operation reached execution: false when the request was refused first, or its document did not parse or validate.
     pub executed: bool,
 }
 
@@ -43,8 +42,7 @@ impl AccessNote {
     }
 }
 
-/// Write the request's line once the response is ready (and count it in
-/// `metrics`, when on).
+/// Write the request's line once the response is ready (and count it in `metrics`, when on).
 pub async fn log(State(metrics): State<Option<Arc<Metrics>>>, request: Request, next: Next) -> Response {
     let started = Instant::now();
     let recording = metrics.as_deref().map(|m| m.start(&request));

@@ -90,8 +90,7 @@ impl BodyGuard {
     }
 }
 
-/// `body` as a stream that fails at the first chunk past `guard`'s limits,
-/// leaving which limit in `breach` (the parsers wrap the error in their own).
+/// `body` as a stream that fails at the first chunk past `guard`'s limits, leaving which limit in `breach` (the parsers wrap the error in their own).
 pub fn guarded(
     body: Body,
     mut guard: BodyGuard,

@@ -12,8 +12,7 @@ use percent_encoding::{NON_ALPHANUMERIC, utf8_percent_encode};
 use super::Http;
 use crate::professionals::documents;
 
-/// The `expires` and `signature` of a signed link's query; anything
-/// malformed is `None` (and so a 404).
+/// The `expires` and `signature` of a signed link's query; anything malformed is `None` (and so a 404).
 fn signed(query: Option<&str>) -> Option<(i64, &str)> {
     let (mut expires, mut signature) = (None, None);
     for pair in query?.split('&') {
@@ -26,8 +25,7 @@ fn signed(query: Option<&str>) -> Option<(i64, &str)> {
     Some((expires?, signature?))
 }
 
-/// `Content-Disposition` for `name`: an ASCII fallback and the UTF-8 form
-/// (RFC 6266).
+/// `Content-Disposition` for `name`: an ASCII fallback and the UTF-8 form (RFC 6266).
 fn disposition(name: &str) -> Option<HeaderValue> {
     let ascii: String = name
         .chars()

@@ -14,9 +14,7 @@ const PUBLIC_PREFIXES: &[&str] = &["avatars/"];
 /// Files never change under their key.
 const CACHE_FOREVER: &str = "public, max-age=31536000, immutable";
 
-/// The file under `key`, with its type from the key's extension; 404 for a
-/// missing file, a key outside the public prefixes, an extension this server
-/// does not write, or a key with `.`/`..` segments.
+/// The file under `key`, with its type from the key's extension; 404 for a missing file, a key outside the public prefixes, an extension this server does not write, or a key with `.`/`..` segments.
 pub async fn get(State(http): State<Http>, Path(key): Path<String>) -> Response {
     let file_type = FileType::of_key(&key).filter(|_| PUBLIC_PREFIXES.iter().any(|p| key.starts_with(p)));
     let Some(file_type) = file_type else {

@@ -56,9 +56,7 @@ impl Assets {
     }
 }
 
-/// The page: no inline script, so the policy needs no `unsafe-inline` for scripts.
-/// Its `connect-src` admits the page's own host over WebSocket too, for
-/// subscriptions (`headers` give the host).
+/// The page: no inline script, so the policy needs no `unsafe-inline` for scripts. Its `connect-src` admits the page's own host over WebSocket too, for subscriptions (`headers` give the host).
 pub fn page(assets: Assets, headers: &HeaderMap) -> Response {
     let html = format!(
         r#"<!doctype html>
@@ -97,9 +95,7 @@ pub fn page(assets: Assets, headers: &HeaderMap) -> Response {
     response
 }
 
-/// The WebSocket sources of the page's own host (` ws://host wss://host`),
-/// or nothing when the `Host` header is missing or not a plain host. CSP 3's
-/// `'self'` matches them already, but not every browser applies that rule.
+/// The WebSocket sources of the page's own host (` ws://host wss://host`), or nothing when the `Host` header is missing or not a plain host. CSP 3's `'self'` matches them already, but not every browser applies that rule.
 fn socket_sources(headers: &HeaderMap) -> String {
     let host = headers
         .get(header::HOST)
@@ -115,12 +111,7 @@ fn socket_sources(headers: &HeaderMap) -> String {
         .unwrap_or_default()
 }
 
-/// `GET /graphiql/app.js`: starts GraphiQL against `/graphql`, and
-/// subscriptions against `/graphql/ws` (graphql-transport-ws) on the page's
-/// own host (`wss://` when the page came over HTTPS). Paste
-/// `{"Authorization": "Bearer <accessToken>"}` into the Headers tab to act as
-/// a user: GraphiQL sends the headers in the HTTP requests, and over
-/// WebSocket as the `connection_init` payload.
+/// `GET /graphiql/app.js`: starts GraphiQL against `/graphql`, and subscriptions against `/graphql/ws` (graphql-transport-ws) on the page's own host (`wss://` when the page came over HTTPS). Paste `{"Authorization": "Bearer <accessToken>"}` into the Headers tab to act as a user: GraphiQL sends the headers in the HTTP requests, and over WebSocket as the `connection_init` payload.
 pub async fn app_js() -> impl IntoResponse {
     const APP: &str = r#"const socket = (window.location.protocol === 'https:' ? 'wss://' : 'ws://') + window.location.host;
 const fetcher = GraphiQL.createFetcher({

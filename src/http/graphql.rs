@@ -33,8 +33,7 @@ const JSON: &str = "application/json";
 
 /// Files one multipart request may carry (`uploadAvatar` takes one).
 const MAX_FILES: usize = 1;
-/// Room in a multipart body beyond the file itself: the `operations` and
-/// `map` parts and every part's headers.
+/// Room in a multipart body beyond the file itself: the `operations` and `map` parts and every part's headers.
 const MULTIPART_ALLOWANCE: usize = 64 * 1024;
 
 /// The media type the client asked for.
@@ -91,8 +90,7 @@ fn error_response(status: u16, media: MediaType, message: &str, code: &str) -> R
     response
 }
 
-/// The peer address, when the server was started with connect info (tests
-/// driving the router directly have none).
+/// The peer address, when the server was started with connect info (tests driving the router directly have none).
 pub struct PeerAddr(pub Option<SocketAddr>);
 
 impl<S: Send + Sync> FromRequestParts<S> for PeerAddr {
@@ -108,8 +106,7 @@ impl<S: Send + Sync> FromRequestParts<S> for PeerAddr {
     }
 }
 
-/// Who is calling, from the headers and the connection: the peer's address,
-/// or the one a trusted proxy forwarded (see [`super::client_ip`]).
+/// Who is calling, from the headers and the connection: the peer's address, or the one a trusted proxy forwarded (see [`super::client_ip`]).
 pub fn client_info(headers: &HeaderMap, peer: Option<SocketAddr>, trusted_proxies: &[Cidr]) -> ClientInfo {
     ClientInfo {
         ip: peer.map(|addr| client_ip(addr.ip(), headers, trusted_proxies).to_string()),
@@ -141,9 +138,7 @@ impl BodyKind {
     }
 }
 
-/// Can a plain HTML form have sent this? Forms cannot set these headers, so a
-/// multipart request carrying one is a deliberate API call, not a cross-site
-/// form post riding on a browser (CSRF).
+/// Can a plain HTML form have sent this? Forms cannot set these headers, so a multipart request carrying one is a deliberate API call, not a cross-site form post riding on a browser (CSRF).
 fn preflighted(headers: &HeaderMap) -> bool {
     ["apollo-require-preflight", "x-requested-with"]
         .iter()
@@ -170,10 +165,7 @@ pub async fn get(
     }
 }
 
-/// `POST /graphql`: a JSON body, or a multipart request (file uploads, with
-/// a CSRF header). Bodies are limited as they stream in: JSON to
-/// `MAX_BODY_BYTES`; multipart to room for one avatar or document (or `MAX_BODY_BYTES`
-/// when larger) and one file.
+/// `POST /graphql`: a JSON body, or a multipart request (file uploads, with a CSRF header). Bodies are limited as they stream in: JSON to `MAX_BODY_BYTES`; multipart to room for one avatar or document (or `MAX_BODY_BYTES` when larger) and one file.
 pub async fn post(State(http): State<Http>, PeerAddr(peer): PeerAddr, request: Request) -> Response {
     let (parts, body) = request.into_parts();
     let headers = parts.headers;
@@ -242,9 +234,7 @@ pub async fn post(State(http): State<Http>, PeerAddr(peer): PeerAddr, request: R
     }
 }
 
-/// The most a multipart body may hold: room for the largest file allowed
-/// (`MAX_AVATAR_BYTES`, `MAX_DOCUMENT_BYTES`) and the other parts, or
-/// `MAX_BODY_BYTES` when larger.
+/// The most a multipart body may hold: room for the largest file allowed (`MAX_AVATAR_BYTES`, `MAX_DOCUMENT_BYTES`) and the other parts, or `MAX_BODY_BYTES` when larger.
 fn multipart_limit(config: &crate::config::Config) -> usize {
     config.max_body_bytes.max(
         config
@@ -254,8 +244,7 @@ fn multipart_limit(config: &crate::config::Config) -> usize {
     )
 }
 
-/// Read and drop up to `limit` bytes of `body` (a refused request's), so
-/// the response is not sent over an unread upload.
+/// Read and drop up to `limit` bytes of `body` (a refused request's), so the response is not sent over an unread upload.
 async fn drain(body: axum::body::Body, limit: usize) {
     use futures_util::StreamExt;
     let mut stream = body.into_data_stream();
@@ -399,9 +388,7 @@ async fn execute(
     http_response
 }
 
-/// A request whose document is refused by name (see [`crate::persisted`]).
-/// An unknown hash is not a failure under `application/json`: Apollo
-/// Client answers it by sending the document, so it is a 200, never cached.
+/// A request whose document is refused by name (see [`crate::persisted`]). An unknown hash is not a failure under `application/json`: Apollo Client answers it by sending the document, so it is a 200, never cached.
 fn refuse_document(media: MediaType, refusal: &Refusal) -> Response {
     let status = match refusal {
         Refusal::NotFound if media == MediaType::Json => 200,
@@ -418,10 +405,7 @@ fn refuse_document(media: MediaType, refusal: &Refusal) -> Response {
 /// How async-graphql stands for the multipart file `n` in the variables.
 const UPLOAD_MARKER: &str = "#__graphql_file__:";
 
-/// Does `request` carry an upload marker async-graphql did not write itself?
-/// Its `Upload` scalar panics on a marker that is not the index of a file of
-/// the request, so one written by the client (in the document or the
-/// variables) is refused before execution.
+/// Does `request` carry an upload marker async-graphql did not write itself? Its `Upload` scalar panics on a marker that is not the index of a file of the request, so one written by the client (in the document or the variables) is refused before execution.
 fn forged_upload(request: &async_graphql::Request) -> bool {
     fn forged(value: &Value, files: usize) -> bool {
         match value {
@@ -440,9 +424,7 @@ fn forged_upload(request: &async_graphql::Request) -> bool {
             .any(|v| forged(v, request.uploads.len()))
 }
 
-/// A request whose credentials could not be accepted: 401 when they are
-/// bad (the client should refresh or sign in again), 503 when they could
-/// not be checked (the database is down: signing in again would not help).
+/// A request whose credentials could not be accepted: 401 when they are bad (the client should refresh or sign in again), 503 when they could not be checked (the database is down: signing in again would not help).
 fn unauthenticated(media: MediaType, err: AppError) -> Response {
     if let AppError::Unavailable(detail) = &err {
         tracing::warn!(%detail, "cannot check a session: the database is unavailable");
@@ -460,8 +442,7 @@ fn unauthenticated(media: MediaType, err: AppError) -> Response {
     response
 }
 
-/// The HTTP response for what the schema answered (every error already has
-/// its code: `graphql::checks`).
+/// The HTTP response for what the schema answered (every error already has its code: `graphql::checks`).
 fn respond(response: BatchResponse, media: MediaType, executed: bool) -> Response {
     let status = if media == MediaType::GraphqlResponseJson && !executed {
         StatusCode::BAD_REQUEST

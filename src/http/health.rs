@@ -17,9 +17,7 @@ pub async fn live() -> Json<Value> {
     Json(json!({ "status": "ok" }))
 }
 
-/// `GET /health/ready`: the database answers; 503 when it does not. The
-/// body also tells the job queue's depth (`jobs.queued`, `jobs.dead`), for
-/// dashboards; it does not change the status.
+/// `GET /health/ready`: the database answers; 503 when it does not. The body also tells the job queue's depth (`jobs.queued`, `jobs.dead`), for dashboards; it does not change the status.
 pub async fn ready(State(http): State<Http>) -> (StatusCode, Json<Value>) {
     let pool = &http.state.pool;
     let check = async {

@@ -47,8 +47,7 @@ pub fn from_json(body: &[u8]) -> Result<BatchRequest, serde_json::Error> {
     })
 }
 
-/// The query-string parameters of `GET /graphql`; `variables` and
-/// `extensions` are JSON texts.
+/// The query-string parameters of `GET /graphql`; `variables` and `extensions` are JSON texts.
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct GetParams {

@@ -37,8 +37,7 @@ use crate::state::AppState;
 
 /// graphql-ws's close code for a connection whose authority is refused.
 const FORBIDDEN: u16 = 4403;
-/// How long a closing socket still forwards what is already on its way (a
-/// `sessionEnded` notice) before the close frame.
+/// How long a closing socket still forwards what is already on its way (a `sessionEnded` notice) before the close frame.
 const CLOSE_GRACE: Duration = Duration::from_millis(100);
 
 /// Upgrade and serve one GraphQL WebSocket connection.
@@ -79,16 +78,12 @@ struct Kind<'a> {
     kind: &'a str,
 }
 
-/// Does this client message start an operation (`subscribe`, or `start` in
-/// the legacy protocol)?
+/// Does this client message start an operation (`subscribe`, or `start` in the legacy protocol)?
 fn starts_operation(bytes: &[u8]) -> bool {
     serde_json::from_slice::<Kind>(bytes).is_ok_and(|m| matches!(m.kind, "subscribe" | "start"))
 }
 
-/// A `subscribe` payload may name its document by `documentId`, beside
-/// `query`; async-graphql reads only `query`, `operationName`, `variables`
-/// and `extensions`, so the id is handed on as `extensions.documentId`
-/// (resolved by [`crate::persisted`] before the operation runs).
+/// A `subscribe` payload may name its document by `documentId`, beside `query`; async-graphql reads only `query`, `operationName`, `variables` and `extensions`, so the id is handed on as `extensions.documentId` (resolved by [`crate::persisted`] before the operation runs).
 fn lift_document_id(bytes: Bytes) -> Bytes {
     if memchr::memmem::find(&bytes, b"documentId").is_none() {
         return bytes;
@@ -270,9 +265,7 @@ async fn serve(http: Http, protocol: Protocols, socket: WebSocket, client: Clien
     let _ = sink.send(close(FORBIDDEN, refusal.reason())).await;
 }
 
-/// Check the connection's token and session again, as an HTTP request would.
-/// An unavailable database is not a refusal: the operation runs and reports
-/// it.
+/// Check the connection's token and session again, as an HTTP request would. An unavailable database is not a refusal: the operation runs and reports it.
 async fn recheck(state: &AppState, credentials: &Credentials) -> Result<(), Refusal> {
     match authenticate_bearer(state, &credentials.authorization).await {
         Ok(now) if now.viewer == credentials.authenticated.viewer => Ok(()),

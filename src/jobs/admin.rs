@@ -94,8 +94,7 @@ pub async fn depth(conn: &mut Conn) -> AppResult<(i64, i64)> {
     Ok((of(JobStatus::Queued), of(JobStatus::Dead)))
 }
 
-/// Run a `DEAD` job again: `QUEUED` now, its attempts counted from zero
-/// (its last error kept until the next run). `INVALID_STATE` unless `DEAD`.
+/// Run a `DEAD` job again: `QUEUED` now, its attempts counted from zero (its last error kept until the next run). `INVALID_STATE` unless `DEAD`.
 pub async fn retry(tx: &mut Tx<'_>, id: JobId) -> AppResult<JobRow> {
     may_operate(tx.actor().viewer)?;
     let now = now();
@@ -137,8 +136,7 @@ pub async fn cancel(tx: &mut Tx<'_>, id: JobId) -> AppResult<JobRow> {
     moved(tx, id, job, "only a QUEUED job can be cancelled").await
 }
 
-/// The job a conditional update moved; else `NOT_FOUND` (no such job) or
-/// `INVALID_STATE` (`refusal`).
+/// The job a conditional update moved; else `NOT_FOUND` (no such job) or `INVALID_STATE` (`refusal`).
 async fn moved(tx: &mut Tx<'_>, id: JobId, job: Option<JobRow>, refusal: &str) -> AppResult<JobRow> {
     match job {
         Some(job) => Ok(job),
@@ -147,8 +145,7 @@ async fn moved(tx: &mut Tx<'_>, id: JobId, job: Option<JobRow>, refusal: &str) -
     }
 }
 
-/// Delete the jobs that succeeded or were cancelled before `before`
-/// (retention; `DEAD` jobs stay until an operator retries them).
+/// Delete the jobs that succeeded or were cancelled before `before` (retention; `DEAD` jobs stay until an operator retries them).
 pub async fn prune_finished(conn: &mut Conn, before: Timestamp) -> AppResult<usize> {
     Ok(with_conn!(conn, |c| {
         diesel::delete(

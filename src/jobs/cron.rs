@@ -16,8 +16,7 @@ use std::str::FromStr;
 use chrono::{DateTime, Datelike, Duration, LocalResult, NaiveDate, NaiveDateTime, TimeZone, Utc};
 use chrono_tz::Tz;
 
-/// How far ahead or back a search for a matching day goes (`0 0 29 2 mon`
-/// can take years).
+/// How far ahead or back a search for a matching day goes (`0 0 29 2 mon` can take years).
 const SEARCH_DAYS: i64 = 366 * 8;
 
 const MONTHS: [&str; 12] = [
@@ -165,8 +164,7 @@ impl Cron {
     }
 }
 
-/// The instant a local time names: its first occurrence when it happens
-/// twice; the first instant after the gap when it does not exist.
+/// The instant a local time names: its first occurrence when it happens twice; the first instant after the gap when it does not exist.
 fn instant(tz: Tz, local: NaiveDateTime) -> Option<DateTime<Utc>> {
     match tz.from_local_datetime(&local) {
         LocalResult::Single(at) => Some(at.with_timezone(&Utc)),

@@ -119,8 +119,7 @@ impl NewJob {
     }
 }
 
-/// Put `job` in the queue, inside the caller's transaction; this instance's
-/// workers are woken once it commits. `None` when its unique key was taken.
+/// Put `job` in the queue, inside the caller's transaction; this instance's workers are woken once it commits. `None` when its unique key was taken.
 pub async fn enqueue(tx: &mut Tx<'_>, job: NewJob) -> AppResult<Option<JobId>> {
     let id = JobId::new();
     let now = now();

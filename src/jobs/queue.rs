@@ -106,8 +106,7 @@ async fn next_due(conn: &mut Conn, now: Timestamp) -> AppResult<Option<JobId>> {
     })
 }
 
-/// Extend the lease of `job` by `lease` from now; `false` when it is no
-/// longer this worker's (the run must stop).
+/// Extend the lease of `job` by `lease` from now; `false` when it is no longer this worker's (the run must stop).
 pub async fn heartbeat(pool: &Pool, job: &Claimed, lease: Duration) -> AppResult<bool> {
     let now = now();
     let changed = with_conn!(&mut pool.get().await?, |c| {
@@ -143,9 +142,7 @@ pub async fn succeed(pool: &Pool, job: &Claimed) -> AppResult<bool> {
     finish(pool, job, JobStatus::Succeeded, None).await
 }
 
-/// The run failed with `error`: the job is queued again after the backoff
-/// of its attempt (from `retry_base`), or `DEAD` after its last attempt.
-/// `false` when the job was no longer this worker's.
+/// The run failed with `error`: the job is queued again after the backoff of its attempt (from `retry_base`), or `DEAD` after its last attempt. `false` when the job was no longer this worker's.
 pub async fn fail(pool: &Pool, job: &Claimed, error: &str, retry_base: Duration) -> AppResult<bool> {
     if job.attempt >= job.max_attempts {
         return bury(pool, job, error).await;
@@ -168,14 +165,12 @@ pub async fn fail(pool: &Pool, job: &Claimed, error: &str, retry_base: Duration)
     Ok(changed == 1)
 }
 
-/// The job cannot succeed (its last attempt failed, or nobody handles its
-/// kind): `DEAD`, with `error`, until an operator retries it.
+/// The job cannot succeed (its last attempt failed, or nobody handles its kind): `DEAD`, with `error`, until an operator retries it.
 pub async fn bury(pool: &Pool, job: &Claimed, error: &str) -> AppResult<bool> {
     finish(pool, job, JobStatus::Dead, Some(error)).await
 }
 
-/// Give the job back unfinished (shutdown): `QUEUED` at once, the attempt
-/// not counted.
+/// Give the job back unfinished (shutdown): `QUEUED` at once, the attempt not counted.
 pub async fn release(pool: &Pool, job: &Claimed) -> AppResult<bool> {
     let now = now();
     let changed = with_conn!(&mut pool.get().await?, |c| {
@@ -230,9 +225,7 @@ fn held<'a>(job: &'a Claimed) -> _ {
         .filter(jobs::lease_token.eq(token))
 }
 
-/// The wait before retrying after `attempt` failed runs: `base` doubled per
-/// attempt, at most [`MAX_BACKOFF`], then between 75 % and 100 % of that
-/// (jitter, so jobs that failed together do not retry together).
+/// The wait before retrying after `attempt` failed runs: `base` doubled per attempt, at most [`MAX_BACKOFF`], then between 75 % and 100 % of that (jitter, so jobs that failed together do not retry together).
 fn backoff(base: Duration, attempt: i32) -> Duration {
     let doublings = u32::try_from(attempt.saturating_sub(1)).unwrap_or(0).min(20);
     let full = base.saturating_mul(1 << doublings).min(MAX_BACKOFF);

@@ -25,9 +25,7 @@ use crate::error::AppResult;
 use crate::state::AppState;
 use crate::tx::Actor;
 
-/// How far back a missed fire time is still run on start (a month and a bit,
-/// so a monthly schedule survives a restart; finished jobs are kept longer,
-/// so a fire time that did run is not run again).
+/// How far back a missed fire time is still run on start (a month and a bit, so a monthly schedule survives a restart; finished jobs are kept longer, so a fire time that did run is not run again).
 pub const CATCH_UP: chrono::Duration = chrono::Duration::days(35);
 /// The longest the scheduler sleeps between two ticks.
 const MAX_SLEEP: Duration = Duration::from_secs(60);
@@ -43,9 +41,7 @@ pub struct Schedule {
     pub cron: Cron,
 }
 
-/// Enqueue the latest due fire time of each schedule, as of `now`; returns
-/// how many jobs this call created (fire times already enqueued, by this
-/// instance or another, create none).
+/// Enqueue the latest due fire time of each schedule, as of `now`; returns how many jobs this call created (fire times already enqueued, by this instance or another, create none).
 pub async fn tick(state: &AppState, schedules: &[Schedule], tz: Tz, now: DateTime<Utc>) -> AppResult<usize> {
     let mut created = 0;
     for schedule in schedules {

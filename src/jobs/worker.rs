@@ -29,8 +29,7 @@ use crate::state::AppState;
 /// The longest an idle worker sleeps before looking for due jobs again.
 pub const POLL: Duration = Duration::from_secs(2);
 
-/// What runs a job of one kind: the run (the application, progress
-/// reports) and the job's payload.
+/// What runs a job of one kind: the run (the application, progress reports) and the job's payload.
 pub type Handler = for<'a> fn(Run<'a>, serde_json::Value) -> BoxFuture<'a, AppResult<()>>;
 
 /// One run of a job, as its handler sees it.
@@ -42,8 +41,7 @@ pub struct Run<'a> {
 }
 
 impl Run<'_> {
-    /// Report how much of the work is done (`jobs.progressDone` and
-    /// `progressTotal` for operators); ignored once the lease was lost.
+    /// Report how much of the work is done (`jobs.progressDone` and `progressTotal` for operators); ignored once the lease was lost.
     pub async fn progress(&self, done: i64, total: i64) -> AppResult<()> {
         queue::progress(&self.state.pool, self.job, done, total)
             .await
@@ -96,8 +94,7 @@ pub fn spawn(state: &AppState, handlers: Handlers) -> Workers {
 }
 
 impl Workers {
-    /// Stop claiming; wait up to `grace` for the running jobs to finish;
-    /// abort those still running and put their jobs back in the queue.
+    /// Stop claiming; wait up to `grace` for the running jobs to finish; abort those still running and put their jobs back in the queue.
     pub async fn shutdown(self, grace: Duration) {
         let _ = self.stop.send(true);
         let aborts: Vec<AbortHandle> = self.tasks.iter().map(JoinHandle::abort_handle).collect();

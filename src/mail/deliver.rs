@@ -30,8 +30,7 @@ use crate::with_conn;
 
 /// The job kind that sends one message.
 pub const DELIVER_JOB: &str = "deliver_mail";
-/// Attempts a message gets: with the queue's backoff capped at an hour,
-/// about six weeks of retrying.
+/// Attempts a message gets: with the queue's backoff capped at an hour, about six weeks of retrying.
 pub const MAX_ATTEMPTS: i32 = 1000;
 /// The longest error text kept.
 const MAX_ERROR_CHARS: usize = 1000;
@@ -48,9 +47,7 @@ struct Claimed {
     attempts: i32,
 }
 
-/// The job of [`DELIVER_JOB`]: send the message named in `payload`, unless
-/// it was sent or failed already; a transient failure fails the job (it is
-/// retried).
+/// The job of [`DELIVER_JOB`]: send the message named in `payload`, unless it was sent or failed already; a transient failure fails the job (it is retried).
 pub async fn deliver(state: &AppState, payload: serde_json::Value) -> AppResult<()> {
     let id = payload["id"]
         .as_str()
@@ -76,18 +73,13 @@ pub async fn deliver(state: &AppState, payload: serde_json::Value) -> AppResult<
 
 /// Why an attempt did not send.
 enum Failure {
-    /// Worth another attempt later: a 4xx reply, SMTP unreachable, this
-    /// server's authentication refused.
+    /// Worth another attempt later: a 4xx reply, SMTP unreachable, this server's authentication refused.
     Transient(String),
-    /// Never going through: the server refused the message for good (a 5xx
-    /// reply), or no message can be built for it.
+    /// Never going through: the server refused the message for good (a 5xx reply), or no message can be built for it.
     Permanent(String),
 }
 
-/// SMTP reply codes of an authentication problem (RFC 4954: required, too
-/// weak, credentials refused, encryption required). They are permanent, but
-/// they are the operator's configuration, not the message's: once it is
-/// fixed the message should go, so they are retried like transient ones.
+/// SMTP reply codes of an authentication problem (RFC 4954: required, too weak, credentials refused, encryption required). They are permanent, but they are the operator's configuration, not the message's: once it is fixed the message should go, so they are retried like transient ones.
 const AUTHENTICATION_CODES: [u16; 4] = [530, 534, 535, 538];
 
 impl Failure {

@@ -74,8 +74,7 @@ struct NewOutboxMail<'a> {
     created_at: Timestamp,
 }
 
-/// Put `mail` in the outbox, inside the caller's transaction, with the job
-/// that sends it (due at once; the workers are woken by the commit).
+/// Put `mail` in the outbox, inside the caller's transaction, with the job that sends it (due at once; the workers are woken by the commit).
 pub async fn enqueue(tx: &mut Tx<'_>, mail: &Mail) -> AppResult<()> {
     let now = now();
     let row = NewOutboxMail {
@@ -113,8 +112,7 @@ pub async fn forget_recipient(conn: &mut Conn, address: &str) -> AppResult<()> {
     Ok(())
 }
 
-/// Drop messages sent, or failed for good, before `before` (the retention
-/// run).
+/// Drop messages sent, or failed for good, before `before` (the retention run).
 pub async fn prune_finished(conn: &mut Conn, before: Timestamp) -> AppResult<usize> {
     Ok(with_conn!(conn, |c| {
         diesel::delete(

@@ -181,9 +181,7 @@ pub fn email_changed(config: &Config, old_email: &str, new_email: &str, name: &s
     )
 }
 
-/// A short notice about something that happened on Agora: `message` says
-/// what, `detail` adds the particulars (a reason, a place; may be empty),
-/// and the link opens `page` of the front end.
+/// A short notice about something that happened on Agora: `message` says what, `detail` adds the particulars (a reason, a place; may be empty), and the link opens `page` of the front end.
 pub fn notice(
     config: &Config,
     kind: MailKind,

@@ -47,8 +47,7 @@ impl<T: Default> Bounded<T> {
         }
     }
 
-    /// The counters of `label`, given a series if the bound allows;
-    /// otherwise the overflow's.
+    /// The counters of `label`, given a series if the bound allows; otherwise the overflow's.
     pub fn get(&self, label: &str) -> &T {
         let hash = self.hasher.hash_one(label);
         let mask = self.slots.len() - 1;

@@ -7,19 +7,15 @@ use crate::config::ConfigError;
 
 /// Default of `METRICS_MAX_OPERATION_NAMES`.
 const DEFAULT_MAX_OPERATION_NAMES: usize = 100;
-/// The largest `METRICS_MAX_OPERATION_NAMES` accepted: the table of names
-/// is allocated at start (at most 512 bytes per name).
+/// The largest `METRICS_MAX_OPERATION_NAMES` accepted: the table of names is allocated at start (at most 512 bytes per name).
 const MOST_OPERATION_NAMES: usize = 10_000;
 
 /// The Prometheus metrics listener.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct MetricsConfig {
-    /// `METRICS_ADDR` (unset: no metrics): where `GET /metrics` is served,
-    /// a socket address such as `127.0.0.1:9464`.
+    /// `METRICS_ADDR` (unset: no metrics): where `GET /metrics` is served, a socket address such as `127.0.0.1:9464`.
     pub addr: Option<SocketAddr>,
-    /// `METRICS_MAX_OPERATION_NAMES` (100, at most 10 000): distinct
-    /// GraphQL operation names given their own series; later names are
-    /// counted as `(other)`.
+    /// `METRICS_MAX_OPERATION_NAMES` (100, at most 10 000): distinct GraphQL operation names given their own series; later names are counted as `(other)`.
     pub max_operation_names: usize,
 }
 

@@ -8,9 +8,7 @@ use std::time::Duration;
 
 use super::text::Text;
 
-/// The buckets' upper bounds: their `le` label and the bound in
-/// nanoseconds. From 100 µs (a `{ __typename }` takes about 50 µs) to 10 s
-/// (requests time out at `REQUEST_TIMEOUT`, 30 s by default).
+/// The buckets' upper bounds: their `le` label and the bound in nanoseconds. From 100 µs (a `{ __typename }` takes about 50 µs) to 10 s (requests time out at `REQUEST_TIMEOUT`, 30 s by default).
 const BOUNDS: [(&str, u64); 16] = [
     ("0.0001", 100_000),
     ("0.00025", 250_000),
@@ -56,8 +54,7 @@ impl Histogram {
         self.buckets.iter().map(|b| b.load(Ordering::Relaxed)).sum()
     }
 
-    /// Write `{name}_bucket` (cumulative, one per bound and `+Inf`),
-    /// `{name}_sum` (seconds) and `{name}_count` with `labels`.
+    /// Write `{name}_bucket` (cumulative, one per bound and `+Inf`), `{name}_sum` (seconds) and `{name}_count` with `labels`.
     pub fn write(&self, text: &mut Text, name: &str, labels: &[(&str, &str)]) {
         let bucket_name = format!("{name}_bucket");
         let mut with_le = labels.to_vec();

@@ -64,8 +64,7 @@ impl Metrics {
         }
     }
 
-    /// Note a request's route and method before it is handled (the route
-    /// is only known from the request).
+    /// Note a request's route and method before it is handled (the route is only known from the request).
     pub fn start<B>(&self, request: &Request<B>) -> Recording<'_> {
         Recording {
             metrics: self,
@@ -85,8 +84,7 @@ impl Metrics {
 }
 
 impl Recording<'_> {
-    /// Count the response: its status, the time it took and, for GraphQL,
-    /// what its note says.
+    /// Count the response: its status, the time it took and, for GraphQL, what its note says.
     pub fn finish(self, status: u16, elapsed: Duration, note: Option<&AccessNote>) {
         self.request.finish(status, elapsed);
         if let Some(note) = note {
@@ -133,8 +131,7 @@ struct Scrape {
     pool: Pool,
 }
 
-/// `GET /metrics` over `state`'s registry and pool; `None` when metrics are
-/// off.
+/// `GET /metrics` over `state`'s registry and pool; `None` when metrics are off.
 pub fn router(state: &AppState) -> Option<Router> {
     let metrics = state.metrics.clone()?;
     let scrape = Scrape {
@@ -164,8 +161,7 @@ pub struct Listener {
 }
 
 impl Listener {
-    /// Bind `METRICS_ADDR` and serve `GET /metrics` on it; `None` when
-    /// metrics are off. A failure to bind is an error naming the variable.
+    /// Bind `METRICS_ADDR` and serve `GET /metrics` on it; `None` when metrics are off. A failure to bind is an error naming the variable.
     pub async fn start(state: &AppState) -> anyhow::Result<Option<Self>> {
         let (Some(addr), Some(router)) = (state.config.metrics.addr, router(state)) else {
             return Ok(None);

@@ -4,12 +4,10 @@
 
 use super::text::{Kind, Text};
 
-/// Clock ticks per second of `/proc/*/stat` times: `USER_HZ`, 100 on every
-/// Linux architecture Agora builds for (Prometheus's procfs assumes it too).
+/// Clock ticks per second of `/proc/*/stat` times: `USER_HZ`, 100 on every Linux architecture Agora builds for (Prometheus's procfs assumes it too).
 const USER_HZ: f64 = 100.0;
 
-/// Write `process_resident_memory_bytes`, `process_cpu_seconds_total` and
-/// `process_start_time_seconds`, each when it can be read.
+/// Write `process_resident_memory_bytes`, `process_cpu_seconds_total` and `process_start_time_seconds`, each when it can be read.
 pub fn write(text: &mut Text) {
     let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
     if let Some(bytes) = resident_bytes(&status) {
@@ -47,8 +45,7 @@ pub fn write(text: &mut Text) {
     }
 }
 
-/// `VmRSS` of `/proc/self/status` (in kB there), in bytes: the resident
-/// set, without needing the page size `statm` counts in.
+/// `VmRSS` of `/proc/self/status` (in kB there), in bytes: the resident set, without needing the page size `statm` counts in.
 fn resident_bytes(status: &str) -> Option<u64> {
     let line = status.lines().find_map(|l| l.strip_prefix("VmRSS:"))?;
     let kib: u64 = line.trim().strip_suffix("kB")?.trim().parse().ok()?;
@@ -64,8 +61,7 @@ struct Times {
 }
 
 impl Times {
-    /// Fields 14, 15 and 22 (from 1), counted after the command name's
-    /// closing parenthesis (the name itself may hold spaces and parentheses).
+    /// Fields 14, 15 and 22 (from 1), counted after the command name's closing parenthesis (the name itself may hold spaces and parentheses).
     fn parse(stat: &str) -> Option<Self> {
         let (_, rest) = stat.rsplit_once(')')?;
         let fields: Vec<&str> = rest.split_whitespace().collect();

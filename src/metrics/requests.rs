@@ -22,8 +22,7 @@ use super::text::{Kind, Text};
 const ROUTES: usize = 32;
 /// (method, status) pairs given their own series, per route.
 const PAIRS: usize = 32;
-/// The label of a route no pattern matched, and of methods and statuses
-/// past [`PAIRS`].
+/// The label of a route no pattern matched, and of methods and statuses past [`PAIRS`].
 const OTHER: &str = "other";
 
 /// The methods named in labels; any other is `other`.
@@ -42,8 +41,7 @@ const METHODS: [Method; 9] = [
 /// One route's series: a histogram per (method, status) pair.
 #[derive(Debug)]
 pub struct Route {
-    /// Keyed by `method << 16 | status`, methods counted from 1 (a key of
-    /// 0 marks a free slot; `METHODS.len() + 1` is `other`).
+    /// Keyed by `method << 16 | status`, methods counted from 1 (a key of 0 marks a free slot; `METHODS.len() + 1` is `other`).
     slots: [(AtomicU32, Histogram); PAIRS],
     overflow: Histogram,
 }

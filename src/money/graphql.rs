@@ -12,25 +12,11 @@ use crate::error::AppResult;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Decimal(pub String);
 
-/// An exact decimal number as a string, e.g. `"1250.00"`: ASCII digits,
-/// then a `.` and the fraction digits when the value has a scale.
+/// An exact decimal number as a string, e.g. `"1250.00"`: ASCII digits, then a `.` and the fraction digits when the value has a scale.
 ///
-/// Answers carry the scale of what they measure, trailing zeros included:
-/// the currency's minor-unit digits for an amount (`"1250.00"` in EUR,
-/// `"300"` in JPY, `"12.500"` in KWD), three digits for a quantity
-/// (`"1.500"`), two for a tax rate in percent (`"20.00"`); a negative value
-/// starts with `-`, and there is never an exponent. That is the
-/// to-scientific-string form of the General Decimal Arithmetic
-/// specification for these values (what Python's `str(Decimal)` and Java's
-/// `BigDecimal.toString()` write).
+/// Answers carry the scale of what they measure, trailing zeros included: the currency's minor-unit digits for an amount (`"1250.00"` in EUR, `"300"` in JPY, `"12.500"` in KWD), three digits for a quantity (`"1.500"`), two for a tax rate in percent (`"20.00"`); a negative value starts with `-`, and there is never an exponent. That is the to-scientific-string form of the General Decimal Arithmetic specification for these values (what Python's `str(Decimal)` and Java's `BigDecimal.toString()` write).
 ///
-/// Inputs are digits with an optional `.` and fraction digits, no more than
-/// the field allows (`"1250"`, `"1250.5"` and `"1250.50"` for an amount in
-/// EUR). A sign, an exponent (`"1e3"`), a `.` without digits on both sides
-/// (`".5"`, `"5."`), separators (`"1,250.00"`), too many fraction digits or
-/// a value past the field's limit are refused with `BAD_USER_INPUT` on the
-/// field. A GraphQL number is accepted too and read as its shortest decimal
-/// text, but a string is exact.
+/// Inputs are digits with an optional `.` and fraction digits, no more than the field allows (`"1250"`, `"1250.5"` and `"1250.50"` for an amount in EUR). A sign, an exponent (`"1e3"`), a `.` without digits on both sides (`".5"`, `"5."`), separators (`"1,250.00"`), too many fraction digits or a value past the field's limit are refused with `BAD_USER_INPUT` on the field. A GraphQL number is accepted too and read as its shortest decimal text, but a string is exact.
 #[Scalar(specified_by_url = "https://speleotrove.com/decimal/daconvs.html#reftostr")]
 impl ScalarType for Decimal {
     fn parse(value: Value) -> InputValueResult<Self> {

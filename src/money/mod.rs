@@ -141,8 +141,7 @@ impl MoneyError {
     }
 }
 
-/// An amount of money: minor units (cents, yen, fils) of one currency. There
-/// is no ordering: amounts in different currencies do not compare.
+/// An amount of money: minor units (cents, yen, fils) of one currency. There is no ordering: amounts in different currencies do not compare.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Money {
     minor: i64,
@@ -160,17 +159,14 @@ impl Money {
         Money::new(0, currency)
     }
 
-    /// A stored amount: its currency code was validated when it was written,
-    /// so an unknown one is an internal error.
+    /// A stored amount: its currency code was validated when it was written, so an unknown one is an internal error.
     pub fn stored(minor: i64, currency: &str) -> Result<Money, AppError> {
         Currency::parse(currency)
             .map(|c| Money::new(minor, c))
             .map_err(|_| AppError::internal(format!("unknown stored currency {currency:?}")))
     }
 
-    /// Read a client's amount: digits with an optional fraction of at most
-    /// the currency's digits ("1250", "1250.5", "1250.50"); zero or more, up
-    /// to 10¹² minor units. See [`Money::parse_positive`] for budgets and bids.
+    /// Read a client's amount: digits with an optional fraction of at most the currency's digits ("1250", "1250.5", "1250.50"); zero or more, up to 10¹² minor units. See [`Money::parse_positive`] for budgets and bids.
     pub fn parse(amount: &str, currency: &str) -> Result<Money, MoneyError> {
         let currency = Currency::parse(currency)?;
         let minor = parse_minor(amount.trim(), currency.digits).ok_or_else(|| MoneyError::NotAnAmount {
@@ -230,15 +226,12 @@ impl Money {
         Ok(Money::new(minor, self.currency))
     }
 
-    /// `basis_points` hundredths of a percent of this amount (250 is 2.5 %),
-    /// rounded to the nearest minor unit, halves away from zero.
+    /// `basis_points` hundredths of a percent of this amount (250 is 2.5 %), rounded to the nearest minor unit, halves away from zero.
     pub fn percent(self, basis_points: i64) -> Result<Money, MoneyError> {
         self.scaled(basis_points, BASIS_POINTS_PER_WHOLE)
     }
 
-    /// This amount times `thousandths` / 1000 (a unit price times 1.5
-    /// hours is `times_milli(1500)`), rounded to the nearest minor unit,
-    /// halves away from zero.
+    /// This amount times `thousandths` / 1000 (a unit price times 1.5 hours is `times_milli(1500)`), rounded to the nearest minor unit, halves away from zero.
     pub fn times_milli(self, thousandths: i64) -> Result<Money, MoneyError> {
         self.scaled(thousandths, 1000)
     }
@@ -257,8 +250,7 @@ impl Money {
         Ok(Money::new(minor, self.currency))
     }
 
-    /// The amount as decimal text with the currency's digits: "1250.50",
-    /// "300" for JPY, "-0.05".
+    /// The amount as decimal text with the currency's digits: "1250.50", "300" for JPY, "-0.05".
     pub fn amount_text(self) -> String {
         let digits = self.currency.digits;
         if digits == 0 {
@@ -287,16 +279,12 @@ impl Money {
     }
 }
 
-/// A non-negative decimal with at most `digits` fraction digits, as an
-/// integer of that many fraction digits ("1.5" with 3 digits is 1500), at
-/// most [`MAX_INPUT_MINOR`]; `None` for anything else (a sign, an exponent,
-/// more digits). For quantities and rates, which are not money.
+/// A non-negative decimal with at most `digits` fraction digits, as an integer of that many fraction digits ("1.5" with 3 digits is 1500), at most [`MAX_INPUT_MINOR`]; `None` for anything else (a sign, an exponent, more digits). For quantities and rates, which are not money.
 pub fn parse_fixed(text: &str, digits: u32) -> Option<i64> {
     parse_minor(text.trim(), digits)
 }
 
-/// An integer of `digits` fraction digits as decimal text, trailing zeros
-/// kept to `digits` ("1500" with 3 digits is "1.500").
+/// An integer of `digits` fraction digits as decimal text, trailing zeros kept to `digits` ("1500" with 3 digits is "1.500").
 pub fn fixed_text(value: i64, digits: u32) -> String {
     let scale = 10_i64.pow(digits);
     let sign = if value < 0 { "-" } else { "" };
@@ -310,8 +298,7 @@ pub fn fixed_text(value: i64, digits: u32) -> String {
     }
 }
 
-/// Minor units of a non-negative decimal text with at most `digits` fraction
-/// digits, at most [`MAX_INPUT_MINOR`].
+/// Minor units of a non-negative decimal text with at most `digits` fraction digits, at most [`MAX_INPUT_MINOR`].
 fn parse_minor(text: &str, digits: u32) -> Option<i64> {
     let (whole, fraction) = text.split_once('.').unwrap_or((text, ""));
     let all_digits = |s: &str| s.bytes().all(|b| b.is_ascii_digit());

@@ -78,16 +78,14 @@ pub struct CreatePortfolioItemInput {
     pub description: String,
     /// A link to the work: `http://` or `https://`, at most 2048 characters.
     pub url: Option<String>,
-    /// Skills the work shows: each trimmed, 1 to 50 characters; duplicates
-    /// (ignoring case) dropped; at most 20.
+    /// Skills the work shows: each trimmed, 1 to 50 characters; duplicates (ignoring case) dropped; at most 20.
     #[graphql(default)]
     pub skills: Vec<String>,
     /// When the work was finished; not in the future.
     pub completed_at: Option<DateTime>,
 }
 
-/// Changes to a portfolio item: omitted fields stay as they are; `null`
-/// clears `url`, `skills` and `completedAt`.
+/// Changes to a portfolio item: omitted fields stay as they are; `null` clears `url`, `skills` and `completedAt`.
 #[derive(InputObject)]
 pub struct UpdatePortfolioItemInput {
     /// New title (trimmed, 1 to 200 characters); `null` leaves it as it is.
@@ -102,8 +100,7 @@ pub struct UpdatePortfolioItemInput {
     pub completed_at: MaybeUndefined<DateTime>,
 }
 
-/// `User.portfolio`: `user_id`'s portfolio items, newest first (empty for
-/// users without any). Errors: `BAD_USER_INPUT` (field `first` or `after`).
+/// `User.portfolio`: `user_id`'s portfolio items, newest first (empty for users without any). Errors: `BAD_USER_INPUT` (field `first` or `after`).
 pub async fn user_portfolio(
     ctx: &Context<'_>,
     user_id: UserId,
@@ -129,8 +126,7 @@ pub struct PortfolioQuery;
 
 #[Object]
 impl PortfolioQuery {
-    /// A freelancer's portfolio, newest first. Public. Errors: `NOT_FOUND`
-    /// (an id that is not a user id), `BAD_USER_INPUT` (field `first` or `after`).
+    /// A freelancer's portfolio, newest first. Public. Errors: `NOT_FOUND` (an id that is not a user id), `BAD_USER_INPUT` (field `first` or `after`).
     #[graphql(complexity = "crate::graphql::pagination::cost(first, child_complexity)")]
     async fn portfolio_items(
         &self,
@@ -150,9 +146,7 @@ pub struct PortfolioMutation;
 
 #[Object]
 impl PortfolioMutation {
-    /// Add an item to your portfolio (freelancers only). Errors:
-    /// `FORBIDDEN`, `BAD_USER_INPUT` (field `title`, `description`, `url`,
-    /// `skills` or `completedAt`).
+    /// Add an item to your portfolio (freelancers only). Errors: `FORBIDDEN`, `BAD_USER_INPUT` (field `title`, `description`, `url`, `skills` or `completedAt`).
     #[graphql(guard = "RoleGuard::any_of(&[Role::Freelancer])")]
     async fn create_portfolio_item(
         &self,
@@ -171,8 +165,7 @@ impl PortfolioMutation {
         ))
     }
 
-    /// Change one of your portfolio items; returns it changed. Errors:
-    /// `NOT_FOUND` (no such item of yours), `BAD_USER_INPUT` (as on creation).
+    /// Change one of your portfolio items; returns it changed. Errors: `NOT_FOUND` (no such item of yours), `BAD_USER_INPUT` (as on creation).
     #[graphql(guard = "RoleGuard::signed_in()")]
     async fn update_portfolio_item(
         &self,
@@ -193,8 +186,7 @@ impl PortfolioMutation {
         ))
     }
 
-    /// Delete one of your portfolio items; returns the id of the deleted
-    /// item. Errors: `NOT_FOUND` (no such item of yours).
+    /// Delete one of your portfolio items; returns the id of the deleted item. Errors: `NOT_FOUND` (no such item of yours).
     #[graphql(guard = "RoleGuard::signed_in()")]
     async fn delete_portfolio_item(
         &self,

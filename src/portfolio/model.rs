@@ -40,8 +40,7 @@ pub struct PortfolioItemRow {
     pub updated_at: Timestamp,
 }
 
-/// The columns an update sets: `None` leaves a column as it is, and
-/// `Some(None)` sets a nullable one to `NULL`.
+/// The columns an update sets: `None` leaves a column as it is, and `Some(None)` sets a nullable one to `NULL`.
 #[derive(AsChangeset, Debug)]
 #[diesel(table_name = portfolio_items)]
 pub struct PortfolioItemChangeset {
@@ -69,8 +68,7 @@ pub fn parse_description(raw: &str) -> AppResult<String> {
     bounded(raw, "description", MAX_DESCRIPTION, true)
 }
 
-/// A link: trimmed, `http://` or `https://` followed by a host, no spaces,
-/// at most 2048 characters. Deliberately simple: the browser is the judge.
+/// A link: trimmed, `http://` or `https://` followed by a host, no spaces, at most 2048 characters. Deliberately simple: the browser is the judge.
 pub fn parse_url(raw: &str) -> AppResult<String> {
     let url = raw.trim();
     let bad = || AppError::bad_input("url", "must be an http:// or https:// link");
@@ -88,8 +86,7 @@ pub fn parse_url(raw: &str) -> AppResult<String> {
     if valid { Ok(url.to_owned()) } else { Err(bad()) }
 }
 
-/// A completion time: not after `now`, truncated to the microseconds both
-/// databases keep.
+/// A completion time: not after `now`, truncated to the microseconds both databases keep.
 pub fn parse_completed_at(at: Timestamp, now: Timestamp) -> AppResult<Timestamp> {
     let at = Timestamp::from_micros(at.micros()).unwrap_or(at);
     if at > now {

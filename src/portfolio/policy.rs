@@ -24,8 +24,7 @@ pub fn may_add(viewer: Option<Viewer>) -> AppResult<Viewer> {
     Ok(viewer)
 }
 
-/// May `viewer` take `action` on `item`? Its freelancer only; for anyone
-/// else the item is `NOT_FOUND`.
+/// May `viewer` take `action` on `item`? Its freelancer only; for anyone else the item is `NOT_FOUND`.
 pub fn may(viewer: Option<Viewer>, _action: PortfolioAction, item: &PortfolioItemRow) -> AppResult<Viewer> {
     let viewer = viewer.ok_or(AppError::Unauthenticated("sign in first"))?;
     if item.freelancer_id != viewer.user_id {

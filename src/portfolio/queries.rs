@@ -60,8 +60,7 @@ pub async fn delete(conn: &mut Conn, id: PortfolioItemId) -> AppResult<()> {
     Ok(())
 }
 
-/// A page of a freelancer's items, newest first, and (when `with_total`)
-/// how many they have in all.
+/// A page of a freelancer's items, newest first, and (when `with_total`) how many they have in all.
 pub async fn list_by_freelancer(
     conn: &mut Conn,
     freelancer: UserId,
@@ -88,8 +87,7 @@ pub async fn list_by_freelancer(
     })?)
 }
 
-/// Portfolio items by id, in one statement (public: every item is listed by
-/// `portfolioItems` and its freelancer's `User.portfolio`).
+/// Portfolio items by id, in one statement (public: every item is listed by `portfolioItems` and its freelancer's `User.portfolio`).
 pub async fn find_by_ids(conn: &mut Conn, ids: &[PortfolioItemId]) -> AppResult<Vec<PortfolioItemRow>> {
     Ok(with_conn!(conn, |c| {
         portfolio_items::table

@@ -77,9 +77,7 @@ impl DocumentType {
     }
 }
 
-/// The file name to keep: the last segment of what the client sent, without
-/// control characters or quotes, at most 100 characters; `document.<ext>`
-/// when nothing is left.
+/// The file name to keep: the last segment of what the client sent, without control characters or quotes, at most 100 characters; `document.<ext>` when nothing is left.
 pub fn clean_file_name(sent: &str, kind: DocumentType) -> String {
     let last = sent.rsplit(['/', '\\']).next().unwrap_or_default();
     let cleaned: String = last
@@ -95,10 +93,7 @@ pub fn clean_file_name(sent: &str, kind: DocumentType) -> String {
     }
 }
 
-/// Store `file` as one of the viewer's verification documents (FREELANCER
-/// accounts). Errors: `FORBIDDEN`, `PAYLOAD_TOO_LARGE` on `file` (past
-/// `MAX_DOCUMENT_BYTES`), `BAD_USER_INPUT` on `file` (not a PDF, PNG or JPEG,
-/// or `MAX_DOCUMENTS_PER_PROFESSIONAL` reached).
+/// Store `file` as one of the viewer's verification documents (FREELANCER accounts). Errors: `FORBIDDEN`, `PAYLOAD_TOO_LARGE` on `file` (past `MAX_DOCUMENT_BYTES`), `BAD_USER_INPUT` on `file` (not a PDF, PNG or JPEG, or `MAX_DOCUMENTS_PER_PROFESSIONAL` reached).
 pub async fn upload(
     state: &AppState,
     actor: Actor,
@@ -159,8 +154,7 @@ async fn record(tx: &mut Tx<'_>, row: &DocumentRow) -> AppResult<DocumentRow> {
     })?)
 }
 
-/// Delete one of the viewer's documents, unless they are `VERIFIED`; the
-/// file is deleted after the commit. Someone else's document is `NOT_FOUND`.
+/// Delete one of the viewer's documents, unless they are `VERIFIED`; the file is deleted after the commit. Someone else's document is `NOT_FOUND`.
 pub async fn delete(tx: &mut Tx<'_>, id: VerificationDocumentId) -> AppResult<VerificationDocumentId> {
     let viewer = policy::may_keep_profile(tx.actor().viewer)?;
     let profile = queries::take(tx, viewer.user_id, now()).await?;
@@ -226,8 +220,7 @@ fn signature(config: &Config, id: VerificationDocumentId, expires: i64) -> AppRe
     Ok(mac.finalize().into_bytes().to_vec())
 }
 
-/// A signed link to download document `id`, valid `DOCUMENT_LINK_TTL` from
-/// now: `{API_URL}/documents/{id}?expires={unix seconds}&signature=…`.
+/// A signed link to download document `id`, valid `DOCUMENT_LINK_TTL` from now: `{API_URL}/documents/{id}?expires={unix seconds}&signature=…`.
 pub fn link(config: &Config, id: VerificationDocumentId) -> AppResult<String> {
     let ttl = i64::try_from(config.documents.link_ttl.as_secs()).map_err(AppError::internal)?;
     let expires = now().0.timestamp().saturating_add(ttl);
@@ -239,8 +232,7 @@ pub fn link(config: &Config, id: VerificationDocumentId) -> AppResult<String> {
     ))
 }
 
-/// The document a link names, if its signature is right and it has not
-/// expired (the comparison takes constant time).
+/// The document a link names, if its signature is right and it has not expired (the comparison takes constant time).
 pub fn check_link(
     config: &Config,
     id: &str,

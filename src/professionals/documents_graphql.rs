@@ -10,12 +10,10 @@ use crate::graphql::context::{actor, global, require_id, state, upload, write};
 use crate::graphql::scalars::DateTime;
 use crate::graphql::scalars::Upload;
 
-/// A private document a professional sent for verification. Only the
-/// professional and admins ever see one.
+/// A private document a professional sent for verification. Only the professional and admins ever see one.
 pub struct VerificationDocument(pub DocumentRow);
 
-/// A private document a professional sent for verification. Only the
-/// professional and admins ever see one.
+/// A private document a professional sent for verification. Only the professional and admins ever see one.
 #[Object]
 impl VerificationDocument {
     /// Stable id.
@@ -48,8 +46,7 @@ impl VerificationDocument {
         self.0.created_at.0.into()
     }
 
-    /// A signed link that downloads the file (as an attachment), valid for
-    /// `DOCUMENT_LINK_TTL` (5 minutes by default); ask again for a fresh one.
+    /// A signed link that downloads the file (as an attachment), valid for `DOCUMENT_LINK_TTL` (5 minutes by default); ask again for a fresh one.
     async fn download_url(&self, ctx: &Context<'_>) -> async_graphql::Result<String> {
         Ok(documents::link(&state(ctx)?.config, self.0.id)?)
     }
@@ -61,13 +58,7 @@ pub struct DocumentsMutation;
 
 #[Object]
 impl DocumentsMutation {
-    /// Send a document for verification (FREELANCER accounts), as a multipart
-    /// request (the GraphQL multipart request spec, with the header
-    /// `Apollo-Require-Preflight: true` or `X-Requested-With`). PDF, PNG or
-    /// JPEG, told apart by content, up to `MAX_DOCUMENT_BYTES` (10 MiB); at
-    /// most `MAX_DOCUMENTS_PER_PROFESSIONAL` (10) kept. Errors: `FORBIDDEN`,
-    /// `PAYLOAD_TOO_LARGE` (field `file`), `BAD_USER_INPUT` (field `file`:
-    /// not a PDF, PNG or JPEG, or too many documents).
+    /// Send a document for verification (FREELANCER accounts), as a multipart request (the GraphQL multipart request spec, with the header `Apollo-Require-Preflight: true` or `X-Requested-With`). PDF, PNG or JPEG, told apart by content, up to `MAX_DOCUMENT_BYTES` (10 MiB); at most `MAX_DOCUMENTS_PER_PROFESSIONAL` (10) kept. Errors: `FORBIDDEN`, `PAYLOAD_TOO_LARGE` (field `file`), `BAD_USER_INPUT` (field `file`: not a PDF, PNG or JPEG, or too many documents).
     #[graphql(guard = "RoleGuard::signed_in()")]
     async fn upload_verification_document(
         &self,
@@ -80,9 +71,7 @@ impl DocumentsMutation {
         Ok(VerificationDocument(row))
     }
 
-    /// Delete one of your documents, while you are not `VERIFIED`; the file
-    /// is deleted too. Answers the deleted id. Errors: `NOT_FOUND` (not one
-    /// of your documents), `FORBIDDEN`, `INVALID_STATE` (`VERIFIED`).
+    /// Delete one of your documents, while you are not `VERIFIED`; the file is deleted too. Answers the deleted id. Errors: `NOT_FOUND` (not one of your documents), `FORBIDDEN`, `INVALID_STATE` (`VERIFIED`).
     #[graphql(guard = "RoleGuard::signed_in()")]
     async fn delete_verification_document(
         &self,

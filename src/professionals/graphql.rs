@@ -23,14 +23,10 @@ use crate::graphql::scalars::DateTime;
 use crate::money::graphql::{Money, MoneyInput};
 use crate::reviews::graphql::{Rating, rating_of};
 
-/// A FREELANCER's professional profile: what they offer, where, and whether
-/// an admin verified them. Public, except `documents` and
-/// `rejectionReason` (the professional and admins only).
+/// A FREELANCER's professional profile: what they offer, where, and whether an admin verified them. Public, except `documents` and `rejectionReason` (the professional and admins only).
 pub struct ProfessionalProfile(pub ProfileRow);
 
-/// A FREELANCER's professional profile: what they offer, where, and whether
-/// an admin verified them. Public, except `documents` and
-/// `rejectionReason` (the professional and admins only).
+/// A FREELANCER's professional profile: what they offer, where, and whether an admin verified them. Public, except `documents` and `rejectionReason` (the professional and admins only).
 #[Object]
 impl ProfessionalProfile {
     /// The professional's account.
@@ -97,8 +93,7 @@ impl ProfessionalProfile {
         self.0.verified_at.map(|t| t.0.into())
     }
 
-    /// The documents sent for verification, oldest first. Private: `null`
-    /// unless you are the professional or an admin.
+    /// The documents sent for verification, oldest first. Private: `null` unless you are the professional or an admin.
     async fn documents(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Vec<VerificationDocument>>> {
         if !self.private(ctx) {
             return Ok(None);
@@ -111,8 +106,7 @@ impl ProfessionalProfile {
         Ok(Some(docs.into_iter().map(VerificationDocument).collect()))
     }
 
-    /// The professional's rating, from every review they received (for
-    /// contracts and service requests alike).
+    /// The professional's rating, from every review they received (for contracts and service requests alike).
     async fn rating(&self, ctx: &Context<'_>) -> async_graphql::Result<Rating> {
         rating_of(ctx, self.0.user_id).await
     }
@@ -137,19 +131,16 @@ pub async fn profile_of(
         .map(ProfessionalProfile))
 }
 
-/// Changes to your professional profile. An omitted field stays as it is;
-/// `null` clears it (the lists cannot be `null`).
+/// Changes to your professional profile. An omitted field stays as it is; `null` clears it (the lists cannot be `null`).
 #[derive(InputObject, Default)]
 pub struct UpdateProfessionalProfileInput {
     /// One line, 1 to 120 characters; `null` clears it.
     pub headline: MaybeUndefined<String>,
     /// Longer text, 1 to 5000 characters; `null` clears it.
     pub bio: MaybeUndefined<String>,
-    /// The services you offer, replacing the old list; each must exist and
-    /// be active (at most 50).
+    /// The services you offer, replacing the old list; each must exist and be active (at most 50).
     pub service_ids: Option<Vec<ID>>,
-    /// The postal codes you cover, replacing the old list: 1 to 200,
-    /// trimmed and upper-cased, repeats dropped.
+    /// The postal codes you cover, replacing the old list: 1 to 200, trimmed and upper-cased, repeats dropped.
     pub service_area: Option<Vec<String>>,
     /// Years of experience, 0 to 80; `null` clears it.
     pub experience_years: MaybeUndefined<i32>,
@@ -204,8 +195,7 @@ pub struct ProfessionalsQuery;
 
 #[Object]
 impl ProfessionalsQuery {
-    /// Professional profiles, newest first (admins): filter by `status:
-    /// PENDING` for the verification queue.
+    /// Professional profiles, newest first (admins): filter by `status: PENDING` for the verification queue.
     #[graphql(
         guard = "RoleGuard::any_of(&[Role::Admin])",
         complexity = "crate::graphql::pagination::cost(first, child_complexity)"
@@ -246,9 +236,7 @@ impl ProfessionalsQuery {
         ))
     }
 
-    /// Verified professionals a client may book for a service at a postal
-    /// code: offering the service, covering the code, with an active
-    /// account; best rated first, unrated last. Public.
+    /// Verified professionals a client may book for a service at a postal code: offering the service, covering the code, with an active account; best rated first, unrated last. Public.
     #[graphql(complexity = "crate::graphql::pagination::cost(first, child_complexity)")]
     async fn available_professionals(
         &self,
@@ -291,10 +279,7 @@ fn professional(id: &ID) -> AppResult<UserId> {
 
 #[Object]
 impl ProfessionalsMutation {
-    /// Change your professional profile (FREELANCER accounts; created on first
-    /// use). Errors: `FORBIDDEN` (not a freelancer), `BAD_USER_INPUT`
-    /// (`headline`, `bio`, `serviceIds`: unknown or inactive service,
-    /// `serviceArea`, `experienceYears`, `hourlyRate`).
+    /// Change your professional profile (FREELANCER accounts; created on first use). Errors: `FORBIDDEN` (not a freelancer), `BAD_USER_INPUT` (`headline`, `bio`, `serviceIds`: unknown or inactive service, `serviceArea`, `experienceYears`, `hourlyRate`).
     #[graphql(guard = "RoleGuard::signed_in()")]
     async fn update_professional_profile(
         &self,
@@ -306,11 +291,7 @@ impl ProfessionalsMutation {
         Ok(ProfessionalProfile(row))
     }
 
-    /// Send your profile for verification: `UNSUBMITTED` or `REJECTED` →
-    /// `PENDING`. Needs at least one service, one postal code and one
-    /// document. Errors: `FORBIDDEN`, `INVALID_STATE` (already `PENDING` or
-    /// `VERIFIED`), `BAD_USER_INPUT` (field `serviceIds`, `serviceArea` or
-    /// `documents`: what is missing).
+    /// Send your profile for verification: `UNSUBMITTED` or `REJECTED` → `PENDING`. Needs at least one service, one postal code and one document. Errors: `FORBIDDEN`, `INVALID_STATE` (already `PENDING` or `VERIFIED`), `BAD_USER_INPUT` (field `serviceIds`, `serviceArea` or `documents`: what is missing).
     #[graphql(guard = "RoleGuard::signed_in()")]
     async fn submit_for_verification(&self, ctx: &Context<'_>) -> async_graphql::Result<ProfessionalProfile> {
         Ok(ProfessionalProfile(
@@ -318,8 +299,7 @@ impl ProfessionalsMutation {
         ))
     }
 
-    /// Verify a `PENDING` professional (admins; audited). Errors:
-    /// `NOT_FOUND` (no professional profile), `INVALID_STATE`.
+    /// Verify a `PENDING` professional (admins; audited). Errors: `NOT_FOUND` (no professional profile), `INVALID_STATE`.
     #[graphql(guard = "RoleGuard::any_of(&[Role::Admin])")]
     async fn verify_professional(
         &self,
@@ -332,10 +312,7 @@ impl ProfessionalsMutation {
         ))
     }
 
-    /// Reject a `PENDING` professional, saying why (admins; audited; the
-    /// reason is mailed to them). They may fix the profile and resubmit.
-    /// Errors: `NOT_FOUND`, `INVALID_STATE`, `BAD_USER_INPUT` (field `reason`:
-    /// 1 to 1000 characters).
+    /// Reject a `PENDING` professional, saying why (admins; audited; the reason is mailed to them). They may fix the profile and resubmit. Errors: `NOT_FOUND`, `INVALID_STATE`, `BAD_USER_INPUT` (field `reason`: 1 to 1000 characters).
     #[graphql(guard = "RoleGuard::any_of(&[Role::Admin])")]
     async fn reject_professional(
         &self,
@@ -352,9 +329,7 @@ impl ProfessionalsMutation {
         ))
     }
 
-    /// Send a professional back to `UNSUBMITTED`, whatever their status
-    /// (admins; audited). Errors: `NOT_FOUND`, `INVALID_STATE` (already
-    /// `UNSUBMITTED`).
+    /// Send a professional back to `UNSUBMITTED`, whatever their status (admins; audited). Errors: `NOT_FOUND`, `INVALID_STATE` (already `UNSUBMITTED`).
     #[graphql(guard = "RoleGuard::any_of(&[Role::Admin])")]
     async fn reset_professional_verification(
         &self,

@@ -10,8 +10,7 @@ use super::queries;
 use crate::db::{Pool, ServiceId, UserId};
 use crate::error::{AppError, SharedError};
 
-/// Professional profiles by user; every key is answered (`None`: no
-/// profile), so the request's cache remembers users without one too.
+/// Professional profiles by user; every key is answered (`None`: no profile), so the request's cache remembers users without one too.
 pub struct ProfileLoader(pub Pool);
 
 impl Loader<UserId> for ProfileLoader {
@@ -63,8 +62,7 @@ impl Loader<UserId> for ServiceAreaLoader {
     }
 }
 
-/// The verification documents of each professional (asked for by the
-/// professional or an admin only).
+/// The verification documents of each professional (asked for by the professional or an admin only).
 pub struct DocumentsLoader(pub Pool);
 
 impl Loader<UserId> for DocumentsLoader {

@@ -187,8 +187,7 @@ pub fn parse_experience(years: i32) -> AppResult<i32> {
     }
 }
 
-/// One postal code, as matched everywhere: trimmed, upper-cased, 1 to 20
-/// letters, digits, spaces or hyphens.
+/// One postal code, as matched everywhere: trimmed, upper-cased, 1 to 20 letters, digits, spaces or hyphens.
 pub fn parse_postal_code(raw: &str, field: &'static str) -> AppResult<String> {
     let code = raw.trim().to_uppercase();
     let valid = !code.is_empty()
@@ -204,8 +203,7 @@ pub fn parse_postal_code(raw: &str, field: &'static str) -> AppResult<String> {
     }
 }
 
-/// A service area: 1 to 200 postal codes, each cleaned by
-/// [`parse_postal_code`]; repeats are dropped, the order kept.
+/// A service area: 1 to 200 postal codes, each cleaned by [`parse_postal_code`]; repeats are dropped, the order kept.
 pub fn parse_service_area(raw: &[String]) -> AppResult<Vec<String>> {
     let mut codes: Vec<String> = Vec::with_capacity(raw.len());
     for code in raw {

@@ -21,8 +21,7 @@ use crate::tx::Tx;
 /// Most services one professional offers.
 const MAX_SERVICES: usize = 50;
 
-/// Changes to the viewer's professional profile: `None` leaves a field as
-/// it is, `Some(None)` clears it; the lists replace the old ones.
+/// Changes to the viewer's professional profile: `None` leaves a field as it is, `Some(None)` clears it; the lists replace the old ones.
 #[derive(Debug, Clone, Default)]
 pub struct ProfessionalChanges {
     /// One line about the professional.
@@ -104,9 +103,7 @@ pub async fn update_profile(tx: &mut Tx<'_>, cmd: ProfessionalChanges) -> AppRes
     Ok(row)
 }
 
-/// Send the viewer's profile for verification: `UNSUBMITTED` or `REJECTED`
-/// → `PENDING`. It needs at least one service, one postal code and one
-/// document (`BAD_USER_INPUT` naming what is missing).
+/// Send the viewer's profile for verification: `UNSUBMITTED` or `REJECTED` → `PENDING`. It needs at least one service, one postal code and one document (`BAD_USER_INPUT` naming what is missing).
 pub async fn submit(tx: &mut Tx<'_>) -> AppResult<ProfileRow> {
     let viewer = policy::may_keep_profile(tx.actor().viewer)?;
     let profile = queries::take(tx, viewer.user_id, now()).await?;
@@ -154,9 +151,7 @@ pub enum Decision {
     Reset,
 }
 
-/// Decide on `professional` (admins): verify, reject or reset; audited.
-/// Errors: `NOT_FOUND` (no professional profile), `INVALID_STATE`,
-/// `BAD_USER_INPUT` on `reason`.
+/// Decide on `professional` (admins): verify, reject or reset; audited. Errors: `NOT_FOUND` (no professional profile), `INVALID_STATE`, `BAD_USER_INPUT` on `reason`.
 pub async fn decide(tx: &mut Tx<'_>, professional: UserId, decision: Decision) -> AppResult<ProfileRow> {
     let admin = policy::may_decide(tx.actor().viewer)?;
     let reason = match &decision {

@@ -31,8 +31,7 @@ pub fn may_decide(viewer: Option<Viewer>) -> AppResult<Viewer> {
     Ok(viewer)
 }
 
-/// May `viewer` see the private parts (documents, rejection reason) of
-/// `professional`'s profile?
+/// May `viewer` see the private parts (documents, rejection reason) of `professional`'s profile?
 pub fn may_see_private(viewer: Option<Viewer>, professional: UserId) -> bool {
     viewer.is_some_and(|v| v.user_id == professional || v.role.is_admin())
 }

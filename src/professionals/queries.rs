@@ -37,9 +37,7 @@ pub async fn find_many(conn: &mut Conn, users: &[UserId]) -> AppResult<Vec<Profi
     })?)
 }
 
-/// The profile of `user`, created `UNSUBMITTED` when missing, and marked
-/// changed: the statement takes the row until the transaction ends, so the
-/// changes to one profile queue up behind each other.
+/// The profile of `user`, created `UNSUBMITTED` when missing, and marked changed: the statement takes the row until the transaction ends, so the changes to one profile queue up behind each other.
 pub async fn take(conn: &mut Conn, user: UserId, now: Timestamp) -> AppResult<ProfileRow> {
     Ok(with_conn!(conn, |c| {
         diesel::insert_into(professional_profiles::table)
@@ -85,8 +83,7 @@ pub struct StatusChange {
     pub updated_at: Timestamp,
 }
 
-/// Move `user`'s profile from `from` as `change` says; `None` when its
-/// status is no longer `from` (someone decided meanwhile).
+/// Move `user`'s profile from `from` as `change` says; `None` when its status is no longer `from` (someone decided meanwhile).
 pub async fn set_status(
     conn: &mut Conn,
     user: UserId,
@@ -247,8 +244,7 @@ pub async fn list(
     })?)
 }
 
-/// A professional's standing for ordering: the mean of the ratings they
-/// received in millionths of a star, 0 when unrated (so unrated come last).
+/// A professional's standing for ordering: the mean of the ratings they received in millionths of a star, 0 when unrated (so unrated come last).
 fn rating_score() -> diesel::expression::SqlLiteral<BigInt> {
     sql::<BigInt>(
         "COALESCE((SELECT SUM(reviews.rating) * 1000000 / COUNT(*) FROM reviews \
@@ -256,10 +252,7 @@ fn rating_score() -> diesel::expression::SqlLiteral<BigInt> {
     )
 }
 
-/// A page of the professionals a client may book for `service` at
-/// `postal_code`: VERIFIED, offering it, covering the code, with an active
-/// account; best rated first, unrated last. Each row comes with its score
-/// (the cursor's key).
+/// A page of the professionals a client may book for `service` at `postal_code`: VERIFIED, offering it, covering the code, with an active account; best rated first, unrated last. Each row comes with its score (the cursor's key).
 pub async fn available(
     conn: &mut Conn,
     service: ServiceId,
@@ -344,8 +337,7 @@ impl Ineligible {
     }
 }
 
-/// May `professional` take a request for `service` at `postal_code`?
-/// `Err(reason)` when not, checked in the order of [`Ineligible`].
+/// May `professional` take a request for `service` at `postal_code`? `Err(reason)` when not, checked in the order of [`Ineligible`].
 pub async fn eligibility(
     conn: &mut Conn,
     professional: UserId,

@@ -104,8 +104,7 @@ impl Project {
             .unwrap_or(0))
     }
 
-    /// Its proposals, newest first: all of them for the project's client (and
-    /// admins), only their own for a freelancer, none for anyone else.
+    /// Its proposals, newest first: all of them for the project's client (and admins), only their own for a freelancer, none for anyone else.
     #[graphql(complexity = "crate::graphql::pagination::cost(first, child_complexity)")]
     async fn proposals(
         &self,
@@ -163,8 +162,7 @@ impl Project {
         ))
     }
 
-    /// The contract of the hire, once a proposal was accepted (the newest, if
-    /// the project was reopened). Visible to the two parties and admins; `null` to others.
+    /// The contract of the hire, once a proposal was accepted (the newest, if the project was reopened). Visible to the two parties and admins; `null` to others.
     async fn contract(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Contract>> {
         let Some(viewer) = viewer(ctx) else {
             return Ok(None);
@@ -286,8 +284,7 @@ pub struct ProjectFilterInput {
     pub search: Option<String>,
     /// Has any of these skills, ignoring case.
     pub skills: Option<Vec<String>>,
-    /// Budget in this currency (ISO 4217 code, e.g. "EUR"). Required to order
-    /// by `BUDGET`; `budgetMin` and `budgetMax`, when given, must be in it.
+    /// Budget in this currency (ISO 4217 code, e.g. "EUR"). Required to order by `BUDGET`; `budgetMin` and `budgetMax`, when given, must be in it.
     pub currency: Option<String>,
     /// Budget reaches at least this amount (and is in its currency).
     pub budget_min: Option<MoneyInput>,
@@ -310,8 +307,7 @@ pub struct ProjectOrderInput {
     pub direction: Direction,
 }
 
-/// A budget bound of the filter: any amount from zero, in the filter's
-/// currency when one is given (an amount in EUR says nothing of USD budgets).
+/// A budget bound of the filter: any amount from zero, in the filter's currency when one is given (an amount in EUR says nothing of USD budgets).
 fn budget_bound(
     input: Option<&MoneyInput>,
     currency: Option<Currency>,
@@ -375,8 +371,7 @@ fn parse_filter(ctx: &Context<'_>, input: ProjectFilterInput) -> Result<ProjectF
     Ok(filter)
 }
 
-/// The sort order; budgets only compare within one currency, so ordering by
-/// `BUDGET` needs `filter.currency`.
+/// The sort order; budgets only compare within one currency, so ordering by `BUDGET` needs `filter.currency`.
 fn parse_order(input: Option<ProjectOrderInput>, filter: &ProjectFilter) -> Result<ProjectOrder, AppError> {
     let order = input.map_or_else(ProjectOrder::default, |o| ProjectOrder {
         field: o.field,
@@ -418,8 +413,7 @@ impl ProjectsQuery {
         Ok(page(&args, order.tag(), rows, |r| order.key(r), total, Project))
     }
 
-    /// One project; `null`, without an error, when there is no such project
-    /// or you may not see it (so ids of others' data are not confirmed).
+    /// One project; `null`, without an error, when there is no such project or you may not see it (so ids of others' data are not confirmed).
     async fn project(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Option<Project>> {
         let Some(id) = id_arg::<ProjectId>(&id, "id")? else {
             return Ok(None);
@@ -436,9 +430,7 @@ pub struct ProjectsMutation;
 
 #[Object]
 impl ProjectsMutation {
-    /// Post a project (clients). Errors: `FORBIDDEN` (reason
-    /// `EMAIL_NOT_VERIFIED` when the server requires a verified email),
-    /// `BAD_USER_INPUT`.
+    /// Post a project (clients). Errors: `FORBIDDEN` (reason `EMAIL_NOT_VERIFIED` when the server requires a verified email), `BAD_USER_INPUT`.
     #[graphql(guard = "RoleGuard::any_of(&[Role::Client])")]
     async fn create_project(
         &self,
@@ -451,8 +443,7 @@ impl ProjectsMutation {
         ))
     }
 
-    /// Change an open project (its client). Errors: `NOT_FOUND`, `FORBIDDEN`,
-    /// `INVALID_STATE` (not `OPEN`), `BAD_USER_INPUT`.
+    /// Change an open project (its client). Errors: `NOT_FOUND`, `FORBIDDEN`, `INVALID_STATE` (not `OPEN`), `BAD_USER_INPUT`.
     #[graphql(guard = "RoleGuard::signed_in()")]
     async fn update_project(
         &self,
@@ -467,8 +458,7 @@ impl ProjectsMutation {
         ))
     }
 
-    /// Cancel a project (its client): from `OPEN`, or `IN_PROGRESS`, which
-    /// cancels its active contract too. Errors: `NOT_FOUND`, `FORBIDDEN`, `INVALID_STATE`.
+    /// Cancel a project (its client): from `OPEN`, or `IN_PROGRESS`, which cancels its active contract too. Errors: `NOT_FOUND`, `FORBIDDEN`, `INVALID_STATE`.
     #[graphql(guard = "RoleGuard::signed_in()")]
     async fn cancel_project(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Project> {
         let id = require_id(&id, "id", "project")?;
@@ -480,8 +470,7 @@ impl ProjectsMutation {
         ))
     }
 
-    /// Delete a project (its client) while no proposal was ever accepted;
-    /// returns its id. Errors: `NOT_FOUND`, `FORBIDDEN`, `INVALID_STATE`.
+    /// Delete a project (its client) while no proposal was ever accepted; returns its id. Errors: `NOT_FOUND`, `FORBIDDEN`, `INVALID_STATE`.
     #[graphql(guard = "RoleGuard::signed_in()")]
     async fn delete_project(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<ID> {
         let id = require_id(&id, "id", "project")?;

@@ -120,8 +120,7 @@ pub async fn create(tx: &mut Tx<'_>, cmd: NewProjectCommand) -> AppResult<Projec
     Ok(project)
 }
 
-/// The project `id` if the viewer may take `action` on it: `NOT_FOUND`
-/// when they may not even see it, `FORBIDDEN` when they may see it only.
+/// The project `id` if the viewer may take `action` on it: `NOT_FOUND` when they may not even see it, `FORBIDDEN` when they may see it only.
 pub async fn acting_on(tx: &mut Tx<'_>, id: ProjectId, action: ProjectAction) -> AppResult<ProjectRow> {
     let viewer = tx.actor().viewer;
     let project = queries::find_visible(tx, viewer, id)

@@ -6,9 +6,7 @@ use super::model::ProjectRow;
 use crate::auth::{Role, Viewer};
 use crate::error::{AppError, AppResult};
 
-/// Narrow a boxed `projects` query to the rows `$viewer` (an
-/// `Option<Viewer>`) may see: admins see every project; others see open
-/// ones, their own, and those they bid on.
+/// Narrow a boxed `projects` query to the rows `$viewer` (an `Option<Viewer>`) may see: admins see every project; others see open ones, their own, and those they bid on.
 macro_rules! visible_to {
     ($query:expr, $viewer:expr) => {{
         use $crate::db::schema::{projects, proposals};
@@ -58,9 +56,7 @@ pub fn may_post(viewer: Option<Viewer>) -> AppResult<Viewer> {
     Ok(viewer)
 }
 
-/// May `viewer` take `action` on `project` (one they may see)? Its client
-/// runs it; freelancers bid on others' projects; admins see projects but do
-/// not act on them.
+/// May `viewer` take `action` on `project` (one they may see)? Its client runs it; freelancers bid on others' projects; admins see projects but do not act on them.
 pub fn may(viewer: Option<Viewer>, action: ProjectAction, project: &ProjectRow) -> AppResult<Viewer> {
     let viewer = signed_in(viewer)?;
     let allowed = match action {

@@ -44,8 +44,7 @@ pub async fn projects(ctx: &Context<'_>, rows: &[ProjectRow]) -> GqlResult {
     Ok(())
 }
 
-/// `Project.proposals(first)` for every row, then their freelancers (and what
-/// is asked of them).
+/// `Project.proposals(first)` for every row, then their freelancers (and what is asked of them).
 async fn proposals_of(ctx: &Context<'_>, rows: &[ProjectRow], field: &SelectionField<'_>) -> GqlResult {
     let arguments = field.arguments().map_err(|e| AppError::internal(e.message))?;
     let argument = |name: &str| arguments.iter().find(|(n, _)| n.as_str() == name).map(|(_, v)| v);

@@ -341,8 +341,7 @@ pub async fn delete(conn: &mut Conn, id: ProjectId) -> AppResult<()> {
     Ok(())
 }
 
-/// The projects among `ids` the viewer may see, in one statement (for
-/// `nodes`); ids of invisible or unknown projects are left out.
+/// The projects among `ids` the viewer may see, in one statement (for `nodes`); ids of invisible or unknown projects are left out.
 pub async fn find_visible_many(
     conn: &mut Conn,
     viewer: Option<Viewer>,

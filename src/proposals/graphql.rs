@@ -19,12 +19,10 @@ use crate::money::graphql::{Money, MoneyInput};
 use crate::projects::graphql::Project;
 use crate::projects::loader::ProjectLoader;
 
-/// A freelancer's bid on a project. Visible to the freelancer, the project's
-/// client and admins.
+/// A freelancer's bid on a project. Visible to the freelancer, the project's client and admins.
 pub struct Proposal(pub ProposalRow);
 
-/// A freelancer's bid on a project. Visible to the freelancer, the project's
-/// client and admins.
+/// A freelancer's bid on a project. Visible to the freelancer, the project's client and admins.
 #[Object]
 impl Proposal {
     /// Stable id.
@@ -167,10 +165,7 @@ pub struct ProposalsMutation;
 
 #[Object]
 impl ProposalsMutation {
-    /// Bid on an open project (freelancers; once per project). Errors:
-    /// `FORBIDDEN` (reason `EMAIL_NOT_VERIFIED` when the server requires a
-    /// verified email), `NOT_FOUND`, `INVALID_STATE` (not `OPEN`), `CONFLICT`
-    /// (field `projectId`: you already bid), `BAD_USER_INPUT`.
+    /// Bid on an open project (freelancers; once per project). Errors: `FORBIDDEN` (reason `EMAIL_NOT_VERIFIED` when the server requires a verified email), `NOT_FOUND`, `INVALID_STATE` (not `OPEN`), `CONFLICT` (field `projectId`: you already bid), `BAD_USER_INPUT`.
     #[graphql(guard = "RoleGuard::any_of(&[Role::Freelancer])")]
     async fn submit_proposal(
         &self,
@@ -189,8 +184,7 @@ impl ProposalsMutation {
         ))
     }
 
-    /// Change your submitted proposal. Errors: `NOT_FOUND`, `FORBIDDEN`,
-    /// `INVALID_STATE` (no longer `SUBMITTED`), `BAD_USER_INPUT`.
+    /// Change your submitted proposal. Errors: `NOT_FOUND`, `FORBIDDEN`, `INVALID_STATE` (no longer `SUBMITTED`), `BAD_USER_INPUT`.
     #[graphql(guard = "RoleGuard::signed_in()")]
     async fn update_proposal(
         &self,
@@ -222,9 +216,7 @@ impl ProposalsMutation {
         ))
     }
 
-    /// Hire (the project's client): accepts this proposal, rejects the other
-    /// submitted ones, starts the project and returns the new contract, all at
-    /// once. Errors: `NOT_FOUND`, `FORBIDDEN`, `INVALID_STATE`.
+    /// Hire (the project's client): accepts this proposal, rejects the other submitted ones, starts the project and returns the new contract, all at once. Errors: `NOT_FOUND`, `FORBIDDEN`, `INVALID_STATE`.
     #[graphql(guard = "RoleGuard::signed_in()")]
     async fn accept_proposal(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Contract> {
         let id = require_id(&id, "id", "proposal")?;
@@ -233,8 +225,7 @@ impl ProposalsMutation {
         ))
     }
 
-    /// Decline a submitted proposal (the project's client). Errors:
-    /// `NOT_FOUND`, `FORBIDDEN`, `INVALID_STATE`.
+    /// Decline a submitted proposal (the project's client). Errors: `NOT_FOUND`, `FORBIDDEN`, `INVALID_STATE`.
     #[graphql(guard = "RoleGuard::signed_in()")]
     async fn reject_proposal(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Proposal> {
         let id = require_id(&id, "id", "proposal")?;

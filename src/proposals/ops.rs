@@ -94,8 +94,7 @@ pub async fn submit(tx: &mut Tx<'_>, cmd: NewProposalCommand) -> AppResult<Propo
     .await
 }
 
-/// The proposal `id` and its project, if the viewer may take `action` on
-/// it: `NOT_FOUND` when they may not see it, `FORBIDDEN` when they may only see it.
+/// The proposal `id` and its project, if the viewer may take `action` on it: `NOT_FOUND` when they may not see it, `FORBIDDEN` when they may only see it.
 pub async fn acting_on(
     tx: &mut Tx<'_>,
     id: ProposalId,

@@ -6,8 +6,7 @@ use crate::auth::Viewer;
 use crate::db::UserId;
 use crate::error::{AppError, AppResult};
 
-/// Narrow a boxed `proposals` query to the rows `$viewer` (a `Viewer`) may
-/// see: its freelancer's, those on the viewer's projects, every one for admins.
+/// Narrow a boxed `proposals` query to the rows `$viewer` (a `Viewer`) may see: its freelancer's, those on the viewer's projects, every one for admins.
 macro_rules! visible_to {
     ($query:expr, $viewer:expr) => {{
         use $crate::db::schema::{projects, proposals};
@@ -22,9 +21,7 @@ macro_rules! visible_to {
 }
 pub(crate) use visible_to;
 
-/// Does `viewer` see every proposal on a project of `project_client` (its
-/// client and admins), rather than only their own ([`visible_to!`] for the
-/// proposals of one project)?
+/// Does `viewer` see every proposal on a project of `project_client` (its client and admins), rather than only their own ([`visible_to!`] for the proposals of one project)?
 pub fn sees_all_on_project(viewer: Viewer, project_client: UserId) -> bool {
     viewer.role.is_admin() || viewer.user_id == project_client
 }
@@ -42,9 +39,7 @@ pub enum ProposalAction {
     Reject,
 }
 
-/// May `viewer` take `action` on `proposal`, a bid on a project of
-/// `project_client`? The freelancer edits and withdraws; the project's
-/// client accepts and rejects; admins see proposals but do not act.
+/// May `viewer` take `action` on `proposal`, a bid on a project of `project_client`? The freelancer edits and withdraws; the project's client accepts and rejects; admins see proposals but do not act.
 pub fn may(
     viewer: Option<Viewer>,
     action: ProposalAction,

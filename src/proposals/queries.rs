@@ -215,8 +215,7 @@ pub async fn reject_others(conn: &mut Conn, project_id: ProjectId, accepted: Pro
     })?)
 }
 
-/// The proposals among `ids` the viewer may see, in one statement (for
-/// `nodes`); ids of invisible or unknown proposals are left out.
+/// The proposals among `ids` the viewer may see, in one statement (for `nodes`); ids of invisible or unknown proposals are left out.
 pub async fn find_visible_many(
     conn: &mut Conn,
     viewer: Viewer,

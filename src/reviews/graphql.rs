@@ -21,8 +21,7 @@ use crate::graphql::pagination::{Page, page, wants_total};
 use crate::service_requests::graphql::ServiceRequest;
 use crate::service_requests::loader::VisibleRequestLoader;
 
-/// A review: after a completed contract, of one party by the other; after
-/// a completed service request, of the professional by the client. Public.
+/// A review: after a completed contract, of one party by the other; after a completed service request, of the professional by the client. Public.
 pub struct Review(pub ReviewRow);
 
 /// What a review was for.
@@ -43,8 +42,7 @@ pub enum ReviewSubject {
     ServiceRequest(ServiceRequest),
 }
 
-/// A review: after a completed contract, of one party by the other; after
-/// a completed service request, of the professional by the client. Public.
+/// A review: after a completed contract, of one party by the other; after a completed service request, of the professional by the client. Public.
 #[Object]
 impl Review {
     /// Stable id.
@@ -61,8 +59,7 @@ impl Review {
         }
     }
 
-    /// The contract or service request reviewed: `null` unless you may see
-    /// it (its parties and admins).
+    /// The contract or service request reviewed: `null` unless you may see it (its parties and admins).
     async fn subject(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<ReviewSubject>> {
         if let Some(id) = self.0.contract_id {
             let row = ctx

@@ -39,8 +39,7 @@ pub struct ReviewRow {
     pub service_request_id: Option<ServiceRequestId>,
 }
 
-/// Check a review's rating (1 to 5) and comment (trimmed, at most 2000
-/// characters, may be empty).
+/// Check a review's rating (1 to 5) and comment (trimmed, at most 2000 characters, may be empty).
 pub fn parse_review(rating: i32, comment: &str) -> AppResult<(i32, String)> {
     if !(1..=5).contains(&rating) {
         return Err(AppError::bad_input("rating", "must be between 1 and 5"));

@@ -61,8 +61,7 @@ pub async fn received(
     })?)
 }
 
-/// Reviews by id, in one statement (public: every review is listed under
-/// its reviewee's `User.reviews`).
+/// Reviews by id, in one statement (public: every review is listed under its reviewee's `User.reviews`).
 pub async fn find_by_ids(conn: &mut Conn, ids: &[ReviewId]) -> AppResult<Vec<ReviewRow>> {
     Ok(with_conn!(conn, |c| {
         reviews::table

@@ -26,10 +26,7 @@ use crate::professionals::model::VerificationStatus;
 use crate::professionals::queries as professionals;
 use crate::reviews::graphql::Review;
 
-/// A client's request for a catalogue service at an address. Seen by its
-/// client, its assigned professional and admins (and, while `REQUESTED`, by
-/// the verified professionals who could take it, in
-/// `availableServiceRequests`, without `address` and `contactPhone`).
+/// A client's request for a catalogue service at an address. Seen by its client, its assigned professional and admins (and, while `REQUESTED`, by the verified professionals who could take it, in `availableServiceRequests`, without `address` and `contactPhone`).
 pub struct ServiceRequest(pub ServiceRequestRow);
 
 /// Where a service request is: what every viewer of it sees.
@@ -49,10 +46,7 @@ impl ServiceRequest {
     }
 }
 
-/// A client's request for a catalogue service at an address. Seen by its
-/// client, its assigned professional and admins (and, while `REQUESTED`, by
-/// the verified professionals who could take it, in
-/// `availableServiceRequests`, without `address` and `contactPhone`).
+/// A client's request for a catalogue service at an address. Seen by its client, its assigned professional and admins (and, while `REQUESTED`, by the verified professionals who could take it, in `availableServiceRequests`, without `address` and `contactPhone`).
 #[Object]
 impl ServiceRequest {
     /// Stable id.
@@ -101,8 +95,7 @@ impl ServiceRequest {
         }
     }
 
-    /// The full street address: `null` for a professional until the request
-    /// is theirs (and once the client deleted their account).
+    /// The full street address: `null` for a professional until the request is theirs (and once the client deleted their account).
     async fn address(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Address>> {
         if !self.address_visible(ctx) {
             return Ok(None);
@@ -110,8 +103,7 @@ impl ServiceRequest {
         Ok(self.0.address.as_deref().map(Address::from_db).transpose()?)
     }
 
-    /// Phone to reach the client on site: `null` for a professional until
-    /// the request is theirs.
+    /// Phone to reach the client on site: `null` for a professional until the request is theirs.
     async fn contact_phone(&self, ctx: &Context<'_>) -> Option<&str> {
         self.address_visible(ctx)
             .then_some(self.0.contact_phone.as_deref())
@@ -218,8 +210,7 @@ pub struct CreateServiceRequestInput {
     pub service_id: ID,
     /// What you need, 1 to 5000 characters.
     pub description: String,
-    /// Where: the postal code and city are required. Professionals see only
-    /// the postal code, city and country until the request is theirs.
+    /// Where: the postal code and city are required. Professionals see only the postal code, city and country until the request is theirs.
     pub address: AddressInput,
     /// A phone to reach you on site, E.164 (`+14155550123`).
     pub contact_phone: Option<String>,
@@ -267,8 +258,7 @@ impl ServiceRequestsQuery {
         Ok(requests_page(&args, rows, total))
     }
 
-    /// One service request; `null` when there is none or you are not its
-    /// client, its professional or an admin.
+    /// One service request; `null` when there is none or you are not its client, its professional or an admin.
     async fn service_request(
         &self,
         ctx: &Context<'_>,
@@ -283,10 +273,7 @@ impl ServiceRequestsQuery {
             .map(ServiceRequest))
     }
 
-    /// `REQUESTED` requests you could claim (VERIFIED professionals): for a
-    /// service you offer, in a postal code you cover; newest first. Their
-    /// `address` and `contactPhone` are `null` until one is yours. Errors:
-    /// `FORBIDDEN` (not a VERIFIED professional).
+    /// `REQUESTED` requests you could claim (VERIFIED professionals): for a service you offer, in a postal code you cover; newest first. Their `address` and `contactPhone` are `null` until one is yours. Errors: `FORBIDDEN` (not a VERIFIED professional).
     #[graphql(
         guard = "RoleGuard::any_of(&[Role::Freelancer])",
         complexity = "crate::graphql::pagination::cost(first, child_complexity)"
@@ -334,11 +321,7 @@ fn request_id(id: &ID) -> AppResult<ServiceRequestId> {
 
 #[Object]
 impl ServiceRequestsMutation {
-    /// Ask for a catalogue service at an address (clients). Errors:
-    /// `FORBIDDEN` (not a client; reason `EMAIL_NOT_VERIFIED` when the server
-    /// requires a verified email), `NOT_FOUND` (no such service),
-    /// `BAD_USER_INPUT` (`serviceId`: inactive; `description`, `address.*`,
-    /// `contactPhone`, `preferredStart`, `preferredEnd`).
+    /// Ask for a catalogue service at an address (clients). Errors: `FORBIDDEN` (not a client; reason `EMAIL_NOT_VERIFIED` when the server requires a verified email), `NOT_FOUND` (no such service), `BAD_USER_INPUT` (`serviceId`: inactive; `description`, `address.*`, `contactPhone`, `preferredStart`, `preferredEnd`).
     #[graphql(guard = "RoleGuard::signed_in()")]
     async fn create_service_request(
         &self,
@@ -358,10 +341,7 @@ impl ServiceRequestsMutation {
         ))
     }
 
-    /// Give a `REQUESTED` request to a professional (admins): they must be
-    /// VERIFIED, offer the service, cover the postal code and be active. Both
-    /// sides are mailed. Errors: `NOT_FOUND`, `FORBIDDEN`, `INVALID_STATE`,
-    /// `BAD_USER_INPUT` (field `professionalId`, with the reason).
+    /// Give a `REQUESTED` request to a professional (admins): they must be VERIFIED, offer the service, cover the postal code and be active. Both sides are mailed. Errors: `NOT_FOUND`, `FORBIDDEN`, `INVALID_STATE`, `BAD_USER_INPUT` (field `professionalId`, with the reason).
     #[graphql(guard = "RoleGuard::any_of(&[Role::Admin])")]
     async fn assign_service_request(
         &self,
@@ -377,9 +357,7 @@ impl ServiceRequestsMutation {
         ))
     }
 
-    /// Send an `ASSIGNED` request back to `REQUESTED` (admins), saying why;
-    /// the professional is mailed. Errors: `NOT_FOUND`, `FORBIDDEN`,
-    /// `INVALID_STATE`, `BAD_USER_INPUT` (field `reason`).
+    /// Send an `ASSIGNED` request back to `REQUESTED` (admins), saying why; the professional is mailed. Errors: `NOT_FOUND`, `FORBIDDEN`, `INVALID_STATE`, `BAD_USER_INPUT` (field `reason`).
     #[graphql(guard = "RoleGuard::any_of(&[Role::Admin])")]
     async fn unassign_service_request(
         &self,
@@ -393,11 +371,7 @@ impl ServiceRequestsMutation {
         ))
     }
 
-    /// Take a `REQUESTED` request yourself (a VERIFIED professional offering
-    /// the service and covering its postal code). Of claims and assignments
-    /// racing for one request exactly one wins. Errors: `NOT_FOUND`,
-    /// `FORBIDDEN` (with the reason you may not take it), `INVALID_STATE`
-    /// (taken meanwhile, or not `REQUESTED`).
+    /// Take a `REQUESTED` request yourself (a VERIFIED professional offering the service and covering its postal code). Of claims and assignments racing for one request exactly one wins. Errors: `NOT_FOUND`, `FORBIDDEN` (with the reason you may not take it), `INVALID_STATE` (taken meanwhile, or not `REQUESTED`).
     #[graphql(guard = "RoleGuard::signed_in()")]
     async fn claim_service_request(
         &self,
@@ -410,8 +384,7 @@ impl ServiceRequestsMutation {
         ))
     }
 
-    /// Start the work (the assigned professional): `ASSIGNED` →
-    /// `IN_PROGRESS`. Errors: `NOT_FOUND`, `FORBIDDEN`, `INVALID_STATE`.
+    /// Start the work (the assigned professional): `ASSIGNED` → `IN_PROGRESS`. Errors: `NOT_FOUND`, `FORBIDDEN`, `INVALID_STATE`.
     #[graphql(guard = "RoleGuard::signed_in()")]
     async fn start_service_request(
         &self,
@@ -424,10 +397,7 @@ impl ServiceRequestsMutation {
         ))
     }
 
-    /// Sign the work off (the client): `IN_PROGRESS` → `COMPLETED`, with an
-    /// optional review of the professional; the professional is mailed.
-    /// Errors: `NOT_FOUND`, `FORBIDDEN`, `INVALID_STATE`, `BAD_USER_INPUT`
-    /// (`rating`: 1 to 5; `comment`).
+    /// Sign the work off (the client): `IN_PROGRESS` → `COMPLETED`, with an optional review of the professional; the professional is mailed. Errors: `NOT_FOUND`, `FORBIDDEN`, `INVALID_STATE`, `BAD_USER_INPUT` (`rating`: 1 to 5; `comment`).
     #[graphql(guard = "RoleGuard::signed_in()")]
     async fn complete_service_request(
         &self,
@@ -445,10 +415,7 @@ impl ServiceRequestsMutation {
         ))
     }
 
-    /// Cancel a request, saying why: the client while `REQUESTED` or
-    /// `ASSIGNED`, an admin at any status but `COMPLETED` and `CANCELLED`.
-    /// The assigned professional is mailed. Errors: `NOT_FOUND`,
-    /// `FORBIDDEN`, `INVALID_STATE`, `BAD_USER_INPUT` (field `reason`).
+    /// Cancel a request, saying why: the client while `REQUESTED` or `ASSIGNED`, an admin at any status but `COMPLETED` and `CANCELLED`. The assigned professional is mailed. Errors: `NOT_FOUND`, `FORBIDDEN`, `INVALID_STATE`, `BAD_USER_INPUT` (field `reason`).
     #[graphql(guard = "RoleGuard::signed_in()")]
     async fn cancel_service_request(
         &self,

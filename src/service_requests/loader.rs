@@ -12,8 +12,7 @@ use crate::error::{AppError, SharedError};
 use crate::reviews::ReviewRow;
 use crate::reviews::queries;
 
-/// The review of each service request; every key is answered (`None`: no
-/// review), so the request's cache remembers requests without one too.
+/// The review of each service request; every key is answered (`None`: no review), so the request's cache remembers requests without one too.
 pub struct RequestReviewLoader(pub Pool);
 
 impl Loader<ServiceRequestId> for RequestReviewLoader {
@@ -36,8 +35,7 @@ impl Loader<ServiceRequestId> for RequestReviewLoader {
     }
 }
 
-/// Service requests by id, as the request's viewer may see them (behind
-/// `Review.subject`).
+/// Service requests by id, as the request's viewer may see them (behind `Review.subject`).
 pub struct VisibleRequestLoader {
     /// The pool.
     pub pool: Pool,

@@ -92,8 +92,7 @@ pub struct ServiceRequestRow {
     pub city: String,
     /// Country of the address.
     pub country: String,
-    /// The whole address (JSON, `accounts::profile::Address`); erased with
-    /// the client's account.
+    /// The whole address (JSON, `accounts::profile::Address`); erased with the client's account.
     pub address: Option<String>,
     /// Phone to reach the client on site (E.164).
     pub contact_phone: Option<String>,
@@ -124,8 +123,7 @@ impl ServiceRequestRow {
     }
 }
 
-/// A status change, written with a condition on the old status (`None`
-/// leaves a column as it is).
+/// A status change, written with a condition on the old status (`None` leaves a column as it is).
 #[derive(AsChangeset, Default, Debug)]
 #[diesel(table_name = service_requests)]
 pub struct Transition {

@@ -78,10 +78,7 @@ fn window(
     Ok((start, end))
 }
 
-/// Ask for a service at an address (clients; the `REQUIRE_VERIFIED_EMAIL`
-/// gate applies). Errors: `FORBIDDEN`, `NOT_FOUND` (no such service),
-/// `BAD_USER_INPUT` (`serviceId`: inactive; `description`, `address.*`,
-/// `contactPhone`, `preferredStart`, `preferredEnd`).
+/// Ask for a service at an address (clients; the `REQUIRE_VERIFIED_EMAIL` gate applies). Errors: `FORBIDDEN`, `NOT_FOUND` (no such service), `BAD_USER_INPUT` (`serviceId`: inactive; `description`, `address.*`, `contactPhone`, `preferredStart`, `preferredEnd`).
 pub async fn create(tx: &mut Tx<'_>, cmd: NewServiceRequestCommand) -> AppResult<ServiceRequestRow> {
     let viewer = policy::may_request(tx.actor().viewer)?;
     let description = parse_description(&cmd.description)?;
@@ -137,8 +134,7 @@ pub async fn create(tx: &mut Tx<'_>, cmd: NewServiceRequestCommand) -> AppResult
     queries::insert(tx, &row).await
 }
 
-/// The request `id` if the viewer may take `action` on it: `NOT_FOUND`
-/// when they may not see it, `FORBIDDEN` when they may only see it.
+/// The request `id` if the viewer may take `action` on it: `NOT_FOUND` when they may not see it, `FORBIDDEN` when they may only see it.
 async fn acting_on(
     tx: &mut Tx<'_>,
     id: ServiceRequestId,
@@ -152,8 +148,7 @@ async fn acting_on(
     Ok(request)
 }
 
-/// Write `change` if the request is still `from`, else `INVALID_STATE`
-/// naming the status it moved to.
+/// Write `change` if the request is still `from`, else `INVALID_STATE` naming the status it moved to.
 async fn apply(
     tx: &mut Tx<'_>,
     request: &ServiceRequestRow,
@@ -185,9 +180,7 @@ fn taken_by(professional: UserId, to: ServiceRequestStatus) -> Transition {
     }
 }
 
-/// Give a `REQUESTED` request to `professional` (admins). Errors:
-/// `NOT_FOUND`, `FORBIDDEN`, `INVALID_STATE`, `BAD_USER_INPUT` on
-/// `professionalId` with the reason they may not take it.
+/// Give a `REQUESTED` request to `professional` (admins). Errors: `NOT_FOUND`, `FORBIDDEN`, `INVALID_STATE`, `BAD_USER_INPUT` on `professionalId` with the reason they may not take it.
 pub async fn assign(
     tx: &mut Tx<'_>,
     id: ServiceRequestId,
@@ -205,9 +198,7 @@ pub async fn assign(
     Ok(row)
 }
 
-/// Take a `REQUESTED` request oneself (a VERIFIED professional offering the
-/// service and covering its postal code). Errors: `NOT_FOUND`, `FORBIDDEN`
-/// (with the reason the viewer may not take it), `INVALID_STATE`.
+/// Take a `REQUESTED` request oneself (a VERIFIED professional offering the service and covering its postal code). Errors: `NOT_FOUND`, `FORBIDDEN` (with the reason the viewer may not take it), `INVALID_STATE`.
 pub async fn claim(tx: &mut Tx<'_>, id: ServiceRequestId) -> AppResult<ServiceRequestRow> {
     let request = queries::find(tx, id)
         .await?
@@ -230,8 +221,7 @@ pub async fn claim(tx: &mut Tx<'_>, id: ServiceRequestId) -> AppResult<ServiceRe
     Ok(row)
 }
 
-/// Take an `ASSIGNED` request back from its professional (admins), saying
-/// why (mailed to them); it is `REQUESTED` again.
+/// Take an `ASSIGNED` request back from its professional (admins), saying why (mailed to them); it is `REQUESTED` again.
 pub async fn unassign(tx: &mut Tx<'_>, id: ServiceRequestId, reason: &str) -> AppResult<ServiceRequestRow> {
     let reason = parse_reason(reason)?;
     let request = acting_on(tx, id, ServiceRequestAction::Assign).await?;
@@ -268,8 +258,7 @@ pub async fn start(tx: &mut Tx<'_>, id: ServiceRequestId) -> AppResult<ServiceRe
     apply(tx, &request, change).await
 }
 
-/// Sign the work off (the client): `IN_PROGRESS` → `COMPLETED`, with an
-/// optional review of the professional (once: a request completes once).
+/// Sign the work off (the client): `IN_PROGRESS` → `COMPLETED`, with an optional review of the professional (once: a request completes once).
 pub async fn complete(
     tx: &mut Tx<'_>,
     id: ServiceRequestId,
@@ -316,9 +305,7 @@ pub async fn complete(
     Ok(row)
 }
 
-/// Cancel a request, saying why: its client before the work starts
-/// (`REQUESTED`, `ASSIGNED`), an admin at any status but the final ones.
-/// The assigned professional is told.
+/// Cancel a request, saying why: its client before the work starts (`REQUESTED`, `ASSIGNED`), an admin at any status but the final ones. The assigned professional is told.
 pub async fn cancel(tx: &mut Tx<'_>, id: ServiceRequestId, reason: &str) -> AppResult<ServiceRequestRow> {
     let reason = parse_reason(reason)?;
     let request = acting_on(tx, id, ServiceRequestAction::Cancel).await?;

@@ -7,8 +7,7 @@ use super::model::ServiceRequestRow;
 use crate::auth::{Role, Viewer};
 use crate::error::{AppError, AppResult};
 
-/// Narrow a boxed `service_requests` query to the rows `$viewer` (a
-/// `Viewer`) may see: admins every request, others those they are a party to.
+/// Narrow a boxed `service_requests` query to the rows `$viewer` (a `Viewer`) may see: admins every request, others those they are a party to.
 macro_rules! visible_to {
     ($query:expr, $viewer:expr) => {{
         use $crate::db::schema::service_requests;
@@ -80,8 +79,7 @@ pub fn may(
     }
 }
 
-/// May `viewer` see the street address and contact phone of `request`?
-/// Its client and admins always; a professional once it is theirs.
+/// May `viewer` see the street address and contact phone of `request`? Its client and admins always; a professional once it is theirs.
 pub fn may_see_address(viewer: Option<Viewer>, request: &ServiceRequestRow) -> bool {
     viewer.is_some_and(|v| v.role.is_admin() || request.is_party(v.user_id))
 }

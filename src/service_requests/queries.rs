@@ -98,8 +98,7 @@ pub async fn list(
     })?)
 }
 
-/// A page of the `REQUESTED` requests `professional` could take: for a
-/// service they offer, in a postal code they cover; newest first.
+/// A page of the `REQUESTED` requests `professional` could take: for a service they offer, in a postal code they cover; newest first.
 pub async fn open_for(
     conn: &mut Conn,
     professional: UserId,
@@ -164,8 +163,7 @@ pub async fn find_visible_many(
     })?)
 }
 
-/// The request `id`, whoever may see it (a claim checks the claimer's
-/// eligibility instead).
+/// The request `id`, whoever may see it (a claim checks the claimer's eligibility instead).
 pub async fn find(conn: &mut Conn, id: ServiceRequestId) -> AppResult<Option<ServiceRequestRow>> {
     Ok(with_conn!(conn, |c| {
         service_requests::table
@@ -188,8 +186,7 @@ pub async fn insert(conn: &mut Conn, row: &ServiceRequestRow) -> AppResult<Servi
     })?)
 }
 
-/// Apply `change` to request `id` if its status is still `from`; `None`
-/// when it is not (someone else moved it first).
+/// Apply `change` to request `id` if its status is still `from`; `None` when it is not (someone else moved it first).
 pub async fn transition(
     conn: &mut Conn,
     id: ServiceRequestId,

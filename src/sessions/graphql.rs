@@ -22,8 +22,7 @@ pub struct Session {
 }
 
 impl Session {
-    /// `row` as `viewer` sees it: `current` when it is the session making the
-    /// request.
+    /// `row` as `viewer` sees it: `current` when it is the session making the request.
     pub fn seen_by(row: SessionRow, viewer: Viewer) -> Self {
         Session {
             current: row.id == viewer.session_id,
@@ -99,9 +98,7 @@ pub struct SessionsMutation;
 
 #[Object]
 impl SessionsMutation {
-    /// Exchange a refresh token for a new access and refresh token. The token
-    /// presented is spent; presenting it again ends the whole session.
-    /// Errors: `UNAUTHENTICATED`.
+    /// Exchange a refresh token for a new access and refresh token. The token presented is spent; presenting it again ends the whole session. Errors: `UNAUTHENTICATED`.
     async fn refresh_token(
         &self,
         ctx: &Context<'_>,
@@ -116,8 +113,7 @@ impl SessionsMutation {
         Ok(AuthPayload::new(tokens, user))
     }
 
-    /// End this session (or, with `allSessions`, every session of the user):
-    /// its access tokens stop working and its refresh token is dead.
+    /// End this session (or, with `allSessions`, every session of the user): its access tokens stop working and its refresh token is dead.
     #[graphql(guard = "RoleGuard::signed_in()")]
     async fn logout(
         &self,
@@ -128,9 +124,7 @@ impl SessionsMutation {
         Ok(true)
     }
 
-    /// End one of your sessions; ending the current one is a logout (its
-    /// access tokens stop working, as with `logout`). Audited as a logout.
-    /// Errors: `NOT_FOUND` (no such live session of yours).
+    /// End one of your sessions; ending the current one is a logout (its access tokens stop working, as with `logout`). Audited as a logout. Errors: `NOT_FOUND` (no such live session of yours).
     #[graphql(guard = "RoleGuard::signed_in()")]
     async fn revoke_session(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Session> {
         let viewer = require_viewer(ctx)?;
@@ -156,9 +150,7 @@ pub struct SessionsSubscription;
 
 #[Subscription]
 impl SessionsSubscription {
-    /// Emits once when the session of this connection ends (logout elsewhere,
-    /// revocation, refresh-token reuse), then completes: the client should
-    /// sign in again.
+    /// Emits once when the session of this connection ends (logout elsewhere, revocation, refresh-token reuse), then completes: the client should sign in again.
     #[graphql(guard = "RoleGuard::signed_in()")]
     async fn session_ended(
         &self,

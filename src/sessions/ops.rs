@@ -16,9 +16,7 @@ use crate::state::AppState;
 use crate::tx::{Actor, Effect, Tx};
 use crate::with_conn;
 
-/// A spent refresh token presented again within this time is taken for a
-/// client racing itself (two tabs refreshing at once): refused, but the
-/// session is not ended. Later, it is taken for theft and ends the session.
+/// A spent refresh token presented again within this time is taken for a client racing itself (two tabs refreshing at once): refused, but the session is not ended. Later, it is taken for theft and ends the session.
 pub const REFRESH_RACE_GRACE: std::time::Duration = std::time::Duration::from_secs(2);
 
 /// What a client keeps after signing in or refreshing.
@@ -33,8 +31,7 @@ pub struct Tokens {
     pub user_id: UserId,
 }
 
-/// Start a session for `user_id` from the actor's client, in the caller's
-/// transaction.
+/// Start a session for `user_id` from the actor's client, in the caller's transaction.
 pub async fn start(tx: &mut Tx<'_>, user_id: UserId) -> AppResult<Tokens> {
     let session_id = SessionId::new();
     let now = now();
@@ -103,8 +100,7 @@ enum Refresh {
     Unknown,
 }
 
-/// Exchange a refresh token for a new pair. The token is spent atomically, so
-/// of two concurrent refreshes exactly one wins.
+/// Exchange a refresh token for a new pair. The token is spent atomically, so of two concurrent refreshes exactly one wins.
 pub async fn refresh(state: &AppState, presented: &str) -> AppResult<Tokens> {
     let digest = digest_token(presented.trim());
     let ttl = state.config.refresh_token_ttl;
@@ -218,8 +214,7 @@ async fn handle_spent(tx: &mut Tx<'_>, digest: &str, now: Timestamp) -> AppResul
     }
 }
 
-/// End the viewer's session, or all of their sessions, and audit it (in the
-/// same transaction).
+/// End the viewer's session, or all of their sessions, and audit it (in the same transaction).
 pub async fn logout(tx: &mut Tx<'_>, all_sessions: bool) -> AppResult<()> {
     let viewer = tx.viewer()?;
     let client = tx.actor().client.clone();
@@ -233,9 +228,7 @@ pub async fn logout(tx: &mut Tx<'_>, all_sessions: bool) -> AppResult<()> {
     audit::record_with_detail(tx, AuditKind::LoggedOut, viewer.user_id, &client, detail).await
 }
 
-/// End one of the viewer's own sessions, audited as a logout (detail
-/// `THIS_SESSION` for the viewer's own, which is then a logout, or
-/// `OTHER_SESSION`); another user's id is `NOT_FOUND`.
+/// End one of the viewer's own sessions, audited as a logout (detail `THIS_SESSION` for the viewer's own, which is then a logout, or `OTHER_SESSION`); another user's id is `NOT_FOUND`.
 pub async fn revoke(tx: &mut Tx<'_>, session_id: SessionId) -> AppResult<SessionRow> {
     let viewer = tx.viewer()?;
     let client = tx.actor().client.clone();

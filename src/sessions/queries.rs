@@ -27,8 +27,7 @@ pub async fn list_live(conn: &mut Conn, user_id: UserId) -> AppResult<Vec<Sessio
     })?)
 }
 
-/// End one live session of `user_id` (as [`revoke_all`]); `None` when there
-/// is no such live session.
+/// End one live session of `user_id` (as [`revoke_all`]); `None` when there is no such live session.
 pub async fn revoke(
     tx: &mut Tx<'_>,
     user_id: UserId,
@@ -54,8 +53,7 @@ pub async fn revoke(
     Ok(ended)
 }
 
-/// End every live session of `user_id`; once committed, they are forgotten
-/// and their subscribers told.
+/// End every live session of `user_id`; once committed, they are forgotten and their subscribers told.
 pub async fn revoke_all(tx: &mut Tx<'_>, user_id: UserId) -> AppResult<()> {
     revoke_all_but(tx, user_id, None).await
 }
@@ -86,8 +84,7 @@ async fn revoke_all_but(tx: &mut Tx<'_>, user_id: UserId, keep: Option<SessionId
     Ok(())
 }
 
-/// The live sessions of `user_id` among `ids` (what `mySessions` lists), in
-/// one statement (for `nodes`); others' sessions and ended ones are left out.
+/// The live sessions of `user_id` among `ids` (what `mySessions` lists), in one statement (for `nodes`); others' sessions and ended ones are left out.
 pub async fn find_live_many(
     conn: &mut Conn,
     user_id: UserId,
@@ -106,8 +103,7 @@ pub async fn find_live_many(
     })?)
 }
 
-/// Delete the sessions that ended (revoked or expired) before `before`,
-/// with their refresh tokens (retention).
+/// Delete the sessions that ended (revoked or expired) before `before`, with their refresh tokens (retention).
 pub async fn prune_ended(conn: &mut Conn, before: Timestamp) -> AppResult<usize> {
     Ok(with_conn!(conn, |c| {
         diesel::delete(

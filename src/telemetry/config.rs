@@ -11,20 +11,16 @@ const HEADERS: &str = "OTEL_EXPORTER_OTLP_HEADERS";
 /// Where spans go and what they are sent with.
 #[derive(Debug, Clone)]
 pub struct OtlpConfig {
-    /// `OTEL_EXPORTER_OTLP_ENDPOINT` (`http://collector:4318`) with
-    /// `/v1/traces` appended, as the OTLP exporter specification says for
-    /// the variable common to every signal: where spans are POSTed.
+    /// `OTEL_EXPORTER_OTLP_ENDPOINT` (`http://collector:4318`) with `/v1/traces` appended, as the OTLP exporter specification says for the variable common to every signal: where spans are POSTed.
     pub traces_url: String,
     /// `OTEL_SERVICE_NAME` (`agora`): the `service.name` of every span.
     pub service_name: String,
-    /// `OTEL_EXPORTER_OTLP_HEADERS` (`api-key=…,x-team=a%20b`): headers sent
-    /// with every export, values percent-decoded; often a credential.
+    /// `OTEL_EXPORTER_OTLP_HEADERS` (`api-key=…,x-team=a%20b`): headers sent with every export, values percent-decoded; often a credential.
     pub headers: Vec<(String, Secret)>,
 }
 
 impl OtlpConfig {
-    /// Read the variables through `var` (trimmed, empty as unset); `None`
-    /// when no endpoint is set (the other two are then not read).
+    /// Read the variables through `var` (trimmed, empty as unset); `None` when no endpoint is set (the other two are then not read).
     pub fn read(var: &impl Fn(&str) -> Option<String>) -> Result<Option<Self>, ConfigError> {
         let Some(endpoint) = var(ENDPOINT) else {
             return Ok(None);
@@ -47,8 +43,7 @@ fn invalid(name: &'static str, reason: String) -> ConfigError {
     ConfigError { name, reason }
 }
 
-/// `{endpoint}/v1/traces`, for an `http://` or `https://` URL with a host
-/// and no query.
+/// `{endpoint}/v1/traces`, for an `http://` or `https://` URL with a host and no query.
 fn traces_url(endpoint: &str) -> Result<String, String> {
     let usage = || format!("{endpoint:?} is not a collector URL like http://localhost:4318");
     let uri: http::Uri = endpoint.parse().map_err(|_| usage())?;
@@ -58,8 +53,7 @@ fn traces_url(endpoint: &str) -> Result<String, String> {
     Ok(format!("{}/v1/traces", endpoint.trim_end_matches('/')))
 }
 
-/// `name=value` pairs separated by commas, values percent-encoded (the
-/// OTLP exporter specification's format). Errors never quote a value.
+/// `name=value` pairs separated by commas, values percent-encoded (the OTLP exporter specification's format). Errors never quote a value.
 fn parse_headers(list: &str) -> Result<Vec<(String, Secret)>, String> {
     list.split(',')
         .map(str::trim)

@@ -26,9 +26,7 @@ pub const MAX_QUERY_TEXT: usize = 4096;
 /// What diesel's display of a statement puts between its SQL and its binds.
 const BINDS_MARKER: &str = " -- binds: ";
 
-/// `inner` (the pool's statement counter), with a span per statement when
-/// traces are exported; just `inner` otherwise. `system` is the
-/// conventions' `db.system.name`: `postgresql` or `sqlite`.
+/// `inner` (the pool's statement counter), with a span per statement when traces are exported; just `inner` otherwise. `system` is the conventions' `db.system.name`: `postgresql` or `sqlite`.
 pub fn instrument(inner: impl Instrumentation, system: &'static str) -> Box<dyn Instrumentation> {
     if enabled() {
         Box::new(Statements {
@@ -95,9 +93,7 @@ fn statement_span(system: &'static str, query: &dyn fmt::Display) -> Option<Span
     ))
 }
 
-/// The SQL of a statement as diesel displays it, without the
-/// `-- binds: [...]` it appends, at most [`MAX_QUERY_TEXT`] bytes. Writing
-/// stops at the marker, so the binds are never even formatted.
+/// The SQL of a statement as diesel displays it, without the `-- binds: [...]` it appends, at most [`MAX_QUERY_TEXT`] bytes. Writing stops at the marker, so the binds are never even formatted.
 pub fn query_text(query: &dyn fmt::Display) -> String {
     let mut text = SqlOnly(String::new());
     // An error is how the writer stops early: what it kept is the SQL.
@@ -117,8 +113,7 @@ pub fn query_text(query: &dyn fmt::Display) -> String {
     text
 }
 
-/// A writer that refuses everything once the binds begin, or once the SQL
-/// is past the limit.
+/// A writer that refuses everything once the binds begin, or once the SQL is past the limit.
 struct SqlOnly(String);
 
 impl fmt::Write for SqlOnly {
@@ -131,8 +126,7 @@ impl fmt::Write for SqlOnly {
     }
 }
 
-/// How diesel-async runs SQLite calls by default (Tokio's blocking pool),
-/// named through the wrapper's default type parameter.
+/// How diesel-async runs SQLite calls by default (Tokio's blocking pool), named through the wrapper's default type parameter.
 type TokioBlocking = <SyncConnectionWrapper<SqliteConnection> as Runtime>::Spawner;
 
 /// Names the type that runs a `SyncConnectionWrapper`'s blocking calls.
@@ -144,9 +138,7 @@ impl<C, S> Runtime for SyncConnectionWrapper<C, S> {
     type Spawner = S;
 }
 
-/// Runs a SQLite connection's calls as diesel-async does, inside the
-/// caller's span when traces are exported (so a statement's span has its
-/// parent on the blocking thread).
+/// Runs a SQLite connection's calls as diesel-async does, inside the caller's span when traces are exported (so a statement's span has its parent on the blocking thread).
 pub struct Blocking {
     tokio: TokioBlocking,
     traced: bool,

@@ -29,8 +29,7 @@ pub const MAX_DOCUMENT: usize = 4096;
 /// The span name when the operation is unknown (the conventions' fallback).
 const UNKNOWN: &str = "GraphQL Operation";
 
-/// The extension: register it after `graphql::checks`, which parses the
-/// document this one reads.
+/// The extension: register it after `graphql::checks`, which parses the document this one reads.
 pub struct Operations;
 
 impl ExtensionFactory for Operations {
@@ -63,8 +62,7 @@ impl Extension for Operation {
         next.run(ctx, request).await
     }
 
-    /// The span covers execution (parsing and validation are done by
-    /// then): its name must be known when it starts.
+    /// The span covers execution (parsing and validation are done by then): its name must be known when it starts.
     async fn execute(
         &self,
         ctx: &ExtensionContext<'_>,
@@ -80,9 +78,7 @@ impl Extension for Operation {
     }
 }
 
-/// The name and attributes of the operation `request` runs; `None` when
-/// the document names no such operation. The document is the one already
-/// parsed (and kept) by `graphql::checks`.
+/// The name and attributes of the operation `request` runs; `None` when the document names no such operation. The document is the one already parsed (and kept) by `graphql::checks`.
 fn describe(request: &mut Request) -> Option<Description> {
     let wanted = request.operation_name.clone();
     let doc = request.parsed_query().ok()?;
@@ -108,8 +104,7 @@ fn describe(request: &mut Request) -> Option<Description> {
     Some(Description { name, attributes })
 }
 
-/// `source` with every string literal replaced by `"?"` and comments
-/// dropped, at most [`MAX_DOCUMENT`] bytes (a cut ends with `…`).
+/// `source` with every string literal replaced by `"?"` and comments dropped, at most [`MAX_DOCUMENT`] bytes (a cut ends with `…`).
 pub fn redacted(source: &str) -> String {
     let mut out = String::with_capacity(source.len().min(MAX_DOCUMENT));
     let mut rest = source;
@@ -155,8 +150,7 @@ fn block_string_end(body: &str) -> &str {
     ""
 }
 
-/// What follows a string's closing quote (backslash escapes skipped); an
-/// unterminated string ends at the line's end.
+/// What follows a string's closing quote (backslash escapes skipped); an unterminated string ends at the line's end.
 fn string_end(body: &str) -> &str {
     let mut chars = body.char_indices();
     while let Some((at, c)) = chars.next() {

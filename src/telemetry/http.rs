@@ -24,8 +24,7 @@ use super::enabled;
 /// The W3C Trace Context header.
 const TRACEPARENT: &str = "traceparent";
 
-/// The request's span when traces are exported; `None` when not (the
-/// caller then makes its usual span).
+/// The request's span when traces are exported; `None` when not (the caller then makes its usual span).
 pub fn request_span(request: &Request) -> Option<Span> {
     if !enabled() {
         return None;
@@ -78,8 +77,7 @@ impl Extractor for Headers<'_> {
     }
 }
 
-/// tower-http's response hook, recording the status on the request span
-/// when traces are exported, then doing what the default hook does.
+/// tower-http's response hook, recording the status on the request span when traces are exported, then doing what the default hook does.
 #[derive(Clone, Default)]
 pub struct RecordStatus(DefaultOnResponse);
 

@@ -51,9 +51,7 @@ pub struct Telemetry {
 }
 
 impl Telemetry {
-    /// Build the exporter and its batch processor, whose task is spawned on
-    /// the current Tokio runtime (call this inside one). No connection is
-    /// made until the first batch.
+    /// Build the exporter and its batch processor, whose task is spawned on the current Tokio runtime (call this inside one). No connection is made until the first batch.
     pub fn start(config: &OtlpConfig) -> Result<Self, ConfigError> {
         let headers = config
             .headers
@@ -101,9 +99,7 @@ impl Telemetry {
     }
 }
 
-/// Install `subscriber` as the global default, with the OpenTelemetry layer
-/// on top when `telemetry` is given (and then only: off, the subscriber is
-/// exactly `subscriber`).
+/// Install `subscriber` as the global default, with the OpenTelemetry layer on top when `telemetry` is given (and then only: off, the subscriber is exactly `subscriber`).
 pub fn install<S>(subscriber: S, telemetry: Option<&Telemetry>) -> Result<(), TryInitError>
 where
     S: Subscriber + for<'span> LookupSpan<'span> + Send + Sync + 'static,

@@ -41,9 +41,7 @@ pub struct Thumbnail {
     pub file_type: FileType,
 }
 
-/// Decode `upload` (PNG, JPEG or WebP) and make its thumbnail. Anything
-/// else, a corrupt or truncated image, or one past the limits is
-/// `BAD_USER_INPUT` on `file`.
+/// Decode `upload` (PNG, JPEG or WebP) and make its thumbnail. Anything else, a corrupt or truncated image, or one past the limits is `BAD_USER_INPUT` on `file`.
 pub fn thumbnail(upload: &[u8]) -> AppResult<Thumbnail> {
     let mut reader = ImageReader::new(Cursor::new(upload))
         .with_guessed_format()
@@ -82,8 +80,7 @@ fn refused(err: ImageError) -> AppError {
     }
 }
 
-/// The centred square of `image`, resized to `SIZE`×`SIZE` (cropping a view,
-/// so the full-size square is never copied).
+/// The centred square of `image`, resized to `SIZE`×`SIZE` (cropping a view, so the full-size square is never copied).
 fn square<P>(image: &ImageBuffer<P, Vec<P::Subpixel>>) -> ImageBuffer<P, Vec<P::Subpixel>>
 where
     P: Pixel + 'static,

@@ -12,8 +12,7 @@ use std::io::Read;
 
 use crate::error::{AppError, AppResult};
 
-/// An uploaded file as the domain sees it: its size and its bytes, with no
-/// trace of the GraphQL request it came in.
+/// An uploaded file as the domain sees it: its size and its bytes, with no trace of the GraphQL request it came in.
 pub struct Upload {
     /// The file name the client sent (only ever shown back, never trusted).
     pub name: String,
@@ -35,8 +34,7 @@ impl Upload {
         Ok(())
     }
 
-    /// Read the whole file, at most `max` bytes of it (blocking: call from
-    /// [`crate::cpu::run`] or a blocking task).
+    /// Read the whole file, at most `max` bytes of it (blocking: call from [`crate::cpu::run`] or a blocking task).
     pub fn read(self, max: usize) -> AppResult<Vec<u8>> {
         let mut bytes = Vec::with_capacity(max.min(usize::try_from(self.size).unwrap_or(max)));
         self.content

@@ -24,8 +24,7 @@ pub struct CaptchaQuery;
 
 #[Object]
 impl CaptchaQuery {
-    /// A new sign-up challenge, valid for ten minutes and for one answer.
-    /// Needed by `register` when the server requires it (`SIGNUP_CAPTCHA`).
+    /// A new sign-up challenge, valid for ten minutes and for one answer. Needed by `register` when the server requires it (`SIGNUP_CAPTCHA`).
     async fn captcha(&self, ctx: &Context<'_>) -> async_graphql::Result<Captcha> {
         let mut conn = state(ctx)?.pool.get().await.map_err(AppError::from)?;
         let challenge = create(&mut conn).await?;

@@ -102,9 +102,7 @@ pub async fn create(conn: &mut Conn) -> AppResult<Challenge> {
     })
 }
 
-/// Use up challenge `id` with `answer`. Errors: `BAD_USER_INPUT` on
-/// `captchaId` (missing, unknown, expired or used) or `captchaAnswer`
-/// (missing or wrong).
+/// Use up challenge `id` with `answer`. Errors: `BAD_USER_INPUT` on `captchaId` (missing, unknown, expired or used) or `captchaAnswer` (missing or wrong).
 pub async fn answer(conn: &mut Conn, id: Option<&str>, answer: Option<&str>) -> AppResult<()> {
     let id = id.ok_or_else(|| AppError::bad_input("captchaId", "answer a captcha to sign up"))?;
     let answer = answer
@@ -138,8 +136,7 @@ pub async fn answer(conn: &mut Conn, id: Option<&str>, answer: Option<&str>) -> 
     }
 }
 
-/// Delete the challenges past their time (retention; an expired challenge
-/// cannot be answered anyway).
+/// Delete the challenges past their time (retention; an expired challenge cannot be answered anyway).
 pub async fn prune_expired(conn: &mut Conn) -> AppResult<usize> {
     let now = now();
     Ok(with_conn!(conn, |c| {

@@ -14,13 +14,7 @@ pub struct AccountEmailMutation;
 
 #[Object]
 impl AccountEmailMutation {
-    /// Use the token of a link mailed by sign-up, `resendVerificationEmail`
-    /// or `changeEmail` (the `token` query parameter of
-    /// `{PUBLIC_URL}/verify-email?token=…`). Needs no sign-in. A sign-up link
-    /// marks the email verified; an email-change link makes the new address
-    /// the login (and the old address is told). Errors: `BAD_USER_INPUT`
-    /// (field `token`: unknown, used, expired, or no longer the account's
-    /// address), `CONFLICT` (field `token`: the new address was taken meanwhile).
+    /// Use the token of a link mailed by sign-up, `resendVerificationEmail` or `changeEmail` (the `token` query parameter of `{PUBLIC_URL}/verify-email?token=…`). Needs no sign-in. A sign-up link marks the email verified; an email-change link makes the new address the login (and the old address is told). Errors: `BAD_USER_INPUT` (field `token`: unknown, used, expired, or no longer the account's address), `CONFLICT` (field `token`: the new address was taken meanwhile).
     async fn verify_email(
         &self,
         ctx: &Context<'_>,
@@ -30,21 +24,14 @@ impl AccountEmailMutation {
         Ok(true)
     }
 
-    /// Mail yourself a new verification link (earlier links stay valid
-    /// until used or expired). Errors: `INVALID_STATE` (already verified),
-    /// `RATE_LIMITED` (one a minute, five an hour; `retryAfter` in seconds).
+    /// Mail yourself a new verification link (earlier links stay valid until used or expired). Errors: `INVALID_STATE` (already verified), `RATE_LIMITED` (one a minute, five an hour; `retryAfter` in seconds).
     #[graphql(guard = "RoleGuard::signed_in()")]
     async fn resend_verification_email(&self, ctx: &Context<'_>) -> async_graphql::Result<bool> {
         write(ctx, verification::resend).await?;
         Ok(true)
     }
 
-    /// Ask to sign in with another address: a link goes to `newEmail`, and
-    /// your login changes only once it is used (`verifyEmail`); your old
-    /// address is then told of the change. Errors: `BAD_USER_INPUT` (field
-    /// `currentPassword`, or `newEmail`: malformed or your address already),
-    /// `CONFLICT` (field `newEmail`), `RATE_LIMITED` (one link a minute, five
-    /// an hour; wrong passwords count as failed sign-ins).
+    /// Ask to sign in with another address: a link goes to `newEmail`, and your login changes only once it is used (`verifyEmail`); your old address is then told of the change. Errors: `BAD_USER_INPUT` (field `currentPassword`, or `newEmail`: malformed or your address already), `CONFLICT` (field `newEmail`), `RATE_LIMITED` (one link a minute, five an hour; wrong passwords count as failed sign-ins).
     #[graphql(guard = "RoleGuard::signed_in()")]
     async fn change_email(
         &self,
@@ -56,10 +43,7 @@ impl AccountEmailMutation {
         Ok(true)
     }
 
-    /// Forgot your password? If `email` belongs to an account, a reset link
-    /// (`{PUBLIC_URL}/reset-password?token=…`, valid one hour) is mailed to
-    /// it. Always `true`, at once, whether or not the account exists.
-    /// Errors: `BAD_USER_INPUT` (field `email`) only for a malformed address.
+    /// Forgot your password? If `email` belongs to an account, a reset link (`{PUBLIC_URL}/reset-password?token=…`, valid one hour) is mailed to it. Always `true`, at once, whether or not the account exists. Errors: `BAD_USER_INPUT` (field `email`) only for a malformed address.
     async fn request_password_reset(
         &self,
         ctx: &Context<'_>,
@@ -69,10 +53,7 @@ impl AccountEmailMutation {
         Ok(true)
     }
 
-    /// Choose a new password with the token of a reset link. Every session of
-    /// the account ends; sign in again with the new password. Errors:
-    /// `BAD_USER_INPUT` (field `newPassword`: 8 to 128 characters; field
-    /// `token`: unknown, used or expired).
+    /// Choose a new password with the token of a reset link. Every session of the account ends; sign in again with the new password. Errors: `BAD_USER_INPUT` (field `newPassword`: 8 to 128 characters; field `token`: unknown, used or expired).
     async fn reset_password(
         &self,
         ctx: &Context<'_>,

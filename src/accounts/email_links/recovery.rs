@@ -25,10 +25,7 @@ use serde_json::json;
 /// The job that mails a reset link ([`mail_reset_link`]).
 pub const RESET_MAIL_JOB: &str = "password_reset_mail";
 
-/// Ask for a reset link to `email`: a job is queued in the caller's
-/// transaction for every well-formed address, known or not, and looks it
-/// up later (see the module docs). Errors: `BAD_USER_INPUT` on `email` only
-/// for a malformed address.
+/// Ask for a reset link to `email`: a job is queued in the caller's transaction for every well-formed address, known or not, and looks it up later (see the module docs). Errors: `BAD_USER_INPUT` on `email` only for a malformed address.
 pub async fn request_reset(tx: &mut Tx<'_>, email: &str) -> AppResult<()> {
     let email = Email::parse(email, "email")?;
     jobs::enqueue(
@@ -39,9 +36,7 @@ pub async fn request_reset(tx: &mut Tx<'_>, email: &str) -> AppResult<()> {
     Ok(())
 }
 
-/// The job of [`request_reset`]: mail a reset link to the address in
-/// `payload` if it belongs to an account that may sign in, within the
-/// per-account rate (past it, nothing is sent, silently).
+/// The job of [`request_reset`]: mail a reset link to the address in `payload` if it belongs to an account that may sign in, within the per-account rate (past it, nothing is sent, silently).
 pub async fn mail_reset_link(state: &AppState, payload: serde_json::Value) -> AppResult<()> {
     let address = payload
         .get("email")
@@ -69,12 +64,7 @@ pub async fn mail_reset_link(state: &AppState, payload: serde_json::Value) -> Ap
         .await
 }
 
-/// Set a new password with a reset link's token. The token is single use;
-/// every session of the user ends; failed sign-ins counted against the
-/// account are forgotten; the address counts as verified (the link reached
-/// it). Errors: `BAD_USER_INPUT` on `newPassword` (length) or `token`
-/// (unknown, used, expired, or mailed to an address that is no longer the
-/// login).
+/// Set a new password with a reset link's token. The token is single use; every session of the user ends; failed sign-ins counted against the account are forgotten; the address counts as verified (the link reached it). Errors: `BAD_USER_INPUT` on `newPassword` (length) or `token` (unknown, used, expired, or mailed to an address that is no longer the login).
 pub async fn reset_password(
     state: &AppState,
     actor: Actor,

@@ -60,8 +60,7 @@ struct NewToken<'a> {
     expires_at: Timestamp,
 }
 
-/// Store a new token for `user_id`, mailed to `email`, valid for `ttl`; the
-/// token itself is returned (for the link) and never stored.
+/// Store a new token for `user_id`, mailed to `email`, valid for `ttl`; the token itself is returned (for the link) and never stored.
 pub async fn issue(
     conn: &mut Conn,
     purpose: TokenPurpose,
@@ -93,15 +92,12 @@ fn refused(message: &str) -> AppError {
     AppError::bad_input("token", message)
 }
 
-/// A valid link whose address is no longer the account's login (or whose
-/// account was deleted).
+/// A valid link whose address is no longer the account's login (or whose account was deleted).
 pub fn stale_link() -> AppError {
     refused("this link is no longer valid")
 }
 
-/// Mark `token` used if it is one of `purposes`, unused and unexpired;
-/// otherwise `BAD_USER_INPUT` on `token` saying whether it expired, was used
-/// already, or is unknown.
+/// Mark `token` used if it is one of `purposes`, unused and unexpired; otherwise `BAD_USER_INPUT` on `token` saying whether it expired, was used already, or is unknown.
 pub async fn consume(conn: &mut Conn, purposes: &[TokenPurpose], token: &str) -> AppResult<UsedToken> {
     let digest = digest_token(token);
     let now = now();
@@ -143,8 +139,7 @@ async fn refusal(conn: &mut Conn, digest: &str, purposes: &[TokenPurpose]) -> Ap
     })
 }
 
-/// Is `token` one of `purpose`, unused and unexpired? (A read only: to skip
-/// expensive work for a bad token before [`consume`] decides.)
+/// Is `token` one of `purpose`, unused and unexpired? (A read only: to skip expensive work for a bad token before [`consume`] decides.)
 pub async fn check(conn: &mut Conn, purpose: TokenPurpose, token: &str) -> AppResult<()> {
     let digest = digest_token(token);
     let now = now();
@@ -166,8 +161,7 @@ pub async fn check(conn: &mut Conn, purpose: TokenPurpose, token: &str) -> AppRe
     }
 }
 
-/// Mark every unused token of `user_id` for `purposes` used (after one of
-/// them succeeded, or when the address they went to stopped being the login).
+/// Mark every unused token of `user_id` for `purposes` used (after one of them succeeded, or when the address they went to stopped being the login).
 pub async fn retire(conn: &mut Conn, user_id: UserId, purposes: &[TokenPurpose]) -> AppResult<()> {
     with_conn!(conn, |c| {
         diesel::update(
@@ -202,13 +196,9 @@ pub async fn delete_all(conn: &mut Conn, user_id: UserId) -> AppResult<()> {
     Ok(())
 }
 
-/// `RATE_LIMITED` (with `retryAfter`) when a token for `purpose` was mailed
-/// to `user_id` less than [`MIN_INTERVAL`] ago, or [`MAX_PER_HOUR`] in the
-/// last hour.
+/// `RATE_LIMITED` (with `retryAfter`) when a token for `purpose` was mailed to `user_id` less than [`MIN_INTERVAL`] ago, or [`MAX_PER_HOUR`] in the last hour.
 ///
-/// Call it inside the transaction that issues the token: it first locks the
-/// user's row (a no-op `UPDATE`; SQLite's write transaction is exclusive
-/// anyway), so concurrent requests for one user are counted one after the other.
+/// Call it inside the transaction that issues the token: it first locks the user's row (a no-op `UPDATE`; SQLite's write transaction is exclusive anyway), so concurrent requests for one user are counted one after the other.
 pub async fn check_rate(conn: &mut Conn, user_id: UserId, purpose: TokenPurpose) -> AppResult<()> {
     with_conn!(conn, |c| {
         diesel::update(users::table.find(user_id))

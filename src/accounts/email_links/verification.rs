@@ -26,8 +26,7 @@ use crate::with_conn;
 /// The reason `FORBIDDEN` gives when a verified email is required.
 pub const EMAIL_NOT_VERIFIED: &str = "EMAIL_NOT_VERIFIED";
 
-/// Issue a verification token for `user`'s address and put its mail in the
-/// outbox, inside the caller's transaction (sign-up, resend).
+/// Issue a verification token for `user`'s address and put its mail in the outbox, inside the caller's transaction (sign-up, resend).
 pub async fn send_verification(tx: &mut Tx<'_>, user: &UserRow) -> AppResult<()> {
     let ttl = tx.state().config.accounts.verify_token_ttl;
     let token = email_tokens::issue(tx, TokenPurpose::VerifyEmail, user.id, &user.email, ttl).await?;
@@ -42,8 +41,7 @@ async fn viewer_row(conn: &mut Conn, viewer: Viewer) -> AppResult<UserRow> {
         .ok_or(AppError::NotFound("user"))
 }
 
-/// Mail the viewer a new verification link. Errors: `INVALID_STATE` (already
-/// verified), `RATE_LIMITED` (see [`email_tokens::check_rate`]).
+/// Mail the viewer a new verification link. Errors: `INVALID_STATE` (already verified), `RATE_LIMITED` (see [`email_tokens::check_rate`]).
 pub async fn resend(tx: &mut Tx<'_>) -> AppResult<()> {
     let viewer = tx.viewer()?;
     let user = viewer_row(tx, viewer).await?;
@@ -54,12 +52,7 @@ pub async fn resend(tx: &mut Tx<'_>) -> AppResult<()> {
     send_verification(tx, &user).await
 }
 
-/// Use a link from a verification or email-change mail. A verification marks
-/// the address verified; an email change makes the new address the login
-/// (verified), ends every other pending link, records `EMAIL_CHANGED` and
-/// tells the old address. Errors: `BAD_USER_INPUT` on `token` (unknown, used,
-/// expired, or for an address that is no longer the account's), `CONFLICT`
-/// on `token` (the new address was taken meanwhile).
+/// Use a link from a verification or email-change mail. A verification marks the address verified; an email change makes the new address the login (verified), ends every other pending link, records `EMAIL_CHANGED` and tells the old address. Errors: `BAD_USER_INPUT` on `token` (unknown, used, expired, or for an address that is no longer the account's), `CONFLICT` on `token` (the new address was taken meanwhile).
 pub async fn verify_email(tx: &mut Tx<'_>, token: &str) -> AppResult<()> {
     let client = tx.actor().client.clone();
     let used =
@@ -109,11 +102,7 @@ pub async fn verify_email(tx: &mut Tx<'_>, token: &str) -> AppResult<()> {
     }
 }
 
-/// Ask to sign in with `new_email` from now on: a link goes to the new
-/// address, and the login changes only when it is used
-/// ([`verify_email`]). Errors: `BAD_USER_INPUT` on `newEmail` (malformed,
-/// or the current address) or `currentPassword`; `CONFLICT` on `newEmail`;
-/// `RATE_LIMITED`.
+/// Ask to sign in with `new_email` from now on: a link goes to the new address, and the login changes only when it is used ([`verify_email`]). Errors: `BAD_USER_INPUT` on `newEmail` (malformed, or the current address) or `currentPassword`; `CONFLICT` on `newEmail`; `RATE_LIMITED`.
 pub async fn change_email(
     state: &AppState,
     actor: Actor,
@@ -146,8 +135,7 @@ pub async fn change_email(
         .await
 }
 
-/// With `REQUIRE_VERIFIED_EMAIL=true`, `FORBIDDEN` (reason
-/// `EMAIL_NOT_VERIFIED`) unless the viewer's email is verified.
+/// With `REQUIRE_VERIFIED_EMAIL=true`, `FORBIDDEN` (reason `EMAIL_NOT_VERIFIED`) unless the viewer's email is verified.
 pub async fn require_verified(tx: &mut Tx<'_>) -> AppResult<()> {
     if !tx.state().config.accounts.require_verified_email {
         return Ok(());

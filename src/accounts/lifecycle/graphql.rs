@@ -13,10 +13,7 @@ pub struct AccountLifecycleMutation;
 
 #[Object]
 impl AccountLifecycleMutation {
-    /// Change your password. Your other sessions end; this one goes on.
-    /// Errors: `BAD_USER_INPUT` (field `currentPassword`: not your password;
-    /// field `newPassword`: 8 to 128 characters, different from the current
-    /// one), `RATE_LIMITED` (wrong passwords count as failed sign-ins).
+    /// Change your password. Your other sessions end; this one goes on. Errors: `BAD_USER_INPUT` (field `currentPassword`: not your password; field `newPassword`: 8 to 128 characters, different from the current one), `RATE_LIMITED` (wrong passwords count as failed sign-ins).
     #[graphql(guard = "RoleGuard::signed_in()")]
     async fn change_password(
         &self,
@@ -28,11 +25,7 @@ impl AccountLifecycleMutation {
         Ok(true)
     }
 
-    /// Deactivate your account: every session ends, this one included. It is
-    /// reversible: signing in again reactivates the account. While
-    /// deactivated, your public profile stays visible as it was (contracts
-    /// and reviews name you). Errors: `BAD_USER_INPUT` (field `password`),
-    /// `RATE_LIMITED` (wrong passwords count as failed sign-ins).
+    /// Deactivate your account: every session ends, this one included. It is reversible: signing in again reactivates the account. While deactivated, your public profile stays visible as it was (contracts and reviews name you). Errors: `BAD_USER_INPUT` (field `password`), `RATE_LIMITED` (wrong passwords count as failed sign-ins).
     #[graphql(guard = "RoleGuard::signed_in()")]
     async fn deactivate_account(
         &self,
@@ -43,12 +36,7 @@ impl AccountLifecycleMutation {
         Ok(true)
     }
 
-    /// Delete your account, for good: every session ends; your email, names,
-    /// phone, address, bio and portfolio are erased, and others see you as
-    /// "Deleted user". Projects, proposals, contracts and reviews you took
-    /// part in remain. The email may register a new account afterwards.
-    /// Errors: `BAD_USER_INPUT` (field `password`), `RATE_LIMITED` (wrong
-    /// passwords count as failed sign-ins).
+    /// Delete your account, for good: every session ends; your email, names, phone, address, bio and portfolio are erased, and others see you as "Deleted user". Projects, proposals, contracts and reviews you took part in remain. The email may register a new account afterwards. Errors: `BAD_USER_INPUT` (field `password`), `RATE_LIMITED` (wrong passwords count as failed sign-ins).
     #[graphql(guard = "RoleGuard::signed_in()")]
     async fn delete_account(
         &self,

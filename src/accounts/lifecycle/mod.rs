@@ -36,22 +36,15 @@ use crate::with_conn;
 /// The name everyone sees for a deleted account.
 pub const DELETED_NAME: &str = "Deleted user";
 
-/// Stored instead of a deleted account's password hash: not a PHC string, so
-/// no password verifies against it.
+/// Stored instead of a deleted account's password hash: not a PHC string, so no password verifies against it.
 const ERASED_PASSWORD_HASH: &str = "!erased";
 
-/// What replaces a deleted account's email: unique (it holds the id), and
-/// not an email address (no `@`), so it can be neither registered nor used
-/// to sign in, and the real address is free to register again.
+/// What replaces a deleted account's email: unique (it holds the id), and not an email address (no `@`), so it can be neither registered nor used to sign in, and the real address is free to register again.
 fn tombstone_email(user_id: UserId) -> String {
     format!("deleted:{user_id}")
 }
 
-/// Check `password` against the viewer's stored hash. A wrong password is
-/// `BAD_USER_INPUT` on `field`: the caller is signed in, only this input is
-/// wrong. Each check counts as a sign-in attempt for the throttle (so a
-/// stolen access token cannot guess the password faster than `login` can),
-/// and past the limits it is `RATE_LIMITED` before any hashing.
+/// Check `password` against the viewer's stored hash. A wrong password is `BAD_USER_INPUT` on `field`: the caller is signed in, only this input is wrong. Each check counts as a sign-in attempt for the throttle (so a stolen access token cannot guess the password faster than `login` can), and past the limits it is `RATE_LIMITED` before any hashing.
 pub(super) async fn confirm_password(
     state: &AppState,
     actor: &Actor,
@@ -82,10 +75,7 @@ pub(super) async fn confirm_password(
     }
 }
 
-/// Change the actor's password and end their other sessions (the one
-/// making the request goes on). Errors: `BAD_USER_INPUT` on `newPassword`
-/// (length rules, or the same as the current one) or `currentPassword`
-/// (not the current password).
+/// Change the actor's password and end their other sessions (the one making the request goes on). Errors: `BAD_USER_INPUT` on `newPassword` (length rules, or the same as the current one) or `currentPassword` (not the current password).
 pub async fn change_password(
     state: &AppState,
     actor: Actor,
@@ -112,9 +102,7 @@ pub async fn change_password(
         .await
 }
 
-/// Deactivate the actor's account: every session ends; signing in again
-/// reactivates it (see [`reactivate_on_login`]). Errors: `BAD_USER_INPUT` on
-/// `password`.
+/// Deactivate the actor's account: every session ends; signing in again reactivates it (see [`reactivate_on_login`]). Errors: `BAD_USER_INPUT` on `password`.
 pub async fn deactivate(state: &AppState, actor: Actor, password: String) -> AppResult<()> {
     confirm_password(state, &actor, password, "password").await?;
     state
@@ -137,15 +125,7 @@ pub async fn deactivate(state: &AppState, actor: Actor, password: String) -> App
         .await
 }
 
-/// Delete the actor's account: every session ends (and forgets its address
-/// and user agent), the personal data is erased (email → a tombstone, names,
-/// phone, address, bio, portfolio, mailed tokens, the outbox's mail to the
-/// address, sent or not, the avatar and the professional profile with its
-/// verification documents: their files are deleted after the commit, the
-/// street addresses of the user's service requests),
-/// the name becomes "Deleted user". The row stays, with its id and role, so
-/// the projects, proposals, contracts and reviews that point to it stay
-/// intact. Errors: `BAD_USER_INPUT` on `password`.
+/// Delete the actor's account: every session ends (and forgets its address and user agent), the personal data is erased (email → a tombstone, names, phone, address, bio, portfolio, mailed tokens, the outbox's mail to the address, sent or not, the avatar and the professional profile with its verification documents: their files are deleted after the commit, the street addresses of the user's service requests), the name becomes "Deleted user". The row stays, with its id and role, so the projects, proposals, contracts and reviews that point to it stay intact. Errors: `BAD_USER_INPUT` on `password`.
 pub async fn delete(state: &AppState, actor: Actor, password: String) -> AppResult<()> {
     confirm_password(state, &actor, password, "password").await?;
     state.write(actor, erase).await
@@ -193,8 +173,7 @@ pub(super) fn not_deleted(user_id: UserId) -> _ {
         .filter(users::deleted_at.is_null())
 }
 
-/// The rest of a deletion's erasure: the sessions' client details and the
-/// portfolio (nothing points to either).
+/// The rest of a deletion's erasure: the sessions' client details and the portfolio (nothing points to either).
 async fn forget_sessions_and_portfolio(conn: &mut Conn, user_id: UserId) -> AppResult<()> {
     with_conn!(conn, |c| {
         diesel::update(sessions::table.filter(sessions::user_id.eq(user_id)))
@@ -213,10 +192,7 @@ async fn forget_sessions_and_portfolio(conn: &mut Conn, user_id: UserId) -> AppR
     Ok(())
 }
 
-/// The rest of a deletion's erasure, for the services area: the
-/// professional profile with its documents (their files are deleted after
-/// the commit), and the street addresses and phones of the user's service
-/// requests (their postal code, city and country stay, like the requests).
+/// The rest of a deletion's erasure, for the services area: the professional profile with its documents (their files are deleted after the commit), and the street addresses and phones of the user's service requests (their postal code, city and country stay, like the requests).
 async fn forget_professional_data(tx: &mut Tx<'_>, user_id: UserId) -> AppResult<()> {
     let keys: Vec<String> = with_conn!(&mut **tx, |c| {
         diesel::delete(verification_documents::table.filter(verification_documents::user_id.eq(user_id)))
@@ -250,9 +226,7 @@ async fn forget_professional_data(tx: &mut Tx<'_>, user_id: UserId) -> AppResult
     Ok(())
 }
 
-/// Called by sign-in once the password verified: a deleted account is
-/// refused (it has no email or password left, so this is a safety net),
-/// and a deactivated one is reactivated (and audited, in one transaction).
+/// Called by sign-in once the password verified: a deleted account is refused (it has no email or password left, so this is a safety net), and a deactivated one is reactivated (and audited, in one transaction).
 pub async fn reactivate_on_login(tx: &mut Tx<'_>, user: UserRow) -> AppResult<UserRow> {
     if user.deleted_at.is_some() {
         return Err(AppError::Unauthenticated("invalid email or password"));

@@ -26,11 +26,7 @@ use crate::uploads::Upload;
 use crate::uploads::image::{self, Thumbnail};
 use crate::{cpu, with_conn};
 
-/// Make a thumbnail of `file` and make it the actor's avatar, replacing
-/// (and, after the commit, deleting) the previous one. Answers the user and
-/// the new object's key. Errors: `UNAUTHENTICATED`, `PAYLOAD_TOO_LARGE` on
-/// `file` (past `MAX_AVATAR_BYTES`), `BAD_USER_INPUT` on `file` (not a PNG,
-/// JPEG or WebP image).
+/// Make a thumbnail of `file` and make it the actor's avatar, replacing (and, after the commit, deleting) the previous one. Answers the user and the new object's key. Errors: `UNAUTHENTICATED`, `PAYLOAD_TOO_LARGE` on `file` (past `MAX_AVATAR_BYTES`), `BAD_USER_INPUT` on `file` (not a PNG, JPEG or WebP image).
 pub async fn upload(state: &AppState, actor: Actor, file: Upload) -> AppResult<(UserRow, String)> {
     let viewer = actor
         .viewer
@@ -59,8 +55,7 @@ pub async fn upload(state: &AppState, actor: Actor, file: Upload) -> AppResult<(
     }
 }
 
-/// Point the viewer at the stored object `key`; the one it replaces is
-/// deleted after the commit.
+/// Point the viewer at the stored object `key`; the one it replaces is deleted after the commit.
 async fn record(tx: &mut Tx<'_>, key: &str, file_type: FileType) -> AppResult<UserRow> {
     let viewer = tx.viewer()?;
     let now = now();
@@ -89,8 +84,7 @@ async fn record(tx: &mut Tx<'_>, key: &str, file_type: FileType) -> AppResult<Us
     Ok(user)
 }
 
-/// Remove the viewer's avatar (nothing to remove is fine); its object is
-/// deleted after the commit.
+/// Remove the viewer's avatar (nothing to remove is fine); its object is deleted after the commit.
 pub async fn remove(tx: &mut Tx<'_>) -> AppResult<UserRow> {
     let viewer = tx.viewer()?;
     let user = touch(tx, viewer.user_id, now()).await?;
@@ -98,8 +92,7 @@ pub async fn remove(tx: &mut Tx<'_>) -> AppResult<UserRow> {
     Ok(user)
 }
 
-/// Delete the user's avatar row inside the caller's transaction; its object
-/// is deleted once the transaction commits.
+/// Delete the user's avatar row inside the caller's transaction; its object is deleted once the transaction commits.
 pub async fn delete_row(tx: &mut Tx<'_>, user_id: UserId) -> AppResult<()> {
     let key: Option<String> = with_conn!(&mut **tx, |c| {
         diesel::delete(user_avatars::table.find(user_id))
@@ -129,9 +122,7 @@ async fn current(conn: &mut Conn, user_id: UserId) -> AppResult<Option<String>> 
     Ok(keys_of(conn, &[user_id]).await?.pop().map(|(_, key)| key))
 }
 
-/// Mark the profile changed, which also takes the user's row until the
-/// transaction ends (PostgreSQL; SQLite's writer lock already serialises).
-/// A deleted account is `NOT_FOUND`.
+/// Mark the profile changed, which also takes the user's row until the transaction ends (PostgreSQL; SQLite's writer lock already serialises). A deleted account is `NOT_FOUND`.
 async fn touch(conn: &mut Conn, user_id: UserId, now: Timestamp) -> AppResult<UserRow> {
     let changes = ProfileChangeset {
         updated_at: Some(now),

@@ -16,8 +16,7 @@ use crate::graphql::RequestLoader;
 use crate::graphql::context::{actor, state, upload, write};
 use crate::graphql::scalars::Upload;
 
-/// The avatar object key of each user; every key is answered (`None`: no
-/// avatar), so the request's cache remembers users without one too.
+/// The avatar object key of each user; every key is answered (`None`: no avatar), so the request's cache remembers users without one too.
 pub struct AvatarLoader(pub Pool);
 
 impl Loader<UserId> for AvatarLoader {
@@ -51,14 +50,7 @@ pub struct AvatarMutation;
 
 #[Object]
 impl AvatarMutation {
-    /// Set your avatar from an image sent as a multipart request (the GraphQL
-    /// multipart request spec, with the header `Apollo-Require-Preflight:
-    /// true` or `X-Requested-With`). PNG, JPEG and WebP are accepted, told
-    /// apart by their content, up to `MAX_AVATAR_BYTES` (5 MiB by default);
-    /// the centre square becomes a new 256×256 image (JPEG, or PNG when it has
-    /// transparency) at a new `avatarUrl`, and the previous one is deleted.
-    /// Errors: `PAYLOAD_TOO_LARGE` (field `file`), `BAD_USER_INPUT` (field
-    /// `file`: not a PNG, JPEG or WebP image, or larger than 8000×8000 pixels).
+    /// Set your avatar from an image sent as a multipart request (the GraphQL multipart request spec, with the header `Apollo-Require-Preflight: true` or `X-Requested-With`). PNG, JPEG and WebP are accepted, told apart by their content, up to `MAX_AVATAR_BYTES` (5 MiB by default); the centre square becomes a new 256×256 image (JPEG, or PNG when it has transparency) at a new `avatarUrl`, and the previous one is deleted. Errors: `PAYLOAD_TOO_LARGE` (field `file`), `BAD_USER_INPUT` (field `file`: not a PNG, JPEG or WebP image, or larger than 8000×8000 pixels).
     #[graphql(guard = "RoleGuard::signed_in()")]
     async fn upload_avatar(
         &self,
@@ -72,8 +64,7 @@ impl AvatarMutation {
         Ok(User::from(user))
     }
 
-    /// Remove your avatar (its image is deleted); `avatarUrl` becomes `null`.
-    /// Removing when there is none is fine.
+    /// Remove your avatar (its image is deleted); `avatarUrl` becomes `null`. Removing when there is none is fine.
     #[graphql(guard = "RoleGuard::signed_in()")]
     async fn remove_avatar(&self, ctx: &Context<'_>) -> async_graphql::Result<User> {
         let user = write(ctx, async |tx| avatar::remove(tx).await).await?;

@@ -7,9 +7,7 @@ use crate::accounts::users::graphql::User;
 use crate::auth::RoleGuard;
 use crate::graphql::context::write;
 
-/// Changes to the signed-in user's profile. An omitted field stays as it
-/// is; `null` clears it (`name` cannot be cleared). Text is trimmed; send
-/// `null`, not an empty string, to clear a field.
+/// Changes to the signed-in user's profile. An omitted field stays as it is; `null` clears it (`name` cannot be cleared). Text is trimmed; send `null`, not an empty string, to clear a field.
 #[derive(InputObject, Default)]
 pub struct UpdateProfileInput {
     /// Display name, 1 to 100 characters; `null` is refused (`BAD_USER_INPUT`, field `name`).
@@ -18,8 +16,7 @@ pub struct UpdateProfileInput {
     pub first_name: MaybeUndefined<String>,
     /// Family name, 1 to 100 characters (private); `null` clears it.
     pub last_name: MaybeUndefined<String>,
-    /// Phone number in E.164 form (`+` and 7 to 15 digits, like `+14155550123`;
-    /// spaces, dots, hyphens and parentheses are dropped) (private); `null` clears it.
+    /// Phone number in E.164 form (`+` and 7 to 15 digits, like `+14155550123`; spaces, dots, hyphens and parentheses are dropped) (private); `null` clears it.
     pub phone: MaybeUndefined<String>,
     /// Postal address, replacing the whole previous one (private); `null` clears it.
     pub address: MaybeUndefined<AddressInput>,
@@ -77,11 +74,7 @@ pub struct ProfileMutation;
 
 #[Object]
 impl ProfileMutation {
-    /// Change your profile: omitted fields stay as they are, `null` clears a
-    /// field (`name` cannot be cleared), `address` is replaced as a whole.
-    /// Errors: `BAD_USER_INPUT` (field `name`, `firstName`, `lastName`,
-    /// `phone`, `bio`, or `address.line1`, `address.line2`, `address.city`,
-    /// `address.region`, `address.postalCode`, `address.country`).
+    /// Change your profile: omitted fields stay as they are, `null` clears a field (`name` cannot be cleared), `address` is replaced as a whole. Errors: `BAD_USER_INPUT` (field `name`, `firstName`, `lastName`, `phone`, `bio`, or `address.line1`, `address.line2`, `address.city`, `address.region`, `address.postalCode`, `address.country`).
     #[graphql(guard = "RoleGuard::signed_in()")]
     async fn update_profile(
         &self,

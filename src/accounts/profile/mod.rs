@@ -38,8 +38,7 @@ const MAX_POSTAL_CODE: usize = 20;
 /// Fewest and most digits of an E.164 number (country code included).
 const PHONE_DIGITS: std::ops::RangeInclusive<usize> = 7..=15;
 
-/// Changes to a profile: `None` leaves a field as it is, `Some(None)`
-/// clears it (refused for `name`, which every account has).
+/// Changes to a profile: `None` leaves a field as it is, `Some(None)` clears it (refused for `name`, which every account has).
 #[derive(Debug, Clone, Default)]
 pub struct ProfileChanges {
     /// Display name.
@@ -50,8 +49,7 @@ pub struct ProfileChanges {
     pub last_name: Option<Option<String>>,
     /// Phone number, E.164 once cleaned (private).
     pub phone: Option<Option<String>>,
-    /// Postal address as given (checked by [`parse_address`]), replacing
-    /// the whole previous one (private).
+    /// Postal address as given (checked by [`parse_address`]), replacing the whole previous one (private).
     pub address: Option<Option<Address>>,
     /// A few words about the user (public).
     pub bio: Option<Option<String>>,
@@ -93,8 +91,7 @@ impl Address {
     }
 }
 
-/// The columns a profile update sets: `None` leaves a column as it is,
-/// `Some(None)` sets it to `NULL`.
+/// The columns a profile update sets: `None` leaves a column as it is, `Some(None)` sets it to `NULL`.
 #[derive(AsChangeset, Debug, Default, PartialEq, Eq)]
 #[diesel(table_name = users)]
 pub struct ProfileChangeset {
@@ -115,8 +112,7 @@ pub struct ProfileChangeset {
 }
 
 impl ProfileChangeset {
-    /// Every profile field cleared and the display name replaced by `name`
-    /// (the erasure of a deleted account).
+    /// Every profile field cleared and the display name replaced by `name` (the erasure of a deleted account).
     pub fn erased(name: &str, now: Timestamp) -> Self {
         ProfileChangeset {
             name: Some(name.to_owned()),
@@ -162,9 +158,7 @@ pub fn parse_country(raw: &str, field: &'static str) -> AppResult<String> {
     }
 }
 
-/// A phone number in E.164: `+`, a non-zero digit, 7 to 15 digits in all.
-/// Spaces, dots, hyphens and parentheses are dropped first; nothing else is
-/// (no guessing a country for a national number).
+/// A phone number in E.164: `+`, a non-zero digit, 7 to 15 digits in all. Spaces, dots, hyphens and parentheses are dropped first; nothing else is (no guessing a country for a national number).
 pub fn parse_phone(raw: &str, field: &'static str) -> AppResult<String> {
     let compact: String = raw
         .trim()
@@ -219,8 +213,7 @@ fn change<T, U>(
         .transpose()
 }
 
-/// Validate an update into the columns it sets (pure; the first invalid
-/// field is the error).
+/// Validate an update into the columns it sets (pure; the first invalid field is the error).
 pub fn changeset(input: &ProfileChanges, now: Timestamp) -> AppResult<ProfileChangeset> {
     let name = match &input.name {
         None => None,
@@ -241,8 +234,7 @@ pub fn changeset(input: &ProfileChanges, now: Timestamp) -> AppResult<ProfileCha
     })
 }
 
-/// Apply `changes` to the viewer's own profile. Errors: `BAD_USER_INPUT`
-/// with the offending field.
+/// Apply `changes` to the viewer's own profile. Errors: `BAD_USER_INPUT` with the offending field.
 pub async fn update(tx: &mut Tx<'_>, changes: ProfileChanges) -> AppResult<UserRow> {
     let changes = changeset(&changes, now())?;
     let user_id = tx.viewer()?.user_id;

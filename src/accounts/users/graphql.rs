@@ -23,19 +23,14 @@ use crate::professionals::graphql::{ProfessionalProfile, profile_of};
 use crate::reviews::graphql::{Rating, Review, rating_of, reviews_of};
 use crate::sessions::ops::Tokens;
 
-/// A person with an account. Everyone may read the public profile; `email` and
-/// the other private fields resolve only for the user themself and admins,
-/// and are `null` for everyone else (and for everyone once the account is
-/// deleted).
+/// A person with an account. Everyone may read the public profile; `email` and the other private fields resolve only for the user themself and admins, and are `null` for everyone else (and for everyone once the account is deleted).
 pub struct User {
     row: UserRow,
-    /// Shown to the user themself regardless of the request's viewer (the
-    /// payload of their own sign-in, which has no viewer yet).
+    /// Shown to the user themself regardless of the request's viewer (the payload of their own sign-in, which has no viewer yet).
     own: bool,
 }
 
-/// The user `id` through the request's loader (for relations: the parent
-/// row guarantees the user exists).
+/// The user `id` through the request's loader (for relations: the parent row guarantees the user exists).
 pub async fn load_user(ctx: &Context<'_>, id: UserId) -> async_graphql::Result<User> {
     let user = ctx.data::<RequestLoader<UserLoader>>()?.load_one(id).await?;
     Ok(User::from(user.ok_or(crate::error::AppError::NotFound("user"))?))
@@ -88,8 +83,7 @@ impl User {
         self.row.bio.as_deref()
     }
 
-    /// Absolute URL of the user's avatar, a 256×256 JPEG or PNG that never
-    /// changes (a new upload gets a new URL). Public; `null` when there is none.
+    /// Absolute URL of the user's avatar, a 256×256 JPEG or PNG that never changes (a new upload gets a new URL). Public; `null` when there is none.
     async fn avatar_url(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<String>> {
         avatar_url(ctx, self.row.id).await
     }
@@ -99,8 +93,7 @@ impl User {
         self.private(ctx, &self.row.last_name)
     }
 
-    /// Phone number in E.164 form. Private: `null` unless the viewer is this
-    /// user or an admin.
+    /// Phone number in E.164 form. Private: `null` unless the viewer is this user or an admin.
     async fn phone(&self, ctx: &Context<'_>) -> Option<&str> {
         self.private(ctx, &self.row.phone)
     }
@@ -128,9 +121,7 @@ impl User {
         self.row.created_at.0.into()
     }
 
-    /// The professional profile (FREELANCER accounts that keep one): its
-    /// public parts for everyone, its documents and rejection reason for the
-    /// user and admins.
+    /// The professional profile (FREELANCER accounts that keep one): its public parts for everyone, its documents and rejection reason for the user and admins.
     async fn professional_profile(
         &self,
         ctx: &Context<'_>,
@@ -138,8 +129,7 @@ impl User {
         profile_of(ctx, self.row.id).await
     }
 
-    /// Average rating and number of reviews received (for contracts and
-    /// service requests alike).
+    /// Average rating and number of reviews received (for contracts and service requests alike).
     async fn rating(&self, ctx: &Context<'_>) -> async_graphql::Result<Rating> {
         rating_of(ctx, self.row.id).await
     }
@@ -171,16 +161,14 @@ impl User {
         self.private_visible(ctx).then_some(self.row.email.as_str())
     }
 
-    /// When the account was blocked by an admin. Private: `null` unless the
-    /// viewer is this user or an admin.
+    /// When the account was blocked by an admin. Private: `null` unless the viewer is this user or an admin.
     async fn blocked_at(&self, ctx: &Context<'_>) -> Option<DateTime> {
         self.private_visible(ctx)
             .then_some(self.row.blocked_at.map(|t| t.0.into()))
             .flatten()
     }
 
-    /// When the profile last changed. Private: `null` unless the viewer is this
-    /// user or an admin.
+    /// When the profile last changed. Private: `null` unless the viewer is this user or an admin.
     async fn updated_at(&self, ctx: &Context<'_>) -> Option<DateTime> {
         self.private_visible(ctx).then_some(self.row.updated_at.0.into())
     }
@@ -207,8 +195,7 @@ impl AuthPayload {
         &self.tokens.access_token
     }
 
-    /// Single use: exchange it with `refreshToken` for a new pair before the
-    /// session ends. Presenting a spent one ends the whole session.
+    /// Single use: exchange it with `refreshToken` for a new pair before the session ends. Presenting a spent one ends the whole session.
     async fn refresh_token(&self) -> &str {
         &self.tokens.refresh_token
     }
@@ -238,8 +225,7 @@ pub struct RegisterInput {
     pub name: String,
     /// `CLIENT` or `FREELANCER`.
     pub role: Role,
-    /// The `id` of a `captcha` challenge; required when the server asks for
-    /// one (`SIGNUP_CAPTCHA`), ignored otherwise.
+    /// The `id` of a `captcha` challenge; required when the server asks for one (`SIGNUP_CAPTCHA`), ignored otherwise.
     pub captcha_id: Option<ID>,
     /// The challenge's answer, in digits.
     pub captcha_answer: Option<String>,
@@ -292,10 +278,7 @@ pub struct AccountsMutation;
 
 #[Object]
 impl AccountsMutation {
-    /// Create an account and sign in. A link to verify the email is mailed
-    /// (see `verifyEmail`). Errors: `BAD_USER_INPUT` (field `email`,
-    /// `password`, `name`, `role`, or, when a captcha is required,
-    /// `captchaId` or `captchaAnswer`), `CONFLICT` (field `email`).
+    /// Create an account and sign in. A link to verify the email is mailed (see `verifyEmail`). Errors: `BAD_USER_INPUT` (field `email`, `password`, `name`, `role`, or, when a captcha is required, `captchaId` or `captchaAnswer`), `CONFLICT` (field `email`).
     async fn register(&self, ctx: &Context<'_>, input: RegisterInput) -> async_graphql::Result<AuthPayload> {
         let registration = Registration {
             email: input.email,
@@ -309,8 +292,7 @@ impl AccountsMutation {
         Ok(AuthPayload::new(tokens, user))
     }
 
-    /// Sign in with email and password. Errors: `UNAUTHENTICATED` (the same for
-    /// an unknown email and a wrong password).
+    /// Sign in with email and password. Errors: `UNAUTHENTICATED` (the same for an unknown email and a wrong password).
     async fn login(&self, ctx: &Context<'_>, input: LoginInput) -> async_graphql::Result<AuthPayload> {
         let (user, tokens) = ops::login(state(ctx)?, actor(ctx), &input.email, input.password).await?;
         Ok(AuthPayload::new(tokens, user))

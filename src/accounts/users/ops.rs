@@ -32,9 +32,7 @@ pub struct Registration {
     pub captcha_answer: Option<String>,
 }
 
-/// Create an account, mail its verification link and sign it in, in one
-/// transaction. With `SIGNUP_CAPTCHA`, the challenge is used up first (right
-/// or wrong, and even if the sign-up then fails).
+/// Create an account, mail its verification link and sign it in, in one transaction. With `SIGNUP_CAPTCHA`, the challenge is used up first (right or wrong, and even if the sign-up then fails).
 pub async fn register(state: &AppState, actor: Actor, input: Registration) -> AppResult<(UserRow, Tokens)> {
     let email = Email::parse(&input.email, "email")?;
     let name = parse_name(&input.name)?;
@@ -76,10 +74,7 @@ pub async fn register(state: &AppState, actor: Actor, input: Registration) -> Ap
         .await
 }
 
-/// Sign in. An unknown email and a wrong password answer alike, after the same
-/// work; a blocked account cannot sign in; a deactivated one is reactivated.
-/// Throttled per account and per address (`RATE_LIMITED` before any password
-/// check, see `auth::throttle`); every outcome is audited.
+/// Sign in. An unknown email and a wrong password answer alike, after the same work; a blocked account cannot sign in; a deactivated one is reactivated. Throttled per account and per address (`RATE_LIMITED` before any password check, see `auth::throttle`); every outcome is audited.
 pub async fn login(
     state: &AppState,
     actor: Actor,
@@ -165,10 +160,7 @@ pub async fn ensure_super_admin(state: &AppState, email: &str, password: String)
     }
 }
 
-/// Mail `user` a short notice (`mail::templates::notice`) through the
-/// outbox, in the caller's transaction: `message` says what happened,
-/// `detail` the particulars (may be empty), `page` is the front-end page
-/// the link opens. A deleted account gets nothing (its address is gone).
+/// Mail `user` a short notice (`mail::templates::notice`) through the outbox, in the caller's transaction: `message` says what happened, `detail` the particulars (may be empty), `page` is the front-end page the link opens. A deleted account gets nothing (its address is gone).
 pub async fn notify(
     tx: &mut crate::tx::Tx<'_>,
     user: UserId,
