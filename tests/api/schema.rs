@@ -110,6 +110,33 @@ fn lists_page_forwards_only_and_say_so() {
     assert!(!sdl.contains("When paginating backwards"));
 }
 
+#[test]
+fn descriptions_are_paragraphs_not_wrapped_lines() {
+    let sdl = agora::graphql::sdl();
+    let mut wrapped = Vec::new();
+    for block in sdl.split("\"\"\"").skip(1).step_by(2) {
+        let lines: Vec<&str> = block.lines().map(str::trim).collect();
+        let mut fenced = false;
+        for pair in lines.windows(2) {
+            let (line, next) = (pair[0], pair[1]);
+            if line.starts_with("```") {
+                fenced = !fenced;
+            }
+            let starts_item = ["- ", "* ", "```", "|"].iter().any(|p| next.starts_with(p))
+                || next
+                    .split_once(". ")
+                    .is_some_and(|(n, _)| n.chars().all(|c| c.is_ascii_digit()));
+            if !fenced && !line.is_empty() && !next.is_empty() && !starts_item {
+                wrapped.push(format!("{line} / {next}"));
+            }
+        }
+    }
+    assert!(
+        wrapped.is_empty(),
+        "descriptions cut into lines (one line per paragraph in the doc comment): {wrapped:#?}"
+    );
+}
+
 /// The `schema { query: Query … }` block has no descriptions in SDL.
 fn in_schema_block(line: &str) -> bool {
     line.starts_with("schema")
