@@ -6,11 +6,16 @@ use std::net::SocketAddr;
 use std::time::Instant;
 
 use anyhow::Context as _;
-use tracing_subscriber::EnvFilter;
+use tracing::Subscriber;
+use tracing_subscriber::fmt::{self, MakeWriter};
+use tracing_subscriber::layer::{Layer, SubscriberExt};
+use tracing_subscriber::registry::LookupSpan;
+use tracing_subscriber::{EnvFilter, Registry};
 
 use crate::accounts::users::ops::{AdminOutcome, ensure_super_admin};
 use crate::config::{Config, ConfigError, LogFormat};
 use crate::db::{Backend, Pool, run_migrations};
+use crate::http::access::AccessLines;
 use crate::state::AppState;
 use crate::telemetry::{self, OtlpConfig, Telemetry};
 
@@ -26,19 +31,37 @@ pub fn init_logging(format: LogFormat, otel: Option<&OtlpConfig>) -> Result<Opti
     let telemetry = otel.map(Telemetry::start).transpose()?;
     // Logs go to stderr: stdout stays for command output (`schema`, `seed-demo`).
     // Colours only for a terminal: a file or a log collector gets plain text.
-    let builder = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_ansi(std::io::stderr().is_terminal())
-        .with_writer(crate::log_sink::stderr());
+    let ansi = std::io::stderr().is_terminal();
+    let subscriber = log_subscriber(format, ansi, crate::log_sink::stderr()).with(filter);
     // A second init (tests) keeps the first subscriber.
-    let _ = match format {
-        LogFormat::Pretty => telemetry::install(builder.finish(), telemetry.as_ref()),
-        LogFormat::Json => telemetry::install(
-            builder.json().flatten_event(true).with_span_list(false).finish(),
-            telemetry.as_ref(),
-        ),
-    };
+    let _ = telemetry::install(subscriber, telemetry.as_ref());
     Ok(telemetry)
+}
+
+/// The log lines, in `format`, to `writer`: the access log as `http::access::AccessLines` writes it, everything else as `tracing-subscriber`'s formatter does. Add a filter on top.
+pub fn log_subscriber<W>(
+    format: LogFormat,
+    ansi: bool,
+    writer: W,
+) -> impl Subscriber + for<'s> LookupSpan<'s> + Send + Sync
+where
+    W: for<'w> MakeWriter<'w> + Send + Sync + 'static,
+{
+    let lines: Box<dyn Layer<Registry> + Send + Sync> = match format {
+        LogFormat::Pretty => fmt::layer()
+            .with_ansi(ansi)
+            .with_writer(writer)
+            .map_event_format(|inner| AccessLines::new(format, inner))
+            .boxed(),
+        LogFormat::Json => fmt::layer()
+            .json()
+            .flatten_event(true)
+            .with_span_list(false)
+            .with_writer(writer)
+            .map_event_format(|inner| AccessLines::new(format, inner))
+            .boxed(),
+    };
+    tracing_subscriber::registry().with(lines)
 }
 
 /// Open the pool and apply pending migrations.

@@ -9,7 +9,7 @@
 use std::io::Write;
 use std::sync::{Arc, Mutex};
 
-use agora::config::Config;
+use agora::config::{Config, LogFormat};
 use agora::db::{Backend, Pool, run_migrations};
 use agora::state::AppState;
 use axum::Router;
@@ -18,6 +18,7 @@ use axum::http::Request;
 use http_body_util::BodyExt;
 use serde_json::{Value, json};
 use tower::ServiceExt;
+use tracing_subscriber::layer::SubscriberExt;
 
 /// Log lines written to memory.
 #[derive(Clone, Default)]
@@ -72,11 +73,8 @@ async fn gql(router: &Router, query: &str, variables: Value, token: Option<&str>
 async fn one_line_per_request_with_operation_codes_and_viewer() {
     let captured = Captured::default();
     let writer = captured.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .json()
-        .flatten_event(true)
-        .with_writer(move || writer.clone())
-        .finish();
+    let subscriber = agora::server::log_subscriber(LogFormat::Json, false, move || writer.clone())
+        .with(tracing_subscriber::EnvFilter::new("info"));
     let _guard = tracing::subscriber::set_default(subscriber);
 
     let dir = tempfile::tempdir().unwrap();

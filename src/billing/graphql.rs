@@ -16,8 +16,8 @@ use crate::db::keyset::PageArgs;
 use crate::db::types::Timestamp;
 use crate::db::{BillId, PaymentId, UserId};
 use crate::error::{AppError, AppResult};
-use crate::graphql::RequestLoader;
 use crate::graphql::context::{actor, global, id_arg, require_id, state, write};
+use crate::graphql::loader;
 use crate::graphql::pagination::{Page, page, wants_total};
 use crate::graphql::scalars::DateTime;
 use crate::money::fixed_text;
@@ -102,17 +102,11 @@ impl Bill {
     /// The contract or service request billed; `null` for a manual bill.
     async fn subject(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<BillSubject>> {
         if let Some(id) = self.0.contract_id {
-            let row = ctx
-                .data::<RequestLoader<VisibleContractLoader>>()?
-                .load_one(id)
-                .await?;
+            let row = loader::<VisibleContractLoader>(ctx)?.load_one(id).await?;
             return Ok(row.map(|r| BillSubject::Contract(Contract(r))));
         }
         if let Some(id) = self.0.service_request_id {
-            let row = ctx
-                .data::<RequestLoader<VisibleRequestLoader>>()?
-                .load_one(id)
-                .await?;
+            let row = loader::<VisibleRequestLoader>(ctx)?.load_one(id).await?;
             return Ok(row.map(|r| BillSubject::ServiceRequest(ServiceRequest(r))));
         }
         Ok(None)
@@ -120,8 +114,7 @@ impl Bill {
 
     /// The lines, in order.
     async fn lines(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<BillLine>> {
-        let lines = ctx
-            .data::<RequestLoader<BillLinesLoader>>()?
+        let lines = loader::<BillLinesLoader>(ctx)?
             .load_one(self.0.id)
             .await?
             .unwrap_or_default();
@@ -183,8 +176,7 @@ impl Bill {
 
     /// Its payments, newest first (failed ones included).
     async fn payments(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Payment>> {
-        let rows = ctx
-            .data::<RequestLoader<BillPaymentsLoader>>()?
+        let rows = loader::<BillPaymentsLoader>(ctx)?
             .load_one(self.0.id)
             .await?
             .unwrap_or_default();
@@ -210,10 +202,7 @@ impl Payment {
 
     /// The bill paid.
     async fn bill(&self, ctx: &Context<'_>) -> async_graphql::Result<Bill> {
-        let bill = ctx
-            .data::<RequestLoader<BillLoader>>()?
-            .load_one(self.0.bill_id)
-            .await?;
+        let bill = loader::<BillLoader>(ctx)?.load_one(self.0.bill_id).await?;
         Ok(Bill(bill.ok_or(AppError::NotFound("bill"))?))
     }
 

@@ -1,6 +1,6 @@
 //! The contracts part of the schema (and reviewing a completed contract).
 
-use crate::graphql::RequestLoader;
+use crate::graphql::loader;
 use crate::graphql::scalars::DateTime;
 use async_graphql::{Context, ID, InputObject, Object};
 
@@ -35,10 +35,7 @@ impl Contract {
 
     /// The project hired for.
     async fn project(&self, ctx: &Context<'_>) -> async_graphql::Result<Project> {
-        let project = ctx
-            .data::<RequestLoader<ProjectLoader>>()?
-            .load_one(self.0.project_id)
-            .await?;
+        let project = loader::<ProjectLoader>(ctx)?.load_one(self.0.project_id).await?;
         Ok(Project(project.ok_or(AppError::NotFound("project"))?))
     }
 
@@ -54,8 +51,7 @@ impl Contract {
 
     /// The accepted proposal.
     async fn proposal(&self, ctx: &Context<'_>) -> async_graphql::Result<Proposal> {
-        let proposal = ctx
-            .data::<RequestLoader<ProposalLoader>>()?
+        let proposal = loader::<ProposalLoader>(ctx)?
             .load_one(self.0.proposal_id)
             .await?;
         Ok(Proposal(proposal.ok_or(AppError::NotFound("proposal"))?))

@@ -5,45 +5,35 @@ pub mod context;
 mod input_text;
 pub mod jobs;
 pub mod limits;
+mod loaders;
 pub mod node;
 pub mod pagination;
 pub mod prefetch;
 pub mod scalars;
 
-use async_graphql::dataloader::{DataLoader, HashMapCache};
 use async_graphql::{Data, MergedObject, MergedSubscription, SDLExportOptions, Schema};
 
 use crate::accounts::captcha::graphql::CaptchaQuery;
 use crate::accounts::email_links::graphql::AccountEmailMutation;
 use crate::accounts::lifecycle::graphql::AccountLifecycleMutation;
-use crate::accounts::profile::avatar_graphql::{AvatarLoader, AvatarMutation};
+use crate::accounts::profile::avatar_graphql::AvatarMutation;
 use crate::accounts::profile::graphql::ProfileMutation;
 use crate::accounts::users::graphql::{AccountsMutation, AccountsQuery};
-use crate::accounts::users::loader::UserLoader;
 use crate::auth::ClientInfo;
 use crate::auth::Viewer;
 use crate::billing::graphql::{BillingMutation, BillingQuery};
-use crate::billing::loader::{BillLinesLoader, BillLoader, BillPaymentsLoader};
 use crate::catalogue::graphql::{CatalogueMutation, CatalogueQuery};
-use crate::catalogue::loader::ServiceLoader;
 use crate::contracts::graphql::{ContractsMutation, ContractsQuery};
-use crate::contracts::loader::{ProjectContractsLoader, ProposalLoader, VisibleContractLoader};
 use crate::portfolio::graphql::{PortfolioMutation, PortfolioQuery};
 use crate::professionals::documents_graphql::DocumentsMutation;
 use crate::professionals::graphql::{ProfessionalsMutation, ProfessionalsQuery};
-use crate::professionals::loader::{
-    DocumentsLoader, OfferedServicesLoader, ProfileLoader, ServiceAreaLoader,
-};
 use crate::projects::graphql::{ProjectsMutation, ProjectsQuery};
-use crate::projects::loader::{ProjectLoader, SkillsLoader};
 use crate::proposals::graphql::{ProposalsMutation, ProposalsQuery};
-use crate::proposals::loader::{ProjectProposalsLoader, ProposalCountLoader};
-use crate::reviews::graphql::RatingLoader;
 use crate::service_requests::graphql::{ServiceRequestsMutation, ServiceRequestsQuery};
-use crate::service_requests::loader::{RequestReviewLoader, VisibleRequestLoader};
 use crate::sessions::graphql::{SessionsMutation, SessionsQuery, SessionsSubscription};
 use crate::state::AppState;
 use jobs::{JobsMutation, JobsQuery};
+pub use loaders::{Loaders, RequestLoader, RequestScoped, loader};
 
 /// Every query.
 #[derive(MergedObject, Default)]
@@ -136,9 +126,6 @@ pub fn sdl() -> String {
     )
 }
 
-/// A DataLoader as resolvers find it in the request data: created per request, caching what it loaded for the rest of that request (so a list can prefetch what its items will ask for).
-pub type RequestLoader<T> = DataLoader<T, HashMapCache>;
-
 /// Who a WebSocket connection speaks for, kept in the connection's data: each operation on it gets fresh request data (loaders included) from this, as an HTTP request does (`checks`), so no cache outlives its operation.
 #[derive(Clone)]
 pub struct Connection {
@@ -148,42 +135,9 @@ pub struct Connection {
     pub client: ClientInfo,
 }
 
-/// Per-request data: who is asking, from where, and fresh DataLoaders (a loader shared across requests would leak one viewer's data to another).
+/// Per-request data: who is asking, from where, and the request's own DataLoaders ([`Loaders`]).
 pub fn install_request_data(data: &mut Data, state: &AppState, viewer: Option<Viewer>, client: ClientInfo) {
-    let pool = &state.pool;
     data.insert(viewer);
     data.insert(client);
-    data.insert(cached(UserLoader(pool.clone())));
-    data.insert(cached(AvatarLoader(pool.clone())));
-    data.insert(cached(ProjectLoader(pool.clone())));
-    data.insert(cached(SkillsLoader(pool.clone())));
-    data.insert(cached(ProposalCountLoader(pool.clone())));
-    data.insert(cached(ProjectProposalsLoader {
-        pool: pool.clone(),
-        viewer: viewer.map(|v| v.user_id),
-    }));
-    data.insert(cached(ProjectContractsLoader(pool.clone())));
-    data.insert(cached(ProposalLoader(pool.clone())));
-    data.insert(cached(RatingLoader(pool.clone())));
-    data.insert(cached(ServiceLoader(pool.clone())));
-    data.insert(cached(ProfileLoader(pool.clone())));
-    data.insert(cached(OfferedServicesLoader(pool.clone())));
-    data.insert(cached(ServiceAreaLoader(pool.clone())));
-    data.insert(cached(DocumentsLoader(pool.clone())));
-    data.insert(cached(RequestReviewLoader(pool.clone())));
-    data.insert(cached(BillLinesLoader(pool.clone())));
-    data.insert(cached(BillPaymentsLoader(pool.clone())));
-    data.insert(cached(BillLoader(pool.clone())));
-    data.insert(cached(VisibleContractLoader {
-        pool: pool.clone(),
-        viewer,
-    }));
-    data.insert(cached(VisibleRequestLoader {
-        pool: pool.clone(),
-        viewer,
-    }));
-}
-
-fn cached<T: Send + Sync + 'static>(loader: T) -> RequestLoader<T> {
-    DataLoader::with_cache(loader, tokio::spawn, HashMapCache::default())
+    data.insert(Loaders::new(state.pool.clone(), viewer));
 }

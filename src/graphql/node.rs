@@ -34,9 +34,9 @@ use crate::db::{
     ServiceId, ServiceRequestId, SessionId, TypedId, UserId,
 };
 use crate::error::AppError;
-use crate::graphql::RequestLoader;
 use crate::graphql::context::state;
 use crate::graphql::jobs::Job;
+use crate::graphql::loader;
 use crate::jobs::JobRow;
 use crate::portfolio::graphql::PortfolioItem;
 use crate::portfolio::model::PortfolioItemRow;
@@ -168,7 +168,7 @@ async fn fetch(ctx: &Context<'_>, ids: &[GlobalId]) -> async_graphql::Result<Vec
 
     let users = of_type::<UserId>(ids);
     if !users.is_empty() {
-        let rows = ctx.data::<RequestLoader<UserLoader>>()?.load_many(users).await?;
+        let rows = loader::<UserLoader>(ctx)?.load_many(users).await?;
         found.extend(rows.into_values().map(|row| (key(row.id), Found::User(row))));
     }
 

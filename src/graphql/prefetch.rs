@@ -13,7 +13,7 @@ use crate::accounts::profile::avatar_graphql::AvatarLoader;
 use crate::accounts::users::loader::UserLoader;
 use crate::db::{TypedId, UserId};
 use crate::error::SharedError;
-use crate::graphql::RequestLoader;
+use crate::graphql::{RequestScoped, loader};
 use crate::professionals::loader::ProfileLoader;
 use crate::reviews::graphql::RatingLoader;
 
@@ -40,12 +40,10 @@ pub async fn users(ctx: &Context<'_>, user: &SelectionField<'_>, ids: &[UserId])
 pub async fn load<L, K>(ctx: &Context<'_>, wanted: bool, ids: &[K]) -> Prefetched
 where
     K: TypedId,
-    L: Loader<K, Error = SharedError>,
+    L: Loader<K, Error = SharedError> + RequestScoped,
 {
     if wanted && !ids.is_empty() {
-        ctx.data::<RequestLoader<L>>()?
-            .load_many(ids.iter().copied())
-            .await?;
+        loader::<L>(ctx)?.load_many(ids.iter().copied()).await?;
     }
     Ok(())
 }

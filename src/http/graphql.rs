@@ -347,7 +347,6 @@ async fn execute(
                 return response;
             }
             if let Some(name) = name {
-                tracing::Span::current().record("operation", name.as_str());
                 note.operation.get_or_insert_with(|| name.to_string());
             }
             note.kind.get_or_insert(match op.node.ty {

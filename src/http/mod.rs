@@ -11,11 +11,12 @@ mod params;
 mod ws;
 
 use axum::Router;
-use axum::extract::Request;
+use axum::extract::{MatchedPath, Request};
 use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode, header};
-use axum::middleware;
+use axum::middleware::{self, Next};
 use axum::response::Response;
 use axum::routing::get;
+use tower::ServiceBuilder;
 use tower_http::compression::CompressionLayer;
 use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
@@ -67,40 +68,54 @@ pub fn app(state: AppState) -> Router {
         }
     }
 
+    if metrics.is_some() || crate::telemetry::enabled() {
+        router = router.route_layer(middleware::from_fn(matched_route));
+    }
     let production = config.is_production();
     // Traced requests get their span from `telemetry::http`.
     let trace = TraceLayer::new_for_http().on_response(RecordStatus::default());
-    router
-        .with_state(http)
-        .layer(CompressionLayer::new())
-        .layer(middleware::map_response(move |response| {
-            security_headers(response, production)
-        }))
+    // The layers wrap the router once, as one service, outermost first.
+    // (`Router::layer` would wrap every route in a boxed service per layer,
+    // and axum clones each of those boxes for every request.)
+    let layers = ServiceBuilder::new()
+        .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
+        .layer(PropagateRequestIdLayer::x_request_id())
+        .layer(trace.make_span_with(request_span))
+        .layer(middleware::from_fn_with_state(metrics, access::log))
+        .layer(cors(&config.cors_allowed_origins))
         .layer(TimeoutLayer::with_status_code(
             StatusCode::SERVICE_UNAVAILABLE,
             config.request_timeout,
         ))
-        .layer(cors(&config.cors_allowed_origins))
-        .layer(middleware::from_fn_with_state(metrics, access::log))
-        .layer(trace.make_span_with(|request: &Request| {
-            if let Some(span) = crate::telemetry::http::request_span(request) {
-                return span;
-            }
-            let request_id = request
-                .headers()
-                .get("x-request-id")
-                .and_then(|v| v.to_str().ok())
-                .unwrap_or_default();
-            tracing::info_span!(
-                "request",
-                method = %request.method(),
-                path = %request.uri().path(),
-                request_id,
-                operation = tracing::field::Empty,
-            )
-        }))
-        .layer(PropagateRequestIdLayer::x_request_id())
-        .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
+        .layer(CompressionLayer::new())
+        .map_response(move |response| security_headers(response, production));
+    Router::new().fallback_service(layers.service(router.with_state(http)))
+}
+
+/// Route middleware, installed only for metrics and traces, which label by route: the route the router matched, on the response for the access layer (`access`), and on the exported request span.
+async fn matched_route(request: Request, next: Next) -> Response {
+    let Some(route) = request.extensions().get::<MatchedPath>().cloned() else {
+        return next.run(request).await;
+    };
+    if crate::telemetry::enabled() {
+        crate::telemetry::http::record_route(request.method(), &route);
+    }
+    let mut response = next.run(request).await;
+    response.extensions_mut().insert(route);
+    response
+}
+
+/// The request's span: its id, so that every line logged while serving it can be joined to its access-log line (`access`). Method, path and operation are on that line; an exported trace has its own span (`telemetry::http`).
+fn request_span(request: &Request) -> tracing::Span {
+    if let Some(span) = crate::telemetry::http::request_span(request) {
+        return span;
+    }
+    let request_id = request
+        .headers()
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    tracing::info_span!("request", request_id)
 }
 
 /// CORS from the allow-list; no list, no cross-origin browser access.
@@ -124,7 +139,7 @@ fn cors(origins: &[String]) -> CorsLayer {
 }
 
 /// Headers every response carries unless a route set its own.
-async fn security_headers(mut response: Response, production: bool) -> Response {
+fn security_headers(mut response: Response, production: bool) -> Response {
     let headers = response.headers_mut();
     let mut set = |name: HeaderName, value: &'static str| {
         if !headers.contains_key(&name) {

@@ -40,6 +40,7 @@ use self::text::{Kind, Text};
 use crate::db::Pool;
 use crate::http::access::AccessNote;
 use crate::state::AppState;
+use axum::extract::MatchedPath;
 
 /// Every counter; cheap to share behind an `Arc`.
 #[derive(Debug)]
@@ -64,7 +65,7 @@ impl Metrics {
         }
     }
 
-    /// Note a request's route and method before it is handled (the route is only known from the request).
+    /// Note a request's method before it is handled.
     pub fn start<B>(&self, request: &Request<B>) -> Recording<'_> {
         Recording {
             metrics: self,
@@ -84,9 +85,15 @@ impl Metrics {
 }
 
 impl Recording<'_> {
-    /// Count the response: its status, the time it took and, for GraphQL, what its note says.
-    pub fn finish(self, status: u16, elapsed: Duration, note: Option<&AccessNote>) {
-        self.request.finish(status, elapsed);
+    /// Count the response: its route, its status, the time it took and, for GraphQL, what its note says.
+    pub fn finish(
+        self,
+        route: Option<&MatchedPath>,
+        status: u16,
+        elapsed: Duration,
+        note: Option<&AccessNote>,
+    ) {
+        self.request.finish(route, status, elapsed);
         if let Some(note) = note {
             self.metrics.operations.record(note);
         }

@@ -87,18 +87,22 @@ impl Route {
     }
 }
 
-/// A request being answered: its route's series and its method.
+/// A request being answered: its method (its route is known once the router has matched it).
 #[derive(Debug, Clone, Copy)]
 pub struct Pending<'a> {
-    route: &'a Route,
+    requests: &'a Requests,
     method: u32,
 }
 
 impl Pending<'_> {
-    /// Count the answer.
-    pub fn finish(self, status: u16, elapsed: Duration) {
+    /// Count the answer, in its route's series (`other` when no route matched).
+    pub fn finish(self, route: Option<&MatchedPath>, status: u16, elapsed: Duration) {
+        let route = match route {
+            Some(path) => self.requests.routes.get(path.as_str()),
+            None => self.requests.routes.overflow(),
+        };
         let key = (self.method << 16) | u32::from(status);
-        self.route.histogram(key).observe(elapsed);
+        route.histogram(key).observe(elapsed);
     }
 }
 
@@ -118,18 +122,14 @@ impl Default for Requests {
 }
 
 impl Requests {
-    /// The series `request` will be counted in, read before it is handled.
+    /// Start counting `request`, before it is handled.
     pub fn start<B>(&self, request: &Request<B>) -> Pending<'_> {
-        let route = match request.extensions().get::<MatchedPath>() {
-            Some(path) => self.routes.get(path.as_str()),
-            None => self.routes.overflow(),
-        };
         let method = METHODS
             .iter()
             .position(|m| m == request.method())
             .unwrap_or(METHODS.len());
         Pending {
-            route,
+            requests: self,
             // At most METHODS.len() + 1: no truncation.
             method: method as u32 + 1,
         }

@@ -16,8 +16,8 @@ use crate::catalogue::loader::ServiceLoader;
 use crate::db::keyset::PageArgs;
 use crate::db::{ServiceId, UserId};
 use crate::error::{AppError, AppResult};
-use crate::graphql::RequestLoader;
 use crate::graphql::context::{id_arg, require_id, state, write};
+use crate::graphql::loader;
 use crate::graphql::pagination::{Page, page, wants_total};
 use crate::graphql::scalars::DateTime;
 use crate::money::graphql::{Money, MoneyInput};
@@ -46,12 +46,11 @@ impl ProfessionalProfile {
 
     /// The catalogue services offered.
     async fn services(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Service>> {
-        let ids = ctx
-            .data::<RequestLoader<OfferedServicesLoader>>()?
+        let ids = loader::<OfferedServicesLoader>(ctx)?
             .load_one(self.0.user_id)
             .await?
             .unwrap_or_default();
-        let mut found = ctx.data::<RequestLoader<ServiceLoader>>()?.load_many(ids).await?;
+        let mut found = loader::<ServiceLoader>(ctx)?.load_many(ids).await?;
         let mut services: Vec<_> = found.drain().map(|(_, s)| s).collect();
         services.sort_by(|a, b| a.name.cmp(&b.name));
         Ok(services.into_iter().map(Service).collect())
@@ -59,8 +58,7 @@ impl ProfessionalProfile {
 
     /// The postal codes covered (upper-case, sorted).
     async fn service_area(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<String>> {
-        Ok(ctx
-            .data::<RequestLoader<ServiceAreaLoader>>()?
+        Ok(loader::<ServiceAreaLoader>(ctx)?
             .load_one(self.0.user_id)
             .await?
             .unwrap_or_default())
@@ -98,8 +96,7 @@ impl ProfessionalProfile {
         if !self.private(ctx) {
             return Ok(None);
         }
-        let docs = ctx
-            .data::<RequestLoader<DocumentsLoader>>()?
+        let docs = loader::<DocumentsLoader>(ctx)?
             .load_one(self.0.user_id)
             .await?
             .unwrap_or_default();
@@ -123,8 +120,7 @@ pub async fn profile_of(
     ctx: &Context<'_>,
     user: UserId,
 ) -> async_graphql::Result<Option<ProfessionalProfile>> {
-    Ok(ctx
-        .data::<RequestLoader<ProfileLoader>>()?
+    Ok(loader::<ProfileLoader>(ctx)?
         .load_one(user)
         .await?
         .flatten()

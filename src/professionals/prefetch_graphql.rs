@@ -6,7 +6,7 @@ use futures_util::try_join;
 use super::loader::{DocumentsLoader, OfferedServicesLoader, ServiceAreaLoader};
 use crate::catalogue::loader::ServiceLoader;
 use crate::db::UserId;
-use crate::graphql::RequestLoader;
+use crate::graphql::loader;
 use crate::graphql::prefetch::{Prefetched, load, users};
 use crate::reviews::graphql::RatingLoader;
 
@@ -21,8 +21,7 @@ pub async fn profiles(ctx: &Context<'_>, ids: &[UserId]) -> Prefetched {
     };
     let services = async {
         if node.field("services").exists() && !ids.is_empty() {
-            let offered = ctx
-                .data::<RequestLoader<OfferedServicesLoader>>()?
+            let offered = loader::<OfferedServicesLoader>(ctx)?
                 .load_many(ids.iter().copied())
                 .await?;
             let services: Vec<_> = offered.into_values().flatten().collect();

@@ -1,6 +1,6 @@
 //! The projects part of the schema.
 
-use crate::graphql::RequestLoader;
+use crate::graphql::loader;
 use crate::graphql::scalars::DateTime;
 use async_graphql::{Context, ID, InputObject, MaybeUndefined, Object};
 
@@ -53,8 +53,7 @@ impl Project {
 
     /// Skills wanted, in the client's order.
     async fn skills(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<String>> {
-        Ok(ctx
-            .data::<RequestLoader<SkillsLoader>>()?
+        Ok(loader::<SkillsLoader>(ctx)?
             .load_one(self.0.id)
             .await?
             .unwrap_or_default())
@@ -97,8 +96,7 @@ impl Project {
 
     /// How many proposals it received (public).
     async fn proposal_count(&self, ctx: &Context<'_>) -> async_graphql::Result<i64> {
-        Ok(ctx
-            .data::<RequestLoader<ProposalCountLoader>>()?
+        Ok(loader::<ProposalCountLoader>(ctx)?
             .load_one(self.0.id)
             .await?
             .unwrap_or(0))
@@ -137,13 +135,12 @@ impl Project {
                 fetch: args.fetch(),
                 all,
             };
-            let rows = ctx
-                .data::<RequestLoader<ProjectProposalsLoader>>()?
+            let rows = loader::<ProjectProposalsLoader>(ctx)?
                 .load_one(key)
                 .await?
                 .unwrap_or_default();
             let total = if all {
-                ctx.data::<RequestLoader<ProposalCountLoader>>()?
+                loader::<ProposalCountLoader>(ctx)?
                     .load_one(self.0.id)
                     .await?
                     .unwrap_or(0)
@@ -167,10 +164,7 @@ impl Project {
         let Some(viewer) = viewer(ctx) else {
             return Ok(None);
         };
-        let contracts = ctx
-            .data::<RequestLoader<ProjectContractsLoader>>()?
-            .load_one(self.0.id)
-            .await?;
+        let contracts = loader::<ProjectContractsLoader>(ctx)?.load_one(self.0.id).await?;
         let newest = contracts.and_then(|c| c.into_iter().next());
         Ok(newest
             .filter(|c| crate::contracts::policy::sees(viewer, c))

@@ -11,7 +11,7 @@ use crate::proposals::loader::{ProjectProposalsLoader, ProposalCountLoader, Prop
 use crate::db::keyset::{DEFAULT_PAGE, MAX_PAGE};
 use crate::db::{ProjectId, UserId};
 use crate::error::AppError;
-use crate::graphql::RequestLoader;
+use crate::graphql::loader;
 use crate::graphql::prefetch::{Prefetched as GqlResult, child, load, users};
 
 /// Load, for every row of a page, the relations the query selects.
@@ -64,10 +64,7 @@ async fn proposals_of(ctx: &Context<'_>, rows: &[ProjectRow], field: &SelectionF
         fetch: first + 1,
         all: viewer.is_some_and(|v| crate::proposals::policy::sees_all_on_project(v, r.client_id)),
     });
-    let loaded = ctx
-        .data::<RequestLoader<ProjectProposalsLoader>>()?
-        .load_many(keys)
-        .await?;
+    let loaded = loader::<ProjectProposalsLoader>(ctx)?.load_many(keys).await?;
     let freelancer = child(field, "edges")
         .and_then(|e| child(&e, "node"))
         .and_then(|n| child(&n, "freelancer"));

@@ -1,6 +1,6 @@
 //! The proposals part of the schema.
 
-use crate::graphql::RequestLoader;
+use crate::graphql::loader;
 use crate::graphql::scalars::DateTime;
 use async_graphql::{Context, ID, InputObject, MaybeUndefined, Object};
 
@@ -57,10 +57,7 @@ impl Proposal {
 
     /// The project bid on.
     async fn project(&self, ctx: &Context<'_>) -> async_graphql::Result<Project> {
-        let project = ctx
-            .data::<RequestLoader<ProjectLoader>>()?
-            .load_one(self.0.project_id)
-            .await?;
+        let project = loader::<ProjectLoader>(ctx)?.load_one(self.0.project_id).await?;
         Ok(Project(project.ok_or(AppError::NotFound("project"))?))
     }
 

@@ -4,7 +4,7 @@ use std::collections::HashMap;
 
 use async_graphql::dataloader::Loader;
 
-use crate::graphql::RequestLoader;
+use crate::graphql::loader;
 use crate::graphql::scalars::DateTime;
 use async_graphql::{Context, Enum, ID, Object, SimpleObject, Union};
 
@@ -62,17 +62,11 @@ impl Review {
     /// The contract or service request reviewed: `null` unless you may see it (its parties and admins).
     async fn subject(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<ReviewSubject>> {
         if let Some(id) = self.0.contract_id {
-            let row = ctx
-                .data::<RequestLoader<VisibleContractLoader>>()?
-                .load_one(id)
-                .await?;
+            let row = loader::<VisibleContractLoader>(ctx)?.load_one(id).await?;
             return Ok(row.map(|r| ReviewSubject::Contract(Contract(r))));
         }
         if let Some(id) = self.0.service_request_id {
-            let row = ctx
-                .data::<RequestLoader<VisibleRequestLoader>>()?
-                .load_one(id)
-                .await?;
+            let row = loader::<VisibleRequestLoader>(ctx)?.load_one(id).await?;
             return Ok(row.map(|r| ReviewSubject::ServiceRequest(ServiceRequest(r))));
         }
         Ok(None)
@@ -135,8 +129,7 @@ impl Loader<UserId> for RatingLoader {
 
 /// `User.rating`.
 pub async fn rating_of(ctx: &Context<'_>, user: UserId) -> async_graphql::Result<Rating> {
-    Ok(ctx
-        .data::<RequestLoader<RatingLoader>>()?
+    Ok(loader::<RatingLoader>(ctx)?
         .load_one(user)
         .await?
         .unwrap_or_default())

@@ -18,8 +18,8 @@ use crate::db::keyset::PageArgs;
 use crate::db::types::Timestamp;
 use crate::db::{ServiceRequestId, UserId};
 use crate::error::{AppError, AppResult};
-use crate::graphql::RequestLoader;
 use crate::graphql::context::{global, id_arg, require_id, state, write};
+use crate::graphql::loader;
 use crate::graphql::pagination::{Page, page, wants_total};
 use crate::graphql::scalars::DateTime;
 use crate::professionals::model::VerificationStatus;
@@ -56,10 +56,7 @@ impl ServiceRequest {
 
     /// The catalogue service asked for.
     async fn service(&self, ctx: &Context<'_>) -> async_graphql::Result<Service> {
-        let service = ctx
-            .data::<RequestLoader<ServiceLoader>>()?
-            .load_one(self.0.service_id)
-            .await?;
+        let service = loader::<ServiceLoader>(ctx)?.load_one(self.0.service_id).await?;
         Ok(Service(service.ok_or(AppError::NotFound("service"))?))
     }
 
@@ -152,8 +149,7 @@ impl ServiceRequest {
 
     /// The client's review of the professional, left when completing.
     async fn review(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Review>> {
-        Ok(ctx
-            .data::<RequestLoader<RequestReviewLoader>>()?
+        Ok(loader::<RequestReviewLoader>(ctx)?
             .load_one(self.0.id)
             .await?
             .flatten()

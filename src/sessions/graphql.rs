@@ -1,7 +1,7 @@
 //! The sessions part of the schema: refresh, logout, listing and revoking
 //! sessions, and a subscription that tells a client its session ended.
 
-use crate::graphql::RequestLoader;
+use crate::graphql::loader;
 use crate::graphql::scalars::DateTime;
 use async_graphql::{Context, ID, Object, SimpleObject, Subscription};
 use futures_util::{Stream, StreamExt};
@@ -105,8 +105,7 @@ impl SessionsMutation {
         refresh_token: String,
     ) -> async_graphql::Result<AuthPayload> {
         let tokens = ops::refresh(state(ctx)?, &refresh_token).await?;
-        let user = ctx
-            .data::<RequestLoader<UserLoader>>()?
+        let user = loader::<UserLoader>(ctx)?
             .load_one(tokens.user_id)
             .await?
             .ok_or(AppError::Unauthenticated("invalid refresh token"))?;

@@ -4,16 +4,17 @@
 //! `{method} {route}`, and the child of the caller's span when the request
 //! carries a W3C `traceparent`.
 //!
-//! The span keeps the fields of the log's `request` span (`method`, `path`,
-//! `request_id`, `operation`); the conventions' attributes are set on the
-//! OpenTelemetry span only, so log lines do not repeat them.
+//! The span has the log's `request` span's `request_id`, plus `method` and
+//! `path`; the conventions' attributes are set on the OpenTelemetry span
+//! only, so log lines do not repeat them. The route is known only once the
+//! router has matched it: [`record_route`] names the span then.
 
 use std::time::Duration;
 
 use axum::extract::{MatchedPath, Request};
 use axum::http::{HeaderMap, Response};
 use opentelemetry::propagation::{Extractor, TextMapPropagator};
-use opentelemetry::trace::Status;
+use opentelemetry::trace::{Status, TraceContextExt};
 use opentelemetry_sdk::propagation::TraceContextPropagator;
 use tower_http::trace::DefaultOnResponse;
 use tracing::Span;
@@ -31,11 +32,6 @@ pub fn request_span(request: &Request) -> Option<Span> {
     }
     let method = request.method().as_str();
     let path = request.uri().path();
-    let route = request.extensions().get::<MatchedPath>().map(MatchedPath::as_str);
-    let name = match route {
-        Some(route) => format!("{method} {route}"),
-        None => method.to_owned(),
-    };
     let headers = request.headers();
     let request_id = headers
         .get("x-request-id")
@@ -47,21 +43,27 @@ pub fn request_span(request: &Request) -> Option<Span> {
         method,
         path,
         request_id,
-        operation = tracing::field::Empty,
-        otel.name = name,
+        otel.name = method,
         otel.kind = "server",
     );
     span.set_attribute("http.request.method", method.to_owned());
     span.set_attribute("url.path", path.to_owned());
-    if let Some(route) = route {
-        span.set_attribute("http.route", route.to_owned());
-    }
     if headers.contains_key(TRACEPARENT) {
         let parent = TraceContextPropagator::new().extract(&Headers(headers));
         // Refused only without the layer, which `enabled` rules out.
         let _ = span.set_parent(parent);
     }
     Some(span)
+}
+
+/// Name the request span `{method} {route}` and set `http.route`, once the router has matched the route (the span is made before routing).
+pub fn record_route(method: &axum::http::Method, route: &MatchedPath) {
+    let span = Span::current();
+    span.set_attribute("http.route", route.as_str().to_owned());
+    // The OpenTelemetry span exists by now (attributes were set on it): rename it there.
+    span.context()
+        .span()
+        .update_name(format!("{method} {}", route.as_str()));
 }
 
 /// The request headers, as the propagator reads them.

@@ -12,8 +12,8 @@ use crate::auth::RoleGuard;
 use crate::db::Pool;
 use crate::db::UserId;
 use crate::error::{AppError, SharedError};
-use crate::graphql::RequestLoader;
 use crate::graphql::context::{actor, state, upload, write};
+use crate::graphql::loader;
 use crate::graphql::scalars::Upload;
 
 /// The avatar object key of each user; every key is answered (`None`: no avatar), so the request's cache remembers users without one too.
@@ -35,11 +35,7 @@ impl Loader<UserId> for AvatarLoader {
 
 /// `User.avatarUrl`: the absolute URL of the user's avatar, if any.
 pub async fn avatar_url(ctx: &Context<'_>, user: UserId) -> async_graphql::Result<Option<String>> {
-    let key = ctx
-        .data::<RequestLoader<AvatarLoader>>()?
-        .load_one(user)
-        .await?
-        .flatten();
+    let key = loader::<AvatarLoader>(ctx)?.load_one(user).await?.flatten();
     let files_url = &state(ctx)?.config.files_url;
     Ok(key.map(|key| crate::storage::public_url(files_url, &key)))
 }
@@ -59,7 +55,7 @@ impl AvatarMutation {
     ) -> async_graphql::Result<User> {
         let file = upload(ctx, &file)?;
         let (user, key) = avatar::upload(state(ctx)?, actor(ctx), file).await?;
-        let loader = ctx.data::<RequestLoader<AvatarLoader>>()?;
+        let loader = loader::<AvatarLoader>(ctx)?;
         loader.feed_one(user.id, Some(key)).await;
         Ok(User::from(user))
     }
@@ -68,7 +64,7 @@ impl AvatarMutation {
     #[graphql(guard = "RoleGuard::signed_in()")]
     async fn remove_avatar(&self, ctx: &Context<'_>) -> async_graphql::Result<User> {
         let user = write(ctx, async |tx| avatar::remove(tx).await).await?;
-        let loader = ctx.data::<RequestLoader<AvatarLoader>>()?;
+        let loader = loader::<AvatarLoader>(ctx)?;
         loader.feed_one(user.id, None).await;
         Ok(User::from(user))
     }

@@ -1,6 +1,6 @@
 //! The accounts part of the schema: `User`, `AuthPayload`, sign-up and sign-in.
 
-use crate::graphql::RequestLoader;
+use crate::graphql::loader;
 use crate::graphql::scalars::DateTime;
 use async_graphql::{Context, ID, InputObject, Object};
 
@@ -32,7 +32,7 @@ pub struct User {
 
 /// The user `id` through the request's loader (for relations: the parent row guarantees the user exists).
 pub async fn load_user(ctx: &Context<'_>, id: UserId) -> async_graphql::Result<User> {
-    let user = ctx.data::<RequestLoader<UserLoader>>()?.load_one(id).await?;
+    let user = loader::<UserLoader>(ctx)?.load_one(id).await?;
     Ok(User::from(user.ok_or(crate::error::AppError::NotFound("user"))?))
 }
 
@@ -267,7 +267,7 @@ impl AccountsQuery {
         let Some(id) = id_arg::<UserId>(&id, "id")? else {
             return Ok(None);
         };
-        let loader = ctx.data::<RequestLoader<UserLoader>>()?;
+        let loader = loader::<UserLoader>(ctx)?;
         Ok(loader.load_one(id).await?.map(User::from))
     }
 }

@@ -5,18 +5,23 @@
 //! user id. Never a token, a password or a variable.
 //!
 //! Handlers describe a GraphQL request by putting an [`AccessNote`] in the
-//! response's extensions; this layer writes the line, and counts the
+//! response's extensions; this middleware logs the line, and counts the
 //! request in the Prometheus metrics when they are on (`crate::metrics`).
+//! The line is a `tracing` event written by a layer of its own ([`line`]).
+
+mod line;
 
 use std::sync::Arc;
 use std::time::Instant;
 
-use axum::extract::{Request, State};
+use axum::extract::{MatchedPath, Request, State};
 use axum::middleware::Next;
 use axum::response::Response;
 
 use crate::db::UserId;
 use crate::metrics::Metrics;
+
+pub use line::{AccessLines, TARGET};
 
 /// What a GraphQL request was, for its access-log line.
 #[derive(Debug, Clone, Default)]
@@ -57,28 +62,31 @@ pub async fn log(State(metrics): State<Option<Arc<Metrics>>>, request: Request, 
     let response = next.run(request).await;
     let elapsed = started.elapsed();
     if let Some(recording) = recording {
+        let route = response.extensions().get::<MatchedPath>();
         let note = response.extensions().get::<AccessNote>();
-        recording.finish(response.status().as_u16(), elapsed, note);
+        recording.finish(route, response.status().as_u16(), elapsed, note);
     }
-    let latency_ms = elapsed.as_secs_f64() * 1000.0;
-    let note = response
-        .extensions()
-        .get::<AccessNote>()
-        .cloned()
-        .unwrap_or_default();
-    let codes = note.codes.join(",");
-    tracing::info!(
-        target: "agora::access",
-        method = %method,
-        path,
-        status = response.status().as_u16(),
-        latency_ms = format_args!("{latency_ms:.2}"),
-        request_id,
-        operation = note.operation.as_deref().unwrap_or(""),
-        operation_type = note.kind.unwrap_or(""),
-        error_codes = codes,
-        user_id = note.user.map(|u| u.to_string()).unwrap_or_default(),
-        "request"
-    );
+    if tracing::enabled!(target: TARGET, tracing::Level::INFO) {
+        let latency_ms = elapsed.as_secs_f64() * 1000.0;
+        let note = response.extensions().get::<AccessNote>();
+        let codes = note.map(|n| n.codes.join(",")).unwrap_or_default();
+        let user_id = note
+            .and_then(|n| n.user)
+            .map(|u| u.to_string())
+            .unwrap_or_default();
+        tracing::info!(
+            target: TARGET,
+            method = method.as_str(),
+            path,
+            status = response.status().as_u16(),
+            latency_ms = format_args!("{latency_ms:.2}"),
+            request_id,
+            operation = note.and_then(|n| n.operation.as_deref()).unwrap_or(""),
+            operation_type = note.and_then(|n| n.kind).unwrap_or(""),
+            error_codes = codes,
+            user_id,
+            "request"
+        );
+    }
     response
 }

@@ -1,0 +1,230 @@
+//! How an access-log line is written: the log's event formatter hands the
+//! events of [`TARGET`] to [`AccessLines`], which writes their fields
+//! straight into the line (JSON or `key=value`, as `LOG_FORMAT` says).
+//!
+//! `tracing-subscriber`'s formatter, which writes every other line, is
+//! general: its JSON mode gathers the fields into a map of JSON values and
+//! serialises the current span by re-parsing its stored fields. For the one
+//! line every request writes, that cost ~45k instructions, a quarter of a
+//! `{ __typename }` request (docs/BENCHMARKS.md). The event is still a
+//! `tracing` event: `RUST_LOG` selects it, and other layers (OpenTelemetry)
+//! see it as before.
+
+use std::fmt::{self, Write};
+
+use chrono::{SecondsFormat, Utc};
+use tracing::field::{Field, Visit};
+use tracing::{Event, Subscriber};
+use tracing_subscriber::fmt::FmtContext;
+use tracing_subscriber::fmt::format::{FormatEvent, FormatFields, Writer};
+use tracing_subscriber::registry::LookupSpan;
+
+use crate::config::LogFormat;
+
+/// The access log's target.
+pub const TARGET: &str = "agora::access";
+
+/// An event formatter: the events of [`TARGET`] as access lines in `format`, every other event as `inner` formats it.
+pub struct AccessLines<F> {
+    format: LogFormat,
+    inner: F,
+}
+
+impl<F> AccessLines<F> {
+    /// Access lines in `format`, other lines by `inner`.
+    pub fn new(format: LogFormat, inner: F) -> Self {
+        AccessLines { format, inner }
+    }
+}
+
+impl<S, N, F> FormatEvent<S, N> for AccessLines<F>
+where
+    S: Subscriber + for<'a> LookupSpan<'a>,
+    N: for<'a> FormatFields<'a> + 'static,
+    F: FormatEvent<S, N>,
+{
+    fn format_event(
+        &self,
+        ctx: &FmtContext<'_, S, N>,
+        mut writer: Writer<'_>,
+        event: &Event<'_>,
+    ) -> fmt::Result {
+        if event.metadata().target() != TARGET {
+            return self.inner.format_event(ctx, writer, event);
+        }
+        write_line(self.format, &mut writer, event)
+    }
+}
+
+/// One access line, ending in a newline.
+fn write_line(format: LogFormat, out: &mut impl Write, event: &Event<'_>) -> fmt::Result {
+    let now = Utc::now().to_rfc3339_opts(SecondsFormat::Micros, true);
+    let level = event.metadata().level();
+    match format {
+        LogFormat::Json => {
+            write!(
+                out,
+                r#"{{"timestamp":"{now}","level":"{level}","target":"{TARGET}""#
+            )?;
+            event.record(&mut JsonFields(out));
+            out.write_str("}\n")
+        }
+        LogFormat::Pretty => {
+            write!(out, "{now} {level:>5} {TARGET}:")?;
+            event.record(&mut PrettyFields(out));
+            out.write_char('\n')
+        }
+    }
+}
+
+/// Fields as `,"name":value` (numbers bare, everything else a JSON string).
+struct JsonFields<'a, W>(&'a mut W);
+
+impl<W: Write> Visit for JsonFields<'_, W> {
+    fn record_str(&mut self, field: &Field, value: &str) {
+        let _ = write!(self.0, ",\"{}\":", field.name());
+        let _ = json_string(self.0, value);
+    }
+
+    fn record_u64(&mut self, field: &Field, value: u64) {
+        let _ = write!(self.0, ",\"{}\":{value}", field.name());
+    }
+
+    fn record_i64(&mut self, field: &Field, value: i64) {
+        let _ = write!(self.0, ",\"{}\":{value}", field.name());
+    }
+
+    fn record_bool(&mut self, field: &Field, value: bool) {
+        let _ = write!(self.0, ",\"{}\":{value}", field.name());
+    }
+
+    fn record_debug(&mut self, field: &Field, value: &dyn fmt::Debug) {
+        let mut text = String::new();
+        let _ = write!(text, "{value:?}");
+        self.record_str(field, &text);
+    }
+}
+
+/// `value` as a JSON string literal.
+fn json_string(out: &mut impl Write, value: &str) -> fmt::Result {
+    out.write_char('"')?;
+    let mut rest = value;
+    while let Some(at) = rest.find(|c: char| c == '"' || c == '\\' || c < ' ') {
+        out.write_str(&rest[..at])?;
+        let c = rest[at..].chars().next().unwrap_or(' ');
+        match c {
+            '"' => out.write_str("\\\"")?,
+            '\\' => out.write_str("\\\\")?,
+            '\n' => out.write_str("\\n")?,
+            '\r' => out.write_str("\\r")?,
+            '\t' => out.write_str("\\t")?,
+            c => write!(out, "\\u{:04x}", u32::from(c))?,
+        }
+        rest = &rest[at + c.len_utf8()..];
+    }
+    out.write_str(rest)?;
+    out.write_char('"')
+}
+
+/// Fields as ` name=value`, the message bare, strings quoted as `tracing` prints them.
+struct PrettyFields<'a, W>(&'a mut W);
+
+impl<W: Write> Visit for PrettyFields<'_, W> {
+    fn record_str(&mut self, field: &Field, value: &str) {
+        if field.name() == "message" {
+            let _ = write!(self.0, " {value}");
+        } else {
+            let _ = write!(self.0, " {}={value:?}", field.name());
+        }
+    }
+
+    fn record_debug(&mut self, field: &Field, value: &dyn fmt::Debug) {
+        if field.name() == "message" {
+            let _ = write!(self.0, " {value:?}");
+        } else {
+            let _ = write!(self.0, " {}={value:?}", field.name());
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::{Arc, Mutex};
+
+    use tracing_subscriber::layer::SubscriberExt;
+
+    use super::*;
+
+    /// The line one access event becomes in `format`.
+    fn line_of(format: LogFormat) -> String {
+        let out = Arc::new(Mutex::new(Vec::<u8>::new()));
+        let sink = out.clone();
+        let writer = move || Sink(sink.clone());
+        let lines = tracing_subscriber::fmt::layer()
+            .with_writer(writer)
+            .map_event_format(|inner| AccessLines::new(format, inner));
+        let subscriber = tracing_subscriber::registry().with(lines);
+        tracing::subscriber::with_default(subscriber, || {
+            tracing::info!(
+                target: TARGET,
+                method = "POST",
+                path = "/a\"b",
+                status = 200u16,
+                latency_ms = format_args!("{:.2}", 1.5),
+                "request"
+            );
+        });
+        let bytes = out.lock().map(|b| b.clone()).unwrap_or_default();
+        String::from_utf8(bytes).unwrap_or_default()
+    }
+
+    struct Sink(Arc<Mutex<Vec<u8>>>);
+
+    impl std::io::Write for Sink {
+        fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+            if let Ok(mut out) = self.0.lock() {
+                out.extend_from_slice(bytes);
+            }
+            Ok(bytes.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn a_json_line_is_one_object_with_every_field() {
+        let line = line_of(LogFormat::Json);
+        assert!(line.ends_with("}\n") && line.matches('\n').count() == 1, "{line}");
+        let value: serde_json::Value = serde_json::from_str(&line).unwrap_or_default();
+        assert_eq!(value["level"], "INFO");
+        assert_eq!(value["target"], TARGET);
+        assert_eq!(value["message"], "request");
+        assert_eq!(value["method"], "POST");
+        assert_eq!(value["path"], "/a\"b");
+        assert_eq!(value["status"], 200);
+        assert_eq!(value["latency_ms"], "1.50");
+        let stamp = value["timestamp"].as_str().unwrap_or_default();
+        assert!(stamp.parse::<chrono::DateTime<Utc>>().is_ok(), "{stamp}");
+    }
+
+    #[test]
+    fn a_pretty_line_reads_like_the_others() {
+        let line = line_of(LogFormat::Pretty);
+        let (stamp, rest) = line.split_once(' ').unwrap_or_default();
+        assert!(stamp.parse::<chrono::DateTime<Utc>>().is_ok(), "{line}");
+        assert_eq!(
+            rest,
+            " INFO agora::access: request method=\"POST\" path=\"/a\\\"b\" status=200 latency_ms=1.50\n"
+        );
+    }
+
+    #[test]
+    fn json_strings_are_escaped() {
+        let mut out = String::new();
+        let _ = json_string(&mut out, "a\"b\\c\nd\u{1}é");
+        assert_eq!(out, r#""a\"b\\c\nd\u0001é""#);
+        let parsed: String = serde_json::from_str(&out).unwrap_or_default();
+        assert_eq!(parsed, "a\"b\\c\nd\u{1}é");
+    }
+}
