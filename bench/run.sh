@@ -5,10 +5,11 @@
 #   bench/run.sh [SECONDS=10] [CONNECTIONS=32]
 #
 # Builds both in release (honours CARGO_TARGET_DIR; SKIP_BUILD=1 reuses the
-# binaries), times Agora's start over one fresh SQLite file, fills that file
-# with `agora seed-demo --projects $SEED_PROJECTS`, starts both servers on free
-# 127.0.0.1 ports over it, registers a user, then loads each with wrk, one
-# server at a time:
+# binaries; AGORA_BIN and BASE_BIN run prebuilt ones), times Agora's start over
+# one fresh SQLite file (or, with BENCH_DATABASE_URL, one freshly recreated
+# PostgreSQL database), fills it with `agora seed-demo --projects
+# $SEED_PROJECTS`, starts both servers on free 127.0.0.1 ports over it,
+# registers a user, then loads each with wrk, one server at a time:
 #   typename  POST {"query":"{ __typename }"}             (no auth, no SQL)
 #   me        POST {"query":"{ me { id name email } }"}   (Bearer token: JWT check,
 #             session check cached 5 s, one user SELECT)
@@ -16,7 +17,10 @@
 #             edges { node { id title budgetMax { amount currency } client { name }
 #             proposalCount } } } }"}  (page + COUNT, one users IN (..), one
 #             proposal count GROUP BY)
-# and reports requests/s, p50/p90/p99 latency and CPU time per request.
+# and reports requests/s, p50/p90/p99 latency and CPU time per request (on
+# PostgreSQL also the CPU per request of the PostgreSQL backends serving each
+# server: the pids of pg_stat_activity with that server's application_name,
+# read from /proc, so PostgreSQL must run on this machine, else "n/a").
 # Also records Agora's start-to-ready time (fresh database, then the median of
 # three starts over the existing one, then one over the seeded one), the seeding
 # time, and its RSS idle, during and after load.
@@ -35,8 +39,15 @@
 #                   (`METRICS_ADDR=127.0.0.1:9464`)
 #   SEED_PROJECTS=10000  projects `agora seed-demo` creates before the load
 #   SKIP_BUILD=1    use the binaries already in $CARGO_TARGET_DIR/release
+#   AGORA_BIN       the agora binary (default $CARGO_TARGET_DIR/release/agora)
+#   BASE_BIN        the baseline (default .../release/examples/bench_baseline);
+#                   with both set nothing is built
+#   BENCH_DATABASE_URL  postgres://USER@HOST:PORT/NAME: run on PostgreSQL, in
+#                   that database, DROPPED AND RECREATED at the start (names
+#                   starting agora_test_ are refused; needs psql); unset: SQLite
 #   KEEP=1          keep the temporary directory (database, logs, RSS samples)
 # Needs wrk (Debian package `wrk`; installed when run as root) and curl.
+# BURST=1 runs burst.sh on SQLite whatever BENCH_DATABASE_URL says.
 # Only ever sends traffic to 127.0.0.1.
 set -euo pipefail
 
@@ -58,9 +69,22 @@ root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 target=${CARGO_TARGET_DIR:-$root/target}
 case $target in /*) ;; *) target=$PWD/$target ;; esac
 export CARGO_TARGET_DIR=$target
-agora_bin=$target/release/agora
-base_bin=$target/release/examples/bench_baseline
+agora_bin=${AGORA_BIN:-$target/release/agora}
+base_bin=${BASE_BIN:-$target/release/examples/bench_baseline}
 host=127.0.0.1
+
+# PostgreSQL (BENCH_DATABASE_URL) or SQLite.
+pg_url=${BENCH_DATABASE_URL:-}
+if [ -n "$pg_url" ]; then
+    [[ $pg_url =~ ^postgres(ql)?://[^/?]+/([A-Za-z_][A-Za-z0-9_]*)$ ]] ||
+        die "BENCH_DATABASE_URL must be postgres://USER@HOST:PORT/NAME without a query (got $pg_url)"
+    pg_name=${BASH_REMATCH[2]}
+    [[ $pg_name != agora_test_* && $pg_name != postgres && $pg_name != template* ]] ||
+        die "refusing to drop the database $pg_name: pick another name in BENCH_DATABASE_URL"
+    pg_admin_url=${pg_url%/*}/postgres
+    command -v psql >/dev/null || die "psql is required with BENCH_DATABASE_URL (apt-get install -y postgresql-client)"
+    psql "$pg_admin_url" -XAtqc 'SELECT 1' >/dev/null 2>&1 || die "cannot connect to PostgreSQL at $pg_admin_url"
+fi
 
 # --- tools -------------------------------------------------------------------
 command -v curl >/dev/null || die "curl is required (apt-get install -y curl)"
@@ -75,7 +99,7 @@ if ! command -v wrk >/dev/null; then
 fi
 
 # --- build -------------------------------------------------------------------
-if [ "${SKIP_BUILD:-0}" != 1 ]; then
+if [ "${SKIP_BUILD:-0}" != 1 ] && { [ -z "${AGORA_BIN:-}" ] || [ -z "${BASE_BIN:-}" ]; }; then
     echo "== building release binaries into $target" >&2
     (cd "$root" && cargo build --release --bin agora --example bench_baseline)
 fi
@@ -89,10 +113,10 @@ base_pid=
 sampler_pid=
 
 stop() { # PID: SIGTERM, wait up to 5 s, then SIGKILL
-    local pid=$1 i
+    local pid=$1 _
     [ -n "$pid" ] || return 0
     kill -TERM "$pid" 2>/dev/null || return 0
-    for i in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
     kill -KILL "$pid" 2>/dev/null || true
     wait "$pid" 2>/dev/null || true
 }
@@ -117,8 +141,8 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 free_port() { # a port nothing answers on at 127.0.0.1, not in $*
-    local p i
-    for i in $(seq 200); do
+    local p _
+    for _ in $(seq 200); do
         p=$((20000 + RANDOM % 40000))
         [[ " $* " == *" $p "* ]] && continue
         if ! (exec 3<>"/dev/tcp/$host/$p") 2>/dev/null; then echo "$p"; return 0; fi
@@ -128,14 +152,25 @@ free_port() { # a port nothing answers on at 127.0.0.1, not in $*
 agora_port=$(free_port) || die "no free port"
 base_port=$(free_port "$agora_port") || die "no free port"
 
-# One configuration for both: production mode, a random secret, a fresh file,
-# mail to a closed local port (it waits in the outbox; production needs SMTP_URL).
-# `env -i -C` runs the server in the temp dir (no .env is read) and keeps $!
-# the server's own PID (env execs it).
-db=$tmp/agora-bench.db
+# One configuration for both: production mode, a random secret, a fresh file
+# (or database), mail to a closed local port (it waits in the outbox; production
+# needs SMTP_URL). `env -i -C` runs the server in the temp dir (no .env is read)
+# and keeps $! the server's own PID (env execs it). On PostgreSQL each process
+# gets its own application_name, which tells its backends apart.
+if [ -n "$pg_url" ]; then
+    db=$pg_url
+    backend=PostgreSQL
+    psql "$pg_admin_url" -XAtq -v ON_ERROR_STOP=1 -c "DROP DATABASE IF EXISTS \"$pg_name\" WITH (FORCE)" \
+        -c "CREATE DATABASE \"$pg_name\"" >/dev/null || die "could not recreate the database $pg_name"
+    db_url() { echo "$pg_url?application_name=$1"; } # ROLE
+else
+    db=$tmp/agora-bench.db
+    backend=SQLite
+    db_url() { echo "sqlite://$db"; }
+fi
 secret=$(head -c 48 /dev/urandom | base64 | tr -d '/+=\n')
 server_env=(env -i -C "$tmp" PATH="$PATH" HOME="${HOME:-/}" APP_ENV=production JWT_SECRET="$secret"
-    DATABASE_URL="sqlite://$db" HOST=$host LOG_FORMAT=json RUST_LOG="${BENCH_RUST_LOG:-info}"
+    HOST="$host" LOG_FORMAT=json RUST_LOG="${BENCH_RUST_LOG:-info}"
     SMTP_URL=smtp://127.0.0.1:1 MAIL_FROM='Agora <bench@localhost>')
 read -r -a bench_env <<<"${BENCH_ENV:-}"
 server_env+=("${bench_env[@]}")
@@ -162,23 +197,33 @@ wait_ready() { # PORT PID LOG: poll /health/ready for up to 30 s
 
 start_agora() { # sets agora_pid and ready_ms (spawn to the first 200 from /health/ready)
     local t0
+    ready_lines_before=$(ready_lines)
     t0=$(now_us)
-    "${server_env[@]}" PORT="$agora_port" "$agora_bin" serve >>"$tmp/agora.log" 2>&1 &
+    "${server_env[@]}" DATABASE_URL="$(db_url bench-agora)" PORT="$agora_port" "$agora_bin" serve >>"$tmp/agora.log" 2>&1 &
     agora_pid=$!
     wait_ready "$agora_port" "$agora_pid" "$tmp/agora.log"
     ready_ms=$((($(now_us) - t0) / 1000))
-    [ "$(cat "/proc/$agora_pid/comm")" = agora ] || die "PID $agora_pid is not the agora server"
+    [ "$(readlink "/proc/$agora_pid/exe")" = "$(readlink -f "$agora_bin")" ] || die "PID $agora_pid is not the agora server"
 }
 
 kib() { awk -v k="$2:" '$1 == k { print $2 }' "/proc/$1/status"; }
 mib() { awk -v k="$1" 'BEGIN { printf "%.1f", k / 1024 }'; }
 cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; } # utime + stime
-inner_ready_ms() { grep -o '"ready_ms":[0-9]*' "$tmp/agora.log" | tail -1 | cut -d: -f2; }
+ready_lines() { local n; n=$(grep -c '"ready_ms":' "$tmp/agora.log" 2>/dev/null) || true; echo "${n:-0}"; }
+inner_ready_ms() { # this start's in-process ready_ms; the log is buffered: wait up to 2 s for its line
+    local _
+    for _ in $(seq 40); do
+        (($(ready_lines) > ready_lines_before)) && break
+        sleep 0.05
+    done
+    (($(ready_lines) > ready_lines_before)) || return 0
+    grep -o '"ready_ms":[0-9]*' "$tmp/agora.log" | tail -1 | cut -d: -f2
+}
 median3() { printf '%s\n' "$@" | sort -n | sed -n 2p; }
 clk_tck=$(getconf CLK_TCK)
 
 echo "== machine: $(nproc) cores, $(uname -sr); wrk $(wrk -v 2>&1 | head -1 | awk '{print $2}')" >&2
-echo "== agora on $host:$agora_port, baseline on $host:$base_port, database $db" >&2
+echo "== agora on $host:$agora_port, baseline on $host:$base_port, $backend database $db" >&2
 
 # Start-to-ready: a fresh file (migrations run), then three starts over it.
 start_agora
@@ -186,7 +231,7 @@ ready_fresh_ms=$ready_ms
 inner_fresh_ms=$(inner_ready_ms)
 existing=()
 inner_existing=()
-for i in 1 2 3; do
+for _ in 1 2 3; do
     stop "$agora_pid"
     agora_pid=
     start_agora
@@ -201,7 +246,7 @@ agora_pid=
 # Demo data for the projects scenario, seeded once with no server running.
 echo "== seeding: agora seed-demo --projects $seed_projects" >&2
 t0=$(now_us)
-"${server_env[@]}" "$agora_bin" seed-demo --projects "$seed_projects" >"$tmp/seed.out" 2>>"$tmp/seed.log" ||
+"${server_env[@]}" DATABASE_URL="$(db_url bench-seed)" "$agora_bin" seed-demo --projects "$seed_projects" >"$tmp/seed.out" 2>>"$tmp/seed.log" ||
     { cat "$tmp/seed.log" "$tmp/seed.out" >&2; die "seed-demo failed"; }
 seed_s=$(awk -v us=$(($(now_us) - t0)) 'BEGIN { printf "%.1f", us / 1e6 }')
 grep -v '^{' "$tmp/seed.out" | sed 's/^/   /' >&2 || true
@@ -211,10 +256,10 @@ inner_seeded_ms=$(inner_ready_ms)
 sleep 1
 rss_idle=$(kib "$agora_pid" VmRSS)
 
-"${server_env[@]}" PORT="$base_port" "$base_bin" >>"$tmp/baseline.log" 2>&1 &
+"${server_env[@]}" DATABASE_URL="$(db_url bench-baseline)" PORT="$base_port" "$base_bin" >>"$tmp/baseline.log" 2>&1 &
 base_pid=$!
 wait_ready "$base_port" "$base_pid" "$tmp/baseline.log"
-[ "$(cat "/proc/$base_pid/comm")" = bench_baseline ] || die "PID $base_pid is not the baseline"
+[ "$(readlink "/proc/$base_pid/exe")" = "$(readlink -f "$base_bin")" ] || die "PID $base_pid is not the baseline"
 
 # --- a user and a token ----------------------------------------------------------
 email="bench-$$-$RANDOM@example.com"
@@ -269,8 +314,25 @@ load() { # PORT BODY TOKEN SECONDS -> RESULT line
         -s "$root/bench/post.lua" "http://$host:$1/graphql" | grep '^RESULT'
 }
 field() { sed -n "s/.* $2=\([^ ]*\).*/\1/p" <<<"$1"; }
+# On PostgreSQL: the CPU ticks of the backends with application_name APP, as
+# "pid ticks" lines (nothing on SQLite). Backends that end during a measurement
+# are lost (the pools keep theirs); those that start during it count from 0.
+pg_backend_ticks() {
+    [ -n "$pg_url" ] || return 0
+    local pid
+    for pid in $(psql "$pg_url" -XAtqc "SELECT pid FROM pg_stat_activity
+        WHERE datname = current_database() AND application_name = '$1'"); do
+        [ -r "/proc/$pid/stat" ] && echo "$pid $(cpu_ticks "$pid" 2>/dev/null || echo 0)"
+    done
+    return 0
+}
+pg_us_per_req() { # BEFORE AFTER REQUESTS: µs of backend CPU per request, or n/a
+    awk -v hz="$clk_tck" -v n="$3" 'NR == FNR { before[$1] = $2; next } { d += $2 - before[$1]; k++ }
+        END { if (k && n > 0) printf "%.1f", d * 1e6 / hz / n; else print "n/a" }' \
+        <(printf '%s\n' "$1") <(printf '%s\n' "$2")
+}
 
-declare -A result cpu_us
+declare -A result cpu_us pg_us
 for scenario in "${scenarios[@]}"; do
     body_of $scenario
     for server in agora baseline; do
@@ -278,14 +340,17 @@ for scenario in "${scenarios[@]}"; do
         ((warmup == 0)) || load "$port" "$body" "$tok" "$warmup" >/dev/null
         echo "== $scenario on $server: ${secs}s, $conns connections, $threads wrk threads" >&2
         [ $server = baseline ] || start_sampler "$tmp/rss.samples"
+        pg_before=$(pg_backend_ticks "bench-$server")
         ticks=$(cpu_ticks "$pid")
         r=$(load "$port" "$body" "$tok" "$secs")
         ticks=$(($(cpu_ticks "$pid") - ticks))
+        pg_after=$(pg_backend_ticks "bench-$server")
         stop_sampler
         result[$scenario.$server]=$r
         cpu_us[$scenario.$server]=$(awk -v t="$ticks" -v hz="$clk_tck" -v n="$(field "$r" requests)" \
             'BEGIN { if (n > 0) printf "%.1f", t * 1e6 / hz / n; else print "n/a" }')
-        echo "   $r cpu_us_per_req=${cpu_us[$scenario.$server]}" >&2
+        pg_us[$scenario.$server]=$(pg_us_per_req "$pg_before" "$pg_after" "$(field "$r" requests)")
+        echo "   $r cpu_us_per_req=${cpu_us[$scenario.$server]} pg_cpu_us_per_req=${pg_us[$scenario.$server]}" >&2
     done
 done
 rss_under_load=$(sort -n "$tmp/rss.samples" | tail -1)
@@ -304,32 +369,46 @@ if [ "${LOGIN:-0}" = 1 ]; then
 fi
 
 # --- report ------------------------------------------------------------------------
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a != "n/a" && b > 0) printf "%.2f", a / b; else print "n/a" }'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a != "n/a" && b != "n/a" && b > 0) printf "%.2f", a / b; else print "n/a" }'; }
 verdict() { awk -v v="$1" -v max="$2" 'BEGIN { print (v != "n/a" && v + 0 <= max + 0) ? "met" : "MISSED" }'; }
 
 echo
-echo "Agora vs bare axum baseline: ${secs}s per scenario, $conns connections, $threads wrk threads," \
+echo "Agora vs bare axum baseline on $backend: ${secs}s per scenario, $conns connections, $threads wrk threads," \
     "$(nproc) cores, $(date -u +%Y-%m-%dT%H:%MZ)"
 echo
-echo "| scenario | server | req/s | p50 ms | p90 ms | p99 ms | CPU µs/req | non-2xx | socket errors |"
-echo "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
+if [ -n "$pg_url" ]; then
+    echo "| scenario | server | req/s | p50 ms | p90 ms | p99 ms | CPU µs/req | PG CPU µs/req | server+PG µs/req | non-2xx | socket errors |"
+    echo "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
+else
+    echo "| scenario | server | req/s | p50 ms | p90 ms | p99 ms | CPU µs/req | non-2xx | socket errors |"
+    echo "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
+fi
+sum() { awk -v a="$1" -v b="$2" 'BEGIN { if (a != "n/a" && b != "n/a") printf "%.1f", a + b; else print "n/a" }'; }
 for scenario in "${scenarios[@]}"; do
     for server in agora baseline; do
-        r=${result[$scenario.$server]}
+        k=$scenario.$server
+        r=${result[$k]}
+        pg_cols=
+        [ -z "$pg_url" ] || pg_cols="| ${pg_us[$k]} | $(sum "${cpu_us[$k]}" "${pg_us[$k]}") "
         echo "| $scenario | $server | $(field "$r" rps) | $(field "$r" p50_ms) | $(field "$r" p90_ms)" \
-            "| $(field "$r" p99_ms) | ${cpu_us[$scenario.$server]} | $(field "$r" non2xx) | $(field "$r" socket_errors) |"
+            "| $(field "$r" p99_ms) | ${cpu_us[$k]} ${pg_cols}| $(field "$r" non2xx) | $(field "$r" socket_errors) |"
     done
 done
 echo
-echo "| scenario | req/s agora/bare | bare is N× faster | p50 agora/bare | p99 agora/bare | CPU/req agora/bare | within 3x |"
-echo "| --- | ---: | ---: | ---: | ---: | ---: | --- |"
+pg_head='' pg_rule=''
+[ -z "$pg_url" ] || pg_head=" server+PG CPU/req agora/bare |" pg_rule=" ---: |"
+echo "| scenario | req/s agora/bare | bare is N× faster | p50 agora/bare | p99 agora/bare | CPU/req agora/bare |$pg_head within 3x |"
+echo "| --- | ---: | ---: | ---: | ---: | ---: |$pg_rule --- |"
 for scenario in "${scenarios[@]}"; do
     a=${result[$scenario.agora]}
     b=${result[$scenario.baseline]}
     slower=$(ratio "$(field "$b" rps)" "$(field "$a" rps)")
+    pg_cols=
+    [ -z "$pg_url" ] || pg_cols=" $(ratio "$(sum "${cpu_us[$scenario.agora]}" "${pg_us[$scenario.agora]}")" \
+        "$(sum "${cpu_us[$scenario.baseline]}" "${pg_us[$scenario.baseline]}")") |"
     echo "| $scenario | $(ratio "$(field "$a" rps)" "$(field "$b" rps)") | $slower" \
         "| $(ratio "$(field "$a" p50_ms)" "$(field "$b" p50_ms)") | $(ratio "$(field "$a" p99_ms)" "$(field "$b" p99_ms)")" \
-        "| $(ratio "${cpu_us[$scenario.agora]}" "${cpu_us[$scenario.baseline]}") | $(verdict "$slower" 3) |"
+        "| $(ratio "${cpu_us[$scenario.agora]}" "${cpu_us[$scenario.baseline]}") |$pg_cols $(verdict "$slower" 3) |"
 done
 echo
 echo "| agora | measured | budget | |"
@@ -340,7 +419,7 @@ echo "| start to ready, existing database (median of 3: ${existing[*]}) | ${read
     "(in-process ready_ms ${inner_existing_ms:-?}) | 200 ms | $(verdict "$ready_existing_ms" 200) |"
 echo "| start to ready, seeded database ($seed_projects projects) | ${ready_seeded_ms} ms" \
     "(in-process ready_ms ${inner_seeded_ms:-?}) | 200 ms | $(verdict "$ready_seeded_ms" 200) |"
-echo "| seed-demo --projects $seed_projects (release build, SQLite) | $seed_s s | | |"
+echo "| seed-demo --projects $seed_projects (release build, $backend) | $seed_s s | | |"
 echo "| RSS idle (ready, no request yet) | $(mib "$rss_idle") MiB | 30 MiB | $(verdict "$(mib "$rss_idle")" 30) |"
 echo "| RSS after one register (argon2id hash) | $(mib "$rss_registered") MiB | | |"
 echo "| RSS under load (max of 100 ms samples, typename, me and projects) | $(mib "$rss_under_load") MiB | 150 MiB" \
