@@ -82,7 +82,7 @@ pub fn app(state: AppState) -> Router {
         .layer(PropagateRequestIdLayer::x_request_id())
         .layer(trace.make_span_with(request_span))
         .layer(middleware::from_fn_with_state(metrics, access::log))
-        .layer(cors(&config.cors_allowed_origins))
+        .option_layer(cors(&config.cors_allowed_origins))
         .layer(TimeoutLayer::with_status_code(
             StatusCode::SERVICE_UNAVAILABLE,
             config.request_timeout,
@@ -118,13 +118,16 @@ fn request_span(request: &Request) -> tracing::Span {
     tracing::info_span!("request", request_id)
 }
 
-/// CORS from the allow-list; no list, no cross-origin browser access.
-fn cors(origins: &[String]) -> CorsLayer {
+/// CORS from the allow-list; no list, no CORS layer at all (no cross-origin browser access, and no per-response work for it).
+fn cors(origins: &[String]) -> Option<CorsLayer> {
     let origins: Vec<HeaderValue> = origins
         .iter()
         .filter_map(|o| HeaderValue::from_str(o).ok())
         .collect();
-    CorsLayer::new()
+    if origins.is_empty() {
+        return None;
+    }
+    let layer = CorsLayer::new()
         .allow_origin(AllowOrigin::list(origins))
         .allow_methods([Method::GET, Method::POST, Method::OPTIONS])
         .allow_headers([
@@ -135,7 +138,8 @@ fn cors(origins: &[String]) -> CorsLayer {
             HeaderName::from_static("x-requested-with"),
         ])
         .expose_headers([HeaderName::from_static("x-request-id")])
-        .max_age(std::time::Duration::from_secs(3600))
+        .max_age(std::time::Duration::from_secs(3600));
+    Some(layer)
 }
 
 /// Headers every response carries unless a route set its own.

@@ -10,6 +10,7 @@ use super::ops;
 use super::prefetch_graphql as prefetch;
 use super::queries::{self, Direction, ProjectFilter, ProjectOrder, ProjectOrderField};
 use crate::accounts::users::graphql::{User, load_user};
+use crate::accounts::users::loader::UserLoader;
 use crate::auth::Role;
 use crate::auth::{RoleGuard, require_viewer, viewer};
 use crate::contracts::graphql::Contract;
@@ -413,8 +414,18 @@ impl ProjectsQuery {
             return Ok(None);
         };
         let mut conn = state(ctx)?.pool.get().await.map_err(AppError::from)?;
-        let row = queries::find_visible(&mut conn, viewer(ctx), id).await?;
-        Ok(row.map(Project))
+        if !ctx.look_ahead().field("client").exists() {
+            let row = queries::find_visible(&mut conn, viewer(ctx), id).await?;
+            return Ok(row.map(Project));
+        }
+        // The client is asked for: fetched with the project, then served from the request's user loader.
+        let found = queries::find_visible_with_client(&mut conn, viewer(ctx), id).await?;
+        drop(conn);
+        let Some((row, client)) = found else {
+            return Ok(None);
+        };
+        loader::<UserLoader>(ctx)?.feed_one(client.id, client).await;
+        Ok(Some(Project(row)))
     }
 }
 

@@ -6,9 +6,10 @@ use diesel_async::RunQueryDsl;
 
 use super::model::{Category, NewProject, ProjectRow, ProjectStatus};
 use super::policy::visible_to;
+use crate::accounts::users::model::UserRow;
 use crate::auth::Viewer;
 use crate::db::keyset::PageArgs;
-use crate::db::schema::{contracts, project_skills, projects};
+use crate::db::schema::{contracts, project_skills, projects, users};
 use crate::db::{Conn, contains_pattern, lower};
 use crate::db::{ProjectId, UserId};
 use crate::error::AppResult;
@@ -212,6 +213,22 @@ pub async fn find_visible(
         visible_to!(projects::table.into_boxed(), viewer)
             .filter(projects::id.eq(id))
             .select(ProjectRow::as_select())
+            .first(c)
+            .await
+            .optional()
+    })?)
+}
+
+/// The project, if the viewer may see it, with its client: one statement where [`find_visible`] and a user lookup would be two.
+pub async fn find_visible_with_client(
+    conn: &mut Conn,
+    viewer: Option<Viewer>,
+    id: ProjectId,
+) -> AppResult<Option<(ProjectRow, UserRow)>> {
+    Ok(with_conn!(conn, |c| {
+        visible_to!(projects::table.inner_join(users::table).into_boxed(), viewer)
+            .filter(projects::id.eq(id))
+            .select((ProjectRow::as_select(), UserRow::as_select()))
             .first(c)
             .await
             .optional()

@@ -283,6 +283,11 @@ async fn cors_admits_only_the_allow_list() {
     );
     let refused = app.send(preflight("https://evil.example.com")).await;
     assert!(refused.headers.get("access-control-allow-origin").is_none());
+
+    // No list: no origin is admitted.
+    let closed = TestApp::new().await;
+    let refused = closed.send(preflight("https://app.example.com")).await;
+    assert!(refused.headers.get("access-control-allow-origin").is_none());
 }
 
 #[tokio::test(flavor = "multi_thread")]

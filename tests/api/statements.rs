@@ -65,3 +65,23 @@ async fn project_pages_run_a_constant_number_of_statements() {
     );
     assert!(counts[0] <= 10, "a page takes few statements: {counts:?}");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_project_with_its_client_is_one_statement() {
+    let app = TestApp::new().await;
+    let client = app.register("client@example.com", "CLIENT").await;
+    let reply = app
+        .gql(CREATE, project_input("Roof repair"), Some(&client.access))
+        .await;
+    let id = reply.data()["createProject"]["id"].as_str().unwrap().to_owned();
+    let query = "query($id: ID!) { project(id: $id) { title client { name } } }";
+    let before = app.state.pool.statements();
+    let reply = app.gql(query, json!({ "id": id }), None).await;
+    assert_eq!(reply.data()["project"]["title"], "Roof repair");
+    assert_eq!(reply.data()["project"]["client"]["name"], "Test User");
+    assert_eq!(
+        app.state.pool.statements() - before,
+        1,
+        "the project and its client in one statement"
+    );
+}

@@ -56,46 +56,66 @@ where
     }
 }
 
-/// One access line, ending in a newline.
+/// One access line, ending in a newline, built in one buffer and written at once.
 fn write_line(format: LogFormat, out: &mut impl Write, event: &Event<'_>) -> fmt::Result {
     let now = Utc::now().to_rfc3339_opts(SecondsFormat::Micros, true);
-    let level = event.metadata().level();
+    let level = event.metadata().level().as_str();
+    let mut line = String::with_capacity(384);
     match format {
         LogFormat::Json => {
-            write!(
-                out,
-                r#"{{"timestamp":"{now}","level":"{level}","target":"{TARGET}""#
-            )?;
-            event.record(&mut JsonFields(out));
-            out.write_str("}\n")
+            for part in [
+                r#"{"timestamp":""#,
+                &now,
+                r#"","level":""#,
+                level,
+                r#"","target":""#,
+                TARGET,
+                "\"",
+            ] {
+                line.push_str(part);
+            }
+            event.record(&mut JsonFields(&mut line));
+            line.push_str("}\n");
         }
         LogFormat::Pretty => {
-            write!(out, "{now} {level:>5} {TARGET}:")?;
-            event.record(&mut PrettyFields(out));
-            out.write_char('\n')
+            let _ = write!(line, "{now} {level:>5} {TARGET}:");
+            event.record(&mut PrettyFields(&mut line));
+            line.push('\n');
         }
     }
+    out.write_str(&line)
 }
 
 /// Fields as `,"name":value` (numbers bare, everything else a JSON string).
-struct JsonFields<'a, W>(&'a mut W);
+struct JsonFields<'a>(&'a mut String);
 
-impl<W: Write> Visit for JsonFields<'_, W> {
+impl JsonFields<'_> {
+    fn name(&mut self, field: &Field) {
+        self.0.push_str(",\"");
+        self.0.push_str(field.name());
+        self.0.push_str("\":");
+    }
+}
+
+impl Visit for JsonFields<'_> {
     fn record_str(&mut self, field: &Field, value: &str) {
-        let _ = write!(self.0, ",\"{}\":", field.name());
-        let _ = json_string(self.0, value);
+        self.name(field);
+        json_string(self.0, value);
     }
 
     fn record_u64(&mut self, field: &Field, value: u64) {
-        let _ = write!(self.0, ",\"{}\":{value}", field.name());
+        self.name(field);
+        let _ = write!(self.0, "{value}");
     }
 
     fn record_i64(&mut self, field: &Field, value: i64) {
-        let _ = write!(self.0, ",\"{}\":{value}", field.name());
+        self.name(field);
+        let _ = write!(self.0, "{value}");
     }
 
     fn record_bool(&mut self, field: &Field, value: bool) {
-        let _ = write!(self.0, ",\"{}\":{value}", field.name());
+        self.name(field);
+        self.0.push_str(if value { "true" } else { "false" });
     }
 
     fn record_debug(&mut self, field: &Field, value: &dyn fmt::Debug) {
@@ -106,30 +126,31 @@ impl<W: Write> Visit for JsonFields<'_, W> {
 }
 
 /// `value` as a JSON string literal.
-fn json_string(out: &mut impl Write, value: &str) -> fmt::Result {
-    out.write_char('"')?;
+fn json_string(out: &mut String, value: &str) {
+    out.push('"');
     let mut rest = value;
-    while let Some(at) = rest.find(|c: char| c == '"' || c == '\\' || c < ' ') {
-        out.write_str(&rest[..at])?;
-        let c = rest[at..].chars().next().unwrap_or(' ');
-        match c {
-            '"' => out.write_str("\\\"")?,
-            '\\' => out.write_str("\\\\")?,
-            '\n' => out.write_str("\\n")?,
-            '\r' => out.write_str("\\r")?,
-            '\t' => out.write_str("\\t")?,
-            c => write!(out, "\\u{:04x}", u32::from(c))?,
+    while let Some(at) = rest.bytes().position(|b| b == b'"' || b == b'\\' || b < b' ') {
+        out.push_str(&rest[..at]);
+        match rest.as_bytes()[at] {
+            b'"' => out.push_str("\\\""),
+            b'\\' => out.push_str("\\\\"),
+            b'\n' => out.push_str("\\n"),
+            b'\r' => out.push_str("\\r"),
+            b'\t' => out.push_str("\\t"),
+            b => {
+                let _ = write!(out, "\\u{b:04x}");
+            }
         }
-        rest = &rest[at + c.len_utf8()..];
+        rest = &rest[at + 1..];
     }
-    out.write_str(rest)?;
-    out.write_char('"')
+    out.push_str(rest);
+    out.push('"');
 }
 
 /// Fields as ` name=value`, the message bare, strings quoted as `tracing` prints them.
-struct PrettyFields<'a, W>(&'a mut W);
+struct PrettyFields<'a>(&'a mut String);
 
-impl<W: Write> Visit for PrettyFields<'_, W> {
+impl Visit for PrettyFields<'_> {
     fn record_str(&mut self, field: &Field, value: &str) {
         if field.name() == "message" {
             let _ = write!(self.0, " {value}");
@@ -222,7 +243,7 @@ mod tests {
     #[test]
     fn json_strings_are_escaped() {
         let mut out = String::new();
-        let _ = json_string(&mut out, "a\"b\\c\nd\u{1}é");
+        json_string(&mut out, "a\"b\\c\nd\u{1}é");
         assert_eq!(out, r#""a\"b\\c\nd\u0001é""#);
         let parsed: String = serde_json::from_str(&out).unwrap_or_default();
         assert_eq!(parsed, "a\"b\\c\nd\u{1}é");
