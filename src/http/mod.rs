@@ -145,6 +145,8 @@ fn cors(origins: &[String]) -> Option<CorsLayer> {
 /// Headers every response carries unless a route set its own.
 fn security_headers(mut response: Response, production: bool) -> Response {
     let headers = response.headers_mut();
+    // Room for all of them at once, rather than growing the map on the way.
+    headers.reserve(6);
     let mut set = |name: HeaderName, value: &'static str| {
         if !headers.contains_key(&name) {
             headers.insert(name, HeaderValue::from_static(value));
