@@ -119,15 +119,32 @@ impl Visit for JsonFields<'_> {
     }
 
     fn record_debug(&mut self, field: &Field, value: &dyn fmt::Debug) {
-        let mut text = String::new();
-        let _ = write!(text, "{value:?}");
-        self.record_str(field, &text);
+        self.name(field);
+        self.0.push('"');
+        let _ = write!(Escaped(self.0), "{value:?}");
+        self.0.push('"');
+    }
+}
+
+/// Text written into a JSON string literal, escaped on the way.
+struct Escaped<'a>(&'a mut String);
+
+impl Write for Escaped<'_> {
+    fn write_str(&mut self, text: &str) -> fmt::Result {
+        escape(self.0, text);
+        Ok(())
     }
 }
 
 /// `value` as a JSON string literal.
 fn json_string(out: &mut String, value: &str) {
     out.push('"');
+    escape(out, value);
+    out.push('"');
+}
+
+/// `value`'s characters as they are written inside a JSON string literal.
+fn escape(out: &mut String, value: &str) {
     let mut rest = value;
     while let Some(at) = rest.bytes().position(|b| b == b'"' || b == b'\\' || b < b' ') {
         out.push_str(&rest[..at]);
@@ -144,7 +161,6 @@ fn json_string(out: &mut String, value: &str) {
         rest = &rest[at + 1..];
     }
     out.push_str(rest);
-    out.push('"');
 }
 
 /// Fields as ` name=value`, the message bare, strings quoted as `tracing` prints them.
