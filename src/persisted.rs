@@ -22,7 +22,7 @@ use std::sync::{Arc, Mutex};
 
 use async_graphql::parser::parse_query;
 use async_graphql::parser::types::ExecutableDocument;
-use async_graphql::{Request, ServerError, Value};
+use async_graphql::{Request, ServerError, ValidationResult, Value};
 use sha2::{Digest, Sha256};
 
 use crate::config::{ConfigError, TrustedDocumentsMode};
@@ -87,6 +87,8 @@ pub struct Documents {
     registered: Mutex<Bounded<Arc<str>>>,
     /// Documents parsed lately: text → parsed.
     parsed: Mutex<Bounded<Arc<ExecutableDocument>>>,
+    /// Requests that passed validation lately, by [`validation_key`].
+    validated: Mutex<Bounded<ValidationResult>>,
 }
 
 impl Documents {
@@ -98,6 +100,7 @@ impl Documents {
             by_text: HashMap::new(),
             registered: Mutex::new(Bounded::new(CACHE_BYTES)),
             parsed: Mutex::new(Bounded::new(CACHE_BYTES)),
+            validated: Mutex::new(Bounded::new(CACHE_BYTES)),
         }
     }
 
@@ -208,6 +211,29 @@ impl Documents {
             lock(&self.parsed).insert(text.into(), Arc::new(parsed.clone()), cost);
         }
         Ok(parsed)
+    }
+}
+
+/// What a request's validation depends on, besides the schema: its document, the operation it runs and its variables (complexity counts `first: $n`, and variable values are checked against their arguments). `None` for a document too large to cache.
+pub fn validation_key(request: &Request) -> Option<String> {
+    if request.query.len() > MAX_CACHED_DOCUMENT {
+        return None;
+    }
+    let variables = serde_json::to_string(&request.variables).ok()?;
+    let operation = request.operation_name.as_deref().unwrap_or("");
+    Some([operation, "\n", &variables, "\n", &request.query].concat())
+}
+
+impl Documents {
+    /// The validation of an identical request that passed lately.
+    pub fn validated(&self, key: &str) -> Option<ValidationResult> {
+        lock(&self.validated).get(key)
+    }
+
+    /// Remember that the request `key` passed validation (only passing ones are kept: errors are worked out each time).
+    pub fn passed_validation(&self, key: String, result: ValidationResult) {
+        let cost = key.len();
+        lock(&self.validated).insert(key.into(), result, cost);
     }
 }
 

@@ -41,6 +41,7 @@ use async_graphql_value::Value as GqlValue;
 
 use super::limits::{DocumentLimits, count_values};
 use super::{Connection, input_text, install_request_data};
+use crate::persisted::validation_key;
 use crate::state::AppState;
 
 /// Longest error message, in characters.
@@ -85,6 +86,7 @@ impl ExtensionFactory for Checks {
             checks: *self,
             variable_arguments: Mutex::new(Vec::new()),
             executed: AtomicBool::new(false),
+            validation_key: Mutex::new(None),
         })
     }
 }
@@ -96,6 +98,8 @@ struct PerRequest {
     variable_arguments: Mutex<Vec<Pos>>,
     /// Did execution begin?
     executed: AtomicBool,
+    /// What this request's validation depends on (`persisted::validation_key`), set once its document passed the checks.
+    validation_key: Mutex<Option<String>>,
 }
 
 /// The codes of errors raised outside resolvers (see [`code_missing`]).
@@ -231,6 +235,7 @@ impl Extension for PerRequest {
         })?;
         *lock(&self.variable_arguments) = variable_arguments(doc);
         request.variables = variables;
+        *lock(&self.validation_key) = validation_key(&request);
         // An operation on a WebSocket: its own loaders, like an HTTP request's.
         if let Some((connection, state)) = socket {
             install_request_data(
@@ -248,7 +253,16 @@ impl Extension for PerRequest {
         ctx: &ExtensionContext<'_>,
         next: NextValidation<'_>,
     ) -> Result<ValidationResult, Vec<ServerError>> {
-        next.run(ctx).await.map_err(|mut errors| {
+        // An identical request passed lately: validation is a function of the
+        // request and the schema, so its result stands.
+        let documents = ctx.data_opt::<AppState>().map(|state| &state.documents);
+        let key = lock(&self.validation_key).take();
+        if let (Some(documents), Some(key)) = (documents, &key)
+            && let Some(result) = documents.validated(key)
+        {
+            return Ok(result);
+        }
+        let result = next.run(ctx).await.map_err(|mut errors| {
             let from_variables = lock(&self.variable_arguments);
             for error in &mut errors {
                 let user_value = error.message.starts_with("Invalid value for argument")
@@ -263,7 +277,11 @@ impl Extension for PerRequest {
                 );
             }
             errors
-        })
+        })?;
+        if let (Some(documents), Some(key)) = (documents, key) {
+            documents.passed_validation(key, result);
+        }
+        Ok(result)
     }
 
     async fn execute(

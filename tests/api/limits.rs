@@ -125,6 +125,16 @@ async fn nested_lists_multiply_their_cost_and_are_refused_before_running() {
         reviews(first: $n) { edges { node { reviewer { name } } } } } } } } } } } } }";
     let reply = app.gql(with_variables, json!({"n": 100}), None).await;
     assert!(reply.message().contains("complex"), "{}", reply.body);
+    // A validation that passed is remembered for the same document and the
+    // same variables only: other values are validated again.
+    let reply = app.gql(with_variables, json!({"n": 2}), None).await;
+    reply.data();
+    let reply = app.gql(with_variables, json!({"n": 2}), None).await;
+    reply.data();
+    let reply = app.gql(with_variables, json!({"n": 100}), None).await;
+    assert!(reply.message().contains("complex"), "{}", reply.body);
+    let reply = app.gql(with_variables, json!({"n": "two"}), None).await;
+    assert_eq!(reply.code(), "BAD_USER_INPUT", "{}", reply.body);
 
     // What a real page asks for stays allowed: 100 projects with their
     // clients and five proposals each, and the README's page.
