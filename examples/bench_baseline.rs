@@ -8,7 +8,7 @@
 //!   (what Agora answers: its query root is named `Query`);
 //! - a query containing `me` runs the same `agora::auth::authenticate` as the
 //!   server (JWT verification, then the session check cached 5 s), then the
-//!   same user `SELECT` (`agora::accounts::users::queries::find_live`), and answers
+//!   same user `SELECT` (`agora::accounts::users::queries::find_by_ids`), and answers
 //!   `{"data":{"me":{"id":..,"name":..,"email":..}}}`;
 //! - a query containing `projects` is answered as Agora answers the anonymous
 //!   `{ projects(first: 20) { totalCount edges { node { id title budgetMax
@@ -36,7 +36,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use serde::{Deserialize, Serialize};
 
-use agora::accounts::users::queries::{find_by_ids, find_live};
+use agora::accounts::users::queries::find_by_ids;
 use agora::auth::authenticate;
 use agora::config::Config;
 use agora::db::keyset::PageArgs;
@@ -199,8 +199,8 @@ async fn me(state: &AppState, authorization: Option<&str>) -> Result<Option<MeUs
         return Ok(None);
     };
     let mut conn = state.pool.get().await?;
-    let row = find_live(&mut conn, viewer.user_id).await?;
-    Ok(row.map(|row| MeUser {
+    let rows = find_by_ids(&mut conn, &[viewer.user_id]).await?;
+    Ok(rows.into_iter().next().map(|row| MeUser {
         id: row.id.to_global(),
         name: row.name,
         email: row.email,

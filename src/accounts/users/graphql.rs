@@ -252,14 +252,13 @@ impl AccountsQuery {
             return Ok(None);
         };
         // Read directly: there is only ever one key, so the loader's batching
-        // window (1 ms) would be pure latency; and by `id =`, a statement
-        // SQLite keeps prepared (an `IN (…)` list is prepared anew each time).
+        // window (1 ms) would be pure latency.
         let mut conn = state(ctx)?
             .pool
             .get()
             .await
             .map_err(crate::error::AppError::from)?;
-        let row = queries::find_live(&mut conn, viewer.user_id).await?;
+        let row = queries::find_by_ids(&mut conn, &[viewer.user_id]).await?.pop();
         Ok(row.map(User::from))
     }
 
