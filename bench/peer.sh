@@ -308,7 +308,7 @@ start_agora() { # [PG-OPTIONS]: sets agora_pid and agora_ready_ms
     agora_pid=$!
     wait_ready "$agora_port" "$agora_pid" "$tmp/agora.log"
     agora_ready_ms=$((($(now_us) - t0) / 1000))
-    [ "$(cat "/proc/$agora_pid/comm")" = agora ] || die "PID $agora_pid is not the agora server"
+    [ "$(readlink "/proc/$agora_pid/exe")" = "$(readlink -f "$agora_bin")" ] || die "PID $agora_pid is not the agora server"
 }
 start_pgl() { # [PG-OPTIONS]: sets pgl_pid and pgl_ready_ms
     local t0

@@ -12,10 +12,6 @@ use agora::config::Config;
 use agora::state::AppState;
 use agora::{graphql, server};
 
-/// mimalloc, made for servers: allocation is a fifth of a request's instructions under glibc's malloc (docs/BENCHMARKS.md).
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 /// Agora: a GraphQL API server for a services marketplace.
 #[derive(Parser)]
 #[command(
