@@ -10,9 +10,11 @@
 //! `tracing` event: `RUST_LOG` selects it, and other layers (OpenTelemetry)
 //! see it as before.
 
+use std::cell::RefCell;
 use std::fmt::{self, Write};
+use std::time::{SystemTime, UNIX_EPOCH};
 
-use chrono::{SecondsFormat, Utc};
+use chrono::{DateTime, Utc};
 use tracing::field::{Field, Visit};
 use tracing::{Event, Subscriber};
 use tracing_subscriber::fmt::FmtContext;
@@ -56,34 +58,75 @@ where
     }
 }
 
-/// One access line, ending in a newline, built in one buffer and written at once.
+/// One access line, ending in a newline, built in the thread's line buffer and written at once.
 fn write_line(format: LogFormat, out: &mut impl Write, event: &Event<'_>) -> fmt::Result {
-    let now = Utc::now().to_rfc3339_opts(SecondsFormat::Micros, true);
-    let level = event.metadata().level().as_str();
-    let mut line = String::with_capacity(384);
-    match format {
-        LogFormat::Json => {
-            for part in [
-                r#"{"timestamp":""#,
-                &now,
-                r#"","level":""#,
-                level,
-                r#"","target":""#,
-                TARGET,
-                "\"",
-            ] {
-                line.push_str(part);
-            }
-            event.record(&mut JsonFields(&mut line));
-            line.push_str("}\n");
-        }
-        LogFormat::Pretty => {
-            let _ = write!(line, "{now} {level:>5} {TARGET}:");
-            event.record(&mut PrettyFields(&mut line));
-            line.push('\n');
-        }
+    thread_local! {
+        static LINE: RefCell<String> = RefCell::new(String::with_capacity(512));
     }
-    out.write_str(&line)
+    LINE.with(|cell| {
+        let mut fresh = String::new();
+        // A nested access event (none is logged while a line is built) gets a buffer of its own.
+        let mut borrowed = cell.try_borrow_mut();
+        let line = match borrowed.as_deref_mut() {
+            Ok(line) => line,
+            Err(_) => &mut fresh,
+        };
+        line.clear();
+        let level = event.metadata().level().as_str();
+        match format {
+            LogFormat::Json => {
+                line.push_str(r#"{"timestamp":""#);
+                push_timestamp(line);
+                for part in [r#"","level":""#, level, r#"","target":""#, TARGET, "\""] {
+                    line.push_str(part);
+                }
+                event.record(&mut JsonFields(line));
+                line.push_str("}\n");
+            }
+            LogFormat::Pretty => {
+                push_timestamp(line);
+                let _ = write!(line, " {level:>5} {TARGET}:");
+                event.record(&mut PrettyFields(line));
+                line.push('\n');
+            }
+        }
+        out.write_str(line)
+    })
+}
+
+/// The time now, UTC, as RFC 3339 with microseconds (`2026-12-01T06:51:52.123456Z`). The part up to the second is formatted once a second per thread; the microseconds are written digit by digit.
+fn push_timestamp(out: &mut String) {
+    thread_local! {
+        static SECOND: RefCell<(u64, String)> = const { RefCell::new((u64::MAX, String::new())) };
+    }
+    let now = SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default();
+    let seconds = now.as_secs();
+    SECOND.with(|cell| match cell.try_borrow_mut() {
+        Ok(mut cached) => {
+            if cached.0 != seconds {
+                cached.1 = format_second(seconds);
+                cached.0 = seconds;
+            }
+            out.push_str(&cached.1);
+        }
+        Err(_) => out.push_str(&format_second(seconds)),
+    });
+    let mut digits = *b".000000Z";
+    let mut micros = now.subsec_micros();
+    for digit in digits[1..7].iter_mut().rev() {
+        *digit = b'0' + (micros % 10) as u8;
+        micros /= 10;
+    }
+    out.push_str(std::str::from_utf8(&digits).unwrap_or(".000000Z"));
+}
+
+/// `2026-12-01T06:51:52` for a Unix time in seconds.
+fn format_second(seconds: u64) -> String {
+    i64::try_from(seconds)
+        .ok()
+        .and_then(|s| DateTime::<Utc>::from_timestamp(s, 0))
+        .map(|t| t.format("%Y-%m-%dT%H:%M:%S").to_string())
+        .unwrap_or_default()
 }
 
 /// Fields as `,"name":value` (numbers bare, everything else a JSON string).
@@ -146,7 +189,7 @@ fn json_string(out: &mut String, value: &str) {
 /// `value`'s characters as they are written inside a JSON string literal.
 fn escape(out: &mut String, value: &str) {
     let mut rest = value;
-    while let Some(at) = rest.bytes().position(|b| b == b'"' || b == b'\\' || b < b' ') {
+    while let Some(at) = first_to_escape(rest.as_bytes()) {
         out.push_str(&rest[..at]);
         match rest.as_bytes()[at] {
             b'"' => out.push_str("\\\""),
@@ -161,6 +204,30 @@ fn escape(out: &mut String, value: &str) {
         rest = &rest[at + 1..];
     }
     out.push_str(rest);
+}
+
+/// The index of the first byte JSON escapes (`"`, `\\`, a control character). Eight bytes are tested at a time: the line's fields are ids, paths and names that rarely hold one, and this runs on every field of every request.
+fn first_to_escape(bytes: &[u8]) -> Option<usize> {
+    const ONES: u64 = u64::from_ne_bytes([0x01; 8]);
+    const HIGH: u64 = u64::from_ne_bytes([0x80; 8]);
+    let escapes = |b: &u8| *b == b'"' || *b == b'\\' || *b < b' ';
+    let mut chunks = bytes.chunks_exact(8);
+    let mut offset = 0;
+    for chunk in chunks.by_ref() {
+        let mut word = [0u8; 8];
+        word.copy_from_slice(chunk);
+        let x = u64::from_ne_bytes(word);
+        // A byte of `v` is zero, or of `x` below 0x20, only if its high bit ends up set here.
+        let zero = |v: u64| v.wrapping_sub(ONES) & !v & HIGH;
+        let below_space = x.wrapping_sub(ONES * 0x20) & !x & HIGH;
+        if (zero(x ^ (ONES * u64::from(b'"'))) | zero(x ^ (ONES * u64::from(b'\\'))) | below_space) != 0 {
+            if let Some(at) = chunk.iter().position(escapes) {
+                return Some(offset + at);
+            }
+        }
+        offset += 8;
+    }
+    chunks.remainder().iter().position(escapes).map(|at| offset + at)
 }
 
 /// Fields as ` name=value`, the message bare, strings quoted as `tracing` prints them.
@@ -257,11 +324,47 @@ mod tests {
     }
 
     #[test]
+    fn timestamps_are_rfc3339_with_microseconds_and_agree_with_the_clock() {
+        let before = Utc::now();
+        let mut first = String::new();
+        push_timestamp(&mut first);
+        let mut second = String::new();
+        push_timestamp(&mut second);
+        let after = Utc::now();
+        for stamp in [&first, &second] {
+            assert_eq!(stamp.len(), "2026-12-01T06:51:52.123456Z".len(), "{stamp}");
+            let parsed = stamp.parse::<DateTime<Utc>>().unwrap_or_default();
+            let micros = |t: DateTime<Utc>| t.timestamp_micros();
+            assert!(
+                micros(before) <= micros(parsed) && micros(parsed) <= micros(after),
+                "{stamp}"
+            );
+        }
+        assert_eq!(format_second(0), "1970-01-01T00:00:00");
+    }
+
+    #[test]
     fn json_strings_are_escaped() {
         let mut out = String::new();
         json_string(&mut out, "a\"b\\c\nd\u{1}é");
         assert_eq!(out, r#""a\"b\\c\nd\u0001é""#);
         let parsed: String = serde_json::from_str(&out).unwrap_or_default();
         assert_eq!(parsed, "a\"b\\c\nd\u{1}é");
+    }
+
+    #[test]
+    fn every_byte_to_escape_is_found_wherever_it_is() {
+        let plain = "0123456789abcdefghijklmnopqrstuv-é/~".to_owned();
+        assert_eq!(first_to_escape(plain.as_bytes()), None);
+        for special in ['"', '\\', '\n', '\u{1f}', '\0'] {
+            for at in 0..plain.len() {
+                if !plain.is_char_boundary(at) {
+                    continue;
+                }
+                let mut text = plain.clone();
+                text.insert(at, special);
+                assert_eq!(first_to_escape(text.as_bytes()), Some(at), "{text:?}");
+            }
+        }
     }
 }

@@ -11,6 +11,7 @@
 
 mod line;
 
+use std::fmt;
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -51,42 +52,95 @@ impl AccessNote {
 pub async fn log(State(metrics): State<Option<Arc<Metrics>>>, request: Request, next: Next) -> Response {
     let started = Instant::now();
     let recording = metrics.as_deref().map(|m| m.start(&request));
+    // Shared with the request (reference-counted), not copied.
     let method = request.method().clone();
-    let path = request.uri().path().to_owned();
-    let request_id = request
-        .headers()
-        .get("x-request-id")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default()
-        .to_owned();
+    let uri = request.uri().clone();
+    let request_id = request.headers().get("x-request-id").cloned();
     let response = next.run(request).await;
     let elapsed = started.elapsed();
+    let note = response.extensions().get::<AccessNote>();
     if let Some(recording) = recording {
         let route = response.extensions().get::<MatchedPath>();
-        let note = response.extensions().get::<AccessNote>();
         recording.finish(route, response.status().as_u16(), elapsed, note);
     }
     if tracing::enabled!(target: TARGET, tracing::Level::INFO) {
-        let latency_ms = elapsed.as_secs_f64() * 1000.0;
-        let note = response.extensions().get::<AccessNote>();
-        let codes = note.map(|n| n.codes.join(",")).unwrap_or_default();
-        let user_id = note
-            .and_then(|n| n.user)
-            .map(|u| u.to_string())
+        let request_id = request_id
+            .as_ref()
+            .and_then(|v| v.to_str().ok())
             .unwrap_or_default();
         tracing::info!(
             target: TARGET,
             method = method.as_str(),
-            path,
+            path = uri.path(),
             status = response.status().as_u16(),
-            latency_ms = format_args!("{latency_ms:.2}"),
+            latency_ms = tracing::field::display(Millis(elapsed)),
             request_id,
             operation = note.and_then(|n| n.operation.as_deref()).unwrap_or(""),
             operation_type = note.and_then(|n| n.kind).unwrap_or(""),
-            error_codes = codes,
-            user_id,
+            error_codes = tracing::field::display(Codes(note.map_or(&[], |n| &n.codes))),
+            user_id = tracing::field::display(Viewer(note.and_then(|n| n.user))),
             "request"
         );
     }
     response
+}
+
+/// A duration in milliseconds with two decimals (`1.50`), formatted without floating point.
+struct Millis(std::time::Duration);
+
+impl fmt::Display for Millis {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let hundredths = (self.0.as_micros() + 5) / 10;
+        write!(f, "{}.{:02}", hundredths / 100, hundredths % 100)
+    }
+}
+
+/// Error codes, comma-separated.
+struct Codes<'a>(&'a [String]);
+
+impl fmt::Display for Codes<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, code) in self.0.iter().enumerate() {
+            if i > 0 {
+                f.write_str(",")?;
+            }
+            f.write_str(code)?;
+        }
+        Ok(())
+    }
+}
+
+/// The signed-in user's id, or nothing.
+struct Viewer(Option<UserId>);
+
+impl fmt::Display for Viewer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0 {
+            Some(id) => fmt::Display::fmt(&id, f),
+            None => Ok(()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+
+    #[test]
+    fn latency_is_rounded_to_hundredths_of_a_millisecond() {
+        let shown = |micros| Millis(Duration::from_micros(micros)).to_string();
+        assert_eq!(shown(0), "0.00");
+        assert_eq!(shown(1_504), "1.50");
+        assert_eq!(shown(1_505), "1.51");
+        assert_eq!(shown(12_345_678), "12345.68");
+    }
+
+    #[test]
+    fn codes_are_comma_separated() {
+        let codes = ["A".to_owned(), "B".to_owned()];
+        assert_eq!(Codes(&codes).to_string(), "A,B");
+        assert_eq!(Codes(&[]).to_string(), "");
+    }
 }
