@@ -28,8 +28,11 @@
 # Environment:
 #   WARMUP=2        seconds of unmeasured load before each measurement
 #   THREADS         wrk threads (default min(2, CONNECTIONS))
-#   LOGIN=1         also load Agora's `login` mutation (argon2id) for
-#                   min(SECONDS, 5) s and report its RSS; off by default
+#   LOGIN=1         also load `login` (argon2id) for min(SECONDS, 5) s on
+#                   Agora and on the baseline, whose `login` is the argon2
+#                   bound (the user by email and the same password check,
+#                   nothing else), with every answer checked for errors, and
+#                   report Agora's RSS; off by default
 #   BURST=1         then run bench/burst.sh (sign-up and sign-in bursts with
 #                   their RSS, see its header) on the same binary; BURST_COUNT
 #                   registrations per batch (default 600), CONNECTIONS at a time
@@ -171,7 +174,8 @@ fi
 secret=$(head -c 48 /dev/urandom | base64 | tr -d '/+=\n')
 server_env=(env -i -C "$tmp" PATH="$PATH" HOME="${HOME:-/}" APP_ENV=production JWT_SECRET="$secret"
     HOST="$host" LOG_FORMAT=json RUST_LOG="${BENCH_RUST_LOG:-info}"
-    SMTP_URL=smtp://127.0.0.1:1 MAIL_FROM='Agora <bench@localhost>')
+    SMTP_URL=smtp://127.0.0.1:1 MAIL_FROM='Agora <bench@localhost>'
+    LOGIN_MAX_FAILURES=1000000 LOGIN_MAX_FAILURES_PER_IP=1000000)
 read -r -a bench_env <<<"${BENCH_ENV:-}"
 server_env+=("${bench_env[@]}")
 
@@ -272,7 +276,7 @@ rss_registered=$(kib "$agora_pid" VmRSS)
 
 typename_body='{"query":"{ __typename }"}'
 me_body='{"query":"{ me { id name email } }"}'
-login_body='{"query":"mutation { login(input: {email: \"'$email'\", password: \"'$password'\"}) { accessToken } }"}'
+login_body='{"query":"mutation($email: String!, $password: String!) { login(input: {email: $email, password: $password}) { accessToken } }","variables":{"email":"'$email'","password":"'$password'"}}'
 projects_body='{"query":"{ projects(first: 20) { totalCount edges { node { id title budgetMax { amount currency } client { name } proposalCount } } } }"}'
 scenarios=(typename me projects)
 body_of() { # SCENARIO -> sets body and tok
@@ -359,11 +363,25 @@ base_rss=$(kib "$base_pid" VmRSS)
 
 if [ "${LOGIN:-0}" = 1 ]; then
     login_secs=$((secs < 5 ? secs : 5))
-    echo "== login on agora: ${login_secs}s, $conns connections" >&2
-    start_sampler "$tmp/rss.login"
-    login_result=$(load "$agora_port" "$login_body" "" "$login_secs")
-    stop_sampler
-    echo "   $login_result" >&2
+    a=$(post "$agora_port" "$login_body") || die "agora refused login"
+    b=$(post "$base_port" "$login_body") || die "baseline refused login"
+    [[ $a == *'"accessToken"'* && $b == *'"verified":true'* ]] || die "login answers are wrong: $a / $b"
+    declare -A login_result login_cpu
+    for server in agora baseline; do
+        if [ $server = agora ]; then port=$agora_port pid=$agora_pid; else port=$base_port pid=$base_pid; fi
+        echo "== login on $server: ${login_secs}s, $conns connections" >&2
+        [ $server = baseline ] || start_sampler "$tmp/rss.login"
+        ticks=$(cpu_ticks "$pid")
+        login_result[$server]=$(CHECK_BODIES=1 load "$port" "$login_body" "" "$login_secs")
+        ticks=$(($(cpu_ticks "$pid") - ticks))
+        [ $server = baseline ] || stop_sampler
+        r=${login_result[$server]}
+        login_cpu[$server]=$(awk -v t="$ticks" -v hz="$clk_tck" -v n="$(field "$r" requests)" \
+            'BEGIN { if (n > 0) printf "%.0f", t * 1e6 / hz / n; else print "n/a" }')
+        echo "   $r cpu_us_per_req=${login_cpu[$server]}" >&2
+        [ "$(field "$r" graphql_errors)" = 0 ] && [ "$(field "$r" non2xx)" = 0 ] ||
+            die "login on $server answered errors under load: $r"
+    done
     rss_login_max=$(sort -n "$tmp/rss.login" | tail -1)
     rss_after_login=$(kib "$agora_pid" VmRSS)
 fi
@@ -427,9 +445,18 @@ echo "| RSS under load (max of 100 ms samples, typename, me and projects) | $(mi
 echo "| RSS after load | $(mib "$rss_loaded") MiB | | |"
 echo "| baseline RSS after load | $(mib "$base_rss") MiB | | |"
 if [ "${LOGIN:-0}" = 1 ]; then
-    echo "| login load: $(field "$login_result" rps) req/s, p50 $(field "$login_result" p50_ms) ms;" \
-        "RSS max during | $(mib "$rss_login_max") MiB | 150 MiB | $(verdict "$(mib "$rss_login_max")" 150) |"
+    echo "| RSS max during the login load | $(mib "$rss_login_max") MiB | 150 MiB | $(verdict "$(mib "$rss_login_max")" 150) |"
     echo "| RSS after login load | $(mib "$rss_after_login") MiB | | |"
+    echo
+    a=${login_result[agora]} b=${login_result[baseline]}
+    echo "| login | req/s | p50 ms | p99 ms | CPU µs/req | errors |"
+    echo "| --- | ---: | ---: | ---: | ---: | ---: |"
+    for server in agora baseline; do
+        r=${login_result[$server]}
+        echo "| $server$([ $server = agora ] || echo ' (the argon2 bound)') | $(field "$r" rps) | $(field "$r" p50_ms)" \
+            "| $(field "$r" p99_ms) | ${login_cpu[$server]} | $(field "$r" graphql_errors) |"
+    done
+    echo "| agora / bound | $(ratio "$(field "$a" rps)" "$(field "$b" rps)") | | | $(ratio "${login_cpu[agora]}" "${login_cpu[baseline]}") | |"
 fi
 
 if [ "${BURST:-0}" = 1 ]; then

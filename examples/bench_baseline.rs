@@ -13,11 +13,17 @@
 //! - a query containing `projects` is answered as Agora answers the anonymous
 //!   `{ projects(first: 20) { totalCount edges { node { id title budgetMax
 //!   { amount currency } client { name } proposalCount } } } }`: the same
-//!   statements as Agora's resolver and prefetch, through the same library
-//!   functions — the page and its `COUNT` (`agora::projects::queries::list`:
-//!   `OPEN` only for an anonymous viewer, `created_at DESC, id DESC`, limit
-//!   21), one `users WHERE id IN (…)` (`agora::accounts::users::queries::find_by_ids`)
-//!   and one proposal count `GROUP BY` (`agora::proposals::queries::count_by_project`).
+//!   statements as Agora's resolver, through the same library function
+//!   (`agora::projects::queries::list` with the total and the relations):
+//!   the `COUNT`, then the page (`OPEN` only for an anonymous viewer,
+//!   `created_at DESC, id DESC`, limit 21) joined with its clients and
+//!   counting each project's proposals;
+//! - a query containing `login` is the argon2 bound of a sign-in: the user
+//!   of `variables.email` is read (`agora::accounts::users::queries::find_by_email`)
+//!   and `variables.password` checked against its stored hash by
+//!   `agora::auth::password::verify` (the server's own check, on the same
+//!   worker pool), and nothing else (no throttle, no session, no token):
+//!   `{"data":{"login":{"verified":true}}}`.
 //!
 //! `GET /health/ready` pings the database like the server's probe.
 //!
@@ -25,7 +31,6 @@
 //! `DATABASE_POOL_SIZE`, `JWT_SECRET`, `HOST` and `PORT` (give it a port of its
 //! own). Run: `cargo run --release --example bench_baseline`.
 
-use std::collections::HashMap;
 use std::net::SocketAddr;
 
 use axum::Router;
@@ -36,22 +41,42 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use serde::{Deserialize, Serialize};
 
-use agora::accounts::users::queries::find_by_ids;
-use agora::auth::authenticate;
+use agora::accounts::users::queries::{find_by_email, find_by_ids};
+use agora::auth::{authenticate, password};
 use agora::config::Config;
+use agora::db::TypedId;
 use agora::db::keyset::PageArgs;
 use agora::db::{Backend, Pool, run_migrations};
-use agora::db::{ProjectId, TypedId, UserId};
 use agora::error::AppError;
 use agora::money::graphql::Money;
-use agora::projects::queries::{self as projects, ProjectFilter, ProjectOrder};
-use agora::proposals::queries::count_by_project;
+use agora::projects::queries::{self as projects, ListWith, ProjectFilter, ProjectOrder};
 use agora::state::AppState;
 
 /// The part of a GraphQL-over-HTTP body the baseline reads.
 #[derive(Deserialize)]
 struct GraphqlBody {
     query: String,
+    #[serde(default)]
+    variables: Credentials,
+}
+
+/// The variables of a `login`.
+#[derive(Deserialize, Default)]
+struct Credentials {
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    password: String,
+}
+
+#[derive(Serialize)]
+struct Login {
+    login: Verified,
+}
+
+#[derive(Serialize)]
+struct Verified {
+    verified: bool,
 }
 
 #[derive(Serialize)]
@@ -176,6 +201,19 @@ async fn graphql(State(state): State<AppState>, headers: HeaderMap, body: Bytes)
             },
         );
     }
+    if request.query.contains("login") {
+        return match login(&state, request.variables).await {
+            Ok(verified) => json_response(
+                StatusCode::OK,
+                &Data {
+                    data: Login {
+                        login: Verified { verified },
+                    },
+                },
+            ),
+            Err(err) => app_error(&err),
+        };
+    }
     // Before `me`: "name" contains "me".
     if request.query.contains("projects") {
         return match project_page(&state).await {
@@ -207,50 +245,52 @@ async fn me(state: &AppState, authorization: Option<&str>) -> Result<Option<MeUs
     }))
 }
 
-/// The same work as Agora's anonymous `projects(first: 20)` page: the page
-/// and its count, then the clients and the proposal counts of its rows.
+/// The argon2 work of a sign-in, and only that: the user by email, then its stored hash checked.
+async fn login(state: &AppState, credentials: Credentials) -> Result<bool, AppError> {
+    let mut conn = state.pool.get().await?;
+    let user = find_by_email(&mut conn, &credentials.email).await?;
+    drop(conn);
+    let verified = password::verify(credentials.password, user.map(|u| u.password_hash)).await?;
+    Ok(verified != password::Verified::No)
+}
+
+/// The same work as Agora's anonymous `projects(first: 20)` page: the count,
+/// then the page with its clients and proposal counts.
 async fn project_page(state: &AppState) -> Result<Projects, AppError> {
     let order = ProjectOrder::default();
     let args = PageArgs::new(Some(20), None, order.tag())?;
+    let with = ListWith {
+        total: true,
+        relations: true,
+    };
     let mut conn = state.pool.get().await?;
-    let (mut rows, total) =
-        projects::list(&mut conn, None, &ProjectFilter::default(), order, &args, true).await?;
-    rows.truncate(usize::try_from(args.first).unwrap_or(0));
-    let mut client_ids: Vec<UserId> = rows.iter().map(|r| r.client_id).collect();
-    client_ids.sort_unstable();
-    client_ids.dedup();
-    let names: HashMap<UserId, String> = find_by_ids(&mut conn, &client_ids)
-        .await?
+    let listed = projects::list(&mut conn, None, &ProjectFilter::default(), order, &args, with).await?;
+    let page = usize::try_from(args.first).unwrap_or(0);
+    let edges = listed
+        .rows
         .into_iter()
-        .map(|u| (u.id, u.name))
-        .collect();
-    let ids: Vec<ProjectId> = rows.iter().map(|r| r.id).collect();
-    let counts: HashMap<ProjectId, i64> = count_by_project(&mut conn, &ids).await?.into_iter().collect();
-    let edges = rows
-        .into_iter()
-        .map(|row| {
+        .zip(listed.clients)
+        .zip(listed.proposal_counts)
+        .take(page)
+        .map(|((row, client), proposal_count)| {
             let budget = Money::from(row.budget_max()?);
-            let name = names
-                .get(&row.client_id)
-                .cloned()
-                .ok_or(AppError::NotFound("user"))?;
             Ok(ProjectEdge {
                 node: ProjectNode {
                     id: row.id.to_global(),
-                    proposal_count: counts.get(&row.id).copied().unwrap_or(0),
+                    proposal_count,
                     title: row.title,
                     budget_max: MoneyOut {
                         amount: budget.amount.0,
                         currency: budget.currency,
                     },
-                    client: ClientName { name },
+                    client: ClientName { name: client.name },
                 },
             })
         })
         .collect::<Result<Vec<_>, AppError>>()?;
     Ok(Projects {
         projects: ProjectPage {
-            total_count: total,
+            total_count: listed.total,
             edges,
         },
     })

@@ -9,7 +9,7 @@ use super::policy::visible_to;
 use crate::accounts::users::model::UserRow;
 use crate::auth::Viewer;
 use crate::db::keyset::PageArgs;
-use crate::db::schema::{contracts, project_skills, projects, users};
+use crate::db::schema::{contracts, project_skills, projects, proposals, users};
 use crate::db::{Conn, contains_pattern, lower};
 use crate::db::{ProjectId, UserId};
 use crate::error::AppResult;
@@ -112,22 +112,45 @@ macro_rules! keyset {
     }};
 }
 
-/// A page of the projects the viewer may see, and the total when asked for.
+/// What a page of projects is loaded with, besides its rows.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ListWith {
+    /// The number of projects the filter matches (`totalCount`).
+    pub total: bool,
+    /// Each row's client and proposal count, in the page's own statement (what a list of projects usually shows).
+    pub relations: bool,
+}
+
+/// A page of projects, and what [`ListWith`] asked for.
+#[derive(Debug, Default)]
+pub struct Listed {
+    /// The rows, in the page's order (one more than the page when there is a next one).
+    pub rows: Vec<ProjectRow>,
+    /// The client of each row, in the same order (with `relations`; otherwise empty).
+    pub clients: Vec<UserRow>,
+    /// The number of proposals of each row, in the same order (with `relations`; otherwise empty).
+    pub proposal_counts: Vec<i64>,
+    /// The total (with `total`; otherwise 0).
+    pub total: i64,
+}
+
+/// A page of the projects the viewer may see: one statement for the page (with its rows' clients and proposal counts when asked), one more for the total when asked.
 pub async fn list(
     conn: &mut Conn,
     viewer: Option<Viewer>,
     filter: &ProjectFilter,
     order: ProjectOrder,
     args: &PageArgs,
-    with_total: bool,
-) -> AppResult<(Vec<ProjectRow>, i64)> {
+    with: ListWith,
+) -> AppResult<Listed> {
     let after_int = args.after_int::<ProjectId>();
     let after_time = args.after_time::<ProjectId>()?;
     let search = filter.search.as_deref().map(contains_pattern);
     let skills: Vec<String> = filter.skills.iter().map(|s| s.to_lowercase()).collect();
-    Ok(with_conn!(conn, |c| {
-        let build = || {
-            let mut q = visible_to!(projects::table.into_boxed(), viewer);
+    // The filter, on `projects` alone (the total) or joined with the clients (the page).
+    macro_rules! filtered {
+        ($source:expr) => {{
+            let mut q = visible_to!($source.into_boxed(), viewer);
             if let Some(status) = filter.status {
                 q = q.filter(projects::status.eq(status));
             }
@@ -168,38 +191,62 @@ pub async fn list(
                 q = q.filter(projects::client_id.eq(client));
             }
             q
-        };
-        let total: i64 = if with_total {
-            build().count().get_result(c).await?
+        }};
+    }
+    // The page of a filtered query, in `order`.
+    macro_rules! page {
+        ($query:expr) => {{
+            let query = match (order.field, order.direction) {
+                (ProjectOrderField::CreatedAt, Direction::Asc) => {
+                    keyset!($query, projects::created_at, after_time, Asc)
+                }
+                (ProjectOrderField::CreatedAt, Direction::Desc) => {
+                    keyset!($query, projects::created_at, after_time, Desc)
+                }
+                (ProjectOrderField::Budget, Direction::Asc) => {
+                    keyset!($query, projects::budget_max_minor, after_int, Asc)
+                }
+                (ProjectOrderField::Budget, Direction::Desc) => {
+                    keyset!($query, projects::budget_max_minor, after_int, Desc)
+                }
+                (ProjectOrderField::Deadline, Direction::Asc) => {
+                    keyset!($query, projects::deadline, after_time, Asc)
+                }
+                (ProjectOrderField::Deadline, Direction::Desc) => {
+                    keyset!($query, projects::deadline, after_time, Desc)
+                }
+            };
+            query.limit(args.fetch())
+        }};
+    }
+    Ok(with_conn!(conn, |c| {
+        let mut listed = Listed::default();
+        if with.total {
+            listed.total = filtered!(projects::table).count().get_result(c).await?;
+        }
+        if with.relations {
+            let proposal_count = proposals::table
+                .filter(proposals::project_id.eq(projects::id))
+                .count()
+                .single_value()
+                .assume_not_null();
+            let found: Vec<(ProjectRow, UserRow, i64)> =
+                page!(filtered!(projects::table.inner_join(users::table)))
+                    .select((ProjectRow::as_select(), UserRow::as_select(), proposal_count))
+                    .load(c)
+                    .await?;
+            for (row, client, count) in found {
+                listed.rows.push(row);
+                listed.clients.push(client);
+                listed.proposal_counts.push(count);
+            }
         } else {
-            0
-        };
-        let query = match (order.field, order.direction) {
-            (ProjectOrderField::CreatedAt, Direction::Asc) => {
-                keyset!(build(), projects::created_at, after_time, Asc)
-            }
-            (ProjectOrderField::CreatedAt, Direction::Desc) => {
-                keyset!(build(), projects::created_at, after_time, Desc)
-            }
-            (ProjectOrderField::Budget, Direction::Asc) => {
-                keyset!(build(), projects::budget_max_minor, after_int, Asc)
-            }
-            (ProjectOrderField::Budget, Direction::Desc) => {
-                keyset!(build(), projects::budget_max_minor, after_int, Desc)
-            }
-            (ProjectOrderField::Deadline, Direction::Asc) => {
-                keyset!(build(), projects::deadline, after_time, Asc)
-            }
-            (ProjectOrderField::Deadline, Direction::Desc) => {
-                keyset!(build(), projects::deadline, after_time, Desc)
-            }
-        };
-        let rows = query
-            .limit(args.fetch())
-            .select(ProjectRow::as_select())
-            .load(c)
-            .await?;
-        Ok::<_, diesel::result::Error>((rows, total))
+            listed.rows = page!(filtered!(projects::table))
+                .select(ProjectRow::as_select())
+                .load(c)
+                .await?;
+        }
+        Ok::<_, diesel::result::Error>(listed)
     })?)
 }
 

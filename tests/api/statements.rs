@@ -57,6 +57,11 @@ async fn project_pages_run_a_constant_number_of_statements() {
             .filter(|e| e["node"]["proposals"]["edges"].as_array().unwrap().len() == 5)
             .count();
         assert!(with_five > 0, "some projects show five proposals");
+        for edge in reply.data()["projects"]["edges"].as_array().unwrap() {
+            let node = &edge["node"];
+            assert_eq!(node["proposalCount"], node["proposals"]["totalCount"], "{node}");
+            assert_eq!(node["client"]["name"], "Test User");
+        }
         counts.push(app.state.pool.statements() - before);
     }
     assert_eq!(
@@ -84,4 +89,59 @@ async fn a_project_with_its_client_is_one_statement() {
         1,
         "the project and its client in one statement"
     );
+}
+
+/// The list every client shows: projects with their client's name and proposal count, and the newest proposals with their freelancers.
+const LIST: &str = "query($total: Boolean!) {
+  projects(first: 20) {
+    totalCount @include(if: $total)
+    edges { node { title client { name } proposalCount
+      proposals(first: 5) { edges { node { freelancer { name } } } } } }
+  }
+}";
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_listed_page_fetches_clients_and_counts_with_its_rows() {
+    let app = TestApp::new().await;
+    let client = app.register("client@example.com", "CLIENT").await;
+    let freelancer = app.register("f@example.com", "FREELANCER").await;
+    for i in 0..3 {
+        let reply = app
+            .gql(
+                CREATE,
+                project_input(&format!("Project {i}")),
+                Some(&client.access),
+            )
+            .await;
+        let project = reply.data()["createProject"]["id"].as_str().unwrap().to_owned();
+        if i == 1 {
+            let bid = crate::marketplace::bid(&project, "1500");
+            app.gql(crate::marketplace::SUBMIT, bid, Some(&freelancer.access))
+                .await
+                .data();
+        }
+    }
+    // The session check is warm (cached), as on any request after the first.
+    app.gql("{ me { id } }", json!({}), Some(&client.access))
+        .await
+        .data();
+    for (total, expected) in [(true, 4), (false, 3)] {
+        let before = app.state.pool.statements();
+        let reply = app
+            .gql(LIST, json!({ "total": total }), Some(&client.access))
+            .await;
+        let statements = app.state.pool.statements() - before;
+        let edges = reply.data()["projects"]["edges"].as_array().unwrap().clone();
+        let counts: Vec<_> = edges.iter().map(|e| e["node"]["proposalCount"].clone()).collect();
+        assert_eq!(counts, [json!(0), json!(1), json!(0)]);
+        assert!(edges.iter().all(|e| e["node"]["client"]["name"] == "Test User"));
+        assert_eq!(
+            edges[1]["node"]["proposals"]["edges"][0]["node"]["freelancer"]["name"],
+            "Test User"
+        );
+        assert_eq!(
+            statements, expected,
+            "with totalCount {total}: (count,) the page with clients and counts, proposals, freelancers"
+        );
+    }
 }
