@@ -12,7 +12,10 @@
 # start-up, shutdown and the first requests cancel out. OUT.big keeps the
 # second run's profile (`callgrind_annotate --inclusive=yes OUT.big`).
 # LOGIN=1 registers a user first and sends its token; SEED=N runs
-# `agora seed-demo --projects N` first. Needs valgrind, curl and python3.
+# `agora seed-demo --projects N` first. BASE_BIN=path runs that baseline
+# (examples/bench_baseline) instead of `agora serve`, over a database Agora
+# migrated (and seeded), for the same count of the bare handler (not with
+# LOGIN=1: the baseline cannot register). Needs valgrind, curl and python3.
 set -euo pipefail
 die() { echo "bench/callgrind.sh: $*" >&2; exit 1; }
 (($# >= 2)) || die "usage: bench/callgrind.sh OUT BODY [VAR=VALUE ...]"
@@ -22,6 +25,7 @@ extra=("$@")
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 bin=${AGORA_BIN:-${CARGO_TARGET_DIR:-$root/target}/release/agora}
 [ -x "$bin" ] || die "$bin is missing: cargo build --release"
+[ -z "${BASE_BIN:-}" ] || [ "${LOGIN:-0}" != 1 ] || die "the baseline cannot register: BASE_BIN and LOGIN=1 do not go together"
 command -v valgrind >/dev/null || die "valgrind is required (apt-get install -y valgrind)"
 export USER=${USER:-root}
 
@@ -52,7 +56,9 @@ one() { # N -> total instructions
         SMTP_URL=smtp://127.0.0.1:1 'MAIL_FROM=Agora <bench@localhost>' "${extra[@]}")
     "${envs[@]}" "$bin" migrate >"$dir/migrate.log" 2>&1 || { cat "$dir/migrate.log" >&2; die "migrate failed"; }
     if [ -n "${SEED:-}" ]; then "${envs[@]}" "$bin" seed-demo --projects "$SEED" >/dev/null 2>&1; fi
-    "${envs[@]}" valgrind --tool=callgrind --callgrind-out-file="$out.$n" "$bin" serve >"$dir/serve.log" 2>&1 &
+    local serve=("$bin" serve)
+    [ -z "${BASE_BIN:-}" ] || serve=("$BASE_BIN")
+    "${envs[@]}" valgrind --tool=callgrind --callgrind-out-file="$out.$n" "${serve[@]}" >"$dir/serve.log" 2>&1 &
     vpid=$!
     for _ in $(seq 300); do curl -fs "http://127.0.0.1:$port/health/ready" >/dev/null 2>&1 && break; sleep 0.2; done
     if [ "${LOGIN:-0}" = 1 ]; then

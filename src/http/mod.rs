@@ -8,6 +8,7 @@ mod graphiql;
 pub mod graphql;
 mod health;
 mod params;
+mod request_id;
 mod ws;
 
 use axum::Router;
@@ -19,7 +20,7 @@ use axum::routing::get;
 use tower::ServiceBuilder;
 use tower_http::compression::CompressionLayer;
 use tower_http::cors::{AllowOrigin, CorsLayer};
-use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::request_id::{PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::services::ServeDir;
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
@@ -78,7 +79,7 @@ pub fn app(state: AppState) -> Router {
     // (`Router::layer` would wrap every route in a boxed service per layer,
     // and axum clones each of those boxes for every request.)
     let layers = ServiceBuilder::new()
-        .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
+        .layer(SetRequestIdLayer::x_request_id(request_id::MakeRequestIds))
         .layer(PropagateRequestIdLayer::x_request_id())
         .layer(trace.make_span_with(request_span))
         .layer(middleware::from_fn_with_state(metrics, access::log))

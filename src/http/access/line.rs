@@ -148,12 +148,15 @@ impl Visit for JsonFields<'_> {
 
     fn record_u64(&mut self, field: &Field, value: u64) {
         self.name(field);
-        let _ = write!(self.0, "{value}");
+        push_u64(self.0, value);
     }
 
     fn record_i64(&mut self, field: &Field, value: i64) {
         self.name(field);
-        let _ = write!(self.0, "{value}");
+        if value < 0 {
+            self.0.push('-');
+        }
+        push_u64(self.0, value.unsigned_abs());
     }
 
     fn record_bool(&mut self, field: &Field, value: bool) {
@@ -167,6 +170,21 @@ impl Visit for JsonFields<'_> {
         let _ = write!(Escaped(self.0), "{value:?}");
         self.0.push('"');
     }
+}
+
+/// `value` in decimal, without `core::fmt`'s machinery.
+fn push_u64(out: &mut String, mut value: u64) {
+    let mut digits = [0u8; 20];
+    let mut at = digits.len();
+    loop {
+        at -= 1;
+        digits[at] = b'0' + (value % 10) as u8;
+        value /= 10;
+        if value == 0 {
+            break;
+        }
+    }
+    out.push_str(std::str::from_utf8(&digits[at..]).unwrap_or_default());
 }
 
 /// Text written into a JSON string literal, escaped on the way.
@@ -341,6 +359,15 @@ mod tests {
             );
         }
         assert_eq!(format_second(0), "1970-01-01T00:00:00");
+    }
+
+    #[test]
+    fn numbers_are_written_in_full() {
+        for value in [0, 7, 200, 1_000_000, u64::MAX] {
+            let mut out = String::new();
+            push_u64(&mut out, value);
+            assert_eq!(out, value.to_string());
+        }
     }
 
     #[test]
