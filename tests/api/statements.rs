@@ -3,7 +3,7 @@
 
 use serde_json::json;
 
-use crate::common::TestApp;
+use crate::common::{Account, TestApp};
 use crate::marketplace::{CREATE, project_input};
 
 const PAGE: &str = "query($first: Int) {
@@ -14,15 +14,14 @@ const PAGE: &str = "query($first: Int) {
   }
 }";
 
-#[tokio::test(flavor = "multi_thread")]
-async fn project_pages_run_a_constant_number_of_statements() {
-    let app = TestApp::new().await;
-    let client = app.register("client@example.com", "CLIENT").await;
-    let mut freelancers = Vec::new();
-    for i in 0..6 {
-        freelancers.push(app.register(&format!("f{i}@example.com"), "FREELANCER").await);
-    }
-    for i in 0..100 {
+/// `count` projects posted by `client`, the `i`th of them bid on by each of `bidders(i)`.
+async fn post_projects<'a>(
+    app: &TestApp,
+    client: &Account,
+    count: usize,
+    bidders: impl Fn(usize) -> Vec<&'a Account>,
+) {
+    for i in 0..count {
         let reply = app
             .gql(
                 CREATE,
@@ -31,13 +30,27 @@ async fn project_pages_run_a_constant_number_of_statements() {
             )
             .await;
         let project = reply.data()["createProject"]["id"].as_str().unwrap().to_owned();
-        for f in freelancers.iter().take(1 + i % 6) {
+        for bidder in bidders(i) {
             let bid = crate::marketplace::bid(&project, "1500");
-            app.gql(crate::marketplace::SUBMIT, bid, Some(&f.access))
+            app.gql(crate::marketplace::SUBMIT, bid, Some(&bidder.access))
                 .await
                 .data();
         }
     }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn project_pages_run_a_constant_number_of_statements() {
+    let app = TestApp::new().await;
+    let client = app.register("client@example.com", "CLIENT").await;
+    let mut freelancers = Vec::new();
+    for i in 0..6 {
+        freelancers.push(app.register(&format!("f{i}@example.com"), "FREELANCER").await);
+    }
+    post_projects(&app, &client, 100, |i| {
+        freelancers.iter().take(1 + i % 6).collect()
+    })
+    .await;
     let mut counts = Vec::new();
     for first in [20, 100] {
         // Warm the session check (cached for seconds) so it is not counted.
@@ -105,22 +118,13 @@ async fn a_listed_page_fetches_clients_and_counts_with_its_rows() {
     let app = TestApp::new().await;
     let client = app.register("client@example.com", "CLIENT").await;
     let freelancer = app.register("f@example.com", "FREELANCER").await;
-    for i in 0..3 {
-        let reply = app
-            .gql(
-                CREATE,
-                project_input(&format!("Project {i}")),
-                Some(&client.access),
-            )
-            .await;
-        let project = reply.data()["createProject"]["id"].as_str().unwrap().to_owned();
-        if i == 1 {
-            let bid = crate::marketplace::bid(&project, "1500");
-            app.gql(crate::marketplace::SUBMIT, bid, Some(&freelancer.access))
-                .await
-                .data();
-        }
-    }
+    post_projects(
+        &app,
+        &client,
+        3,
+        |i| if i == 1 { vec![&freelancer] } else { vec![] },
+    )
+    .await;
     // The session check is warm (cached), as on any request after the first.
     app.gql("{ me { id } }", json!({}), Some(&client.access))
         .await

@@ -238,10 +238,11 @@ fn first_to_escape(bytes: &[u8]) -> Option<usize> {
         // A byte of `v` is zero, or of `x` below 0x20, only if its high bit ends up set here.
         let zero = |v: u64| v.wrapping_sub(ONES) & !v & HIGH;
         let below_space = x.wrapping_sub(ONES * 0x20) & !x & HIGH;
-        if (zero(x ^ (ONES * u64::from(b'"'))) | zero(x ^ (ONES * u64::from(b'\\'))) | below_space) != 0 {
-            if let Some(at) = chunk.iter().position(escapes) {
-                return Some(offset + at);
-            }
+        let suspect = zero(x ^ (ONES * u64::from(b'"'))) | zero(x ^ (ONES * u64::from(b'\\'))) | below_space;
+        if suspect != 0
+            && let Some(at) = chunk.iter().position(escapes)
+        {
+            return Some(offset + at);
         }
         offset += 8;
     }
