@@ -8,7 +8,7 @@ use super::loader::SkillsLoader;
 use super::model::{BudgetType, Category, ExperienceLevel, ProjectRow, ProjectStatus};
 use super::ops;
 use super::prefetch_graphql as prefetch;
-use super::queries::{self, Direction, ListWith, ProjectFilter, ProjectOrder, ProjectOrderField};
+use super::queries::{self, Direction, ListWith, Listed, ProjectFilter, ProjectOrder, ProjectOrderField};
 use crate::accounts::users::graphql::{User, load_user};
 use crate::accounts::users::loader::UserLoader;
 use crate::auth::Role;
@@ -400,30 +400,21 @@ impl ProjectsQuery {
         let filter = parse_filter(ctx, filter.unwrap_or_default())?;
         let order = parse_order(order_by, &filter)?;
         let args = PageArgs::new(first, after, order.tag())?;
-        let node = ctx.look_ahead().field("edges").field("node");
         let with = ListWith {
             total: wants_total(ctx),
-            relations: ["client", "proposalCount", "proposals"]
-                .into_iter()
-                .any(|name| node.field(name).exists()),
+            relations: prefetch::wants_relations(ctx),
         };
         let mut conn = state(ctx)?.pool.get().await.map_err(AppError::from)?;
         let listed = queries::list(&mut conn, viewer(ctx), &filter, order, &args, with).await?;
         drop(conn);
-        // Fetched with the page: served to the fields from the request's loaders.
-        let counts = listed.rows.iter().map(|r| r.id).zip(listed.proposal_counts);
-        loader::<ProposalCountLoader>(ctx)?.feed_many(counts).await;
-        let clients = listed.clients.into_iter().map(|u| (u.id, u));
-        loader::<UserLoader>(ctx)?.feed_many(clients).await;
-        prefetch::projects(ctx, &listed.rows).await?;
-        Ok(page(
-            &args,
-            order.tag(),
-            listed.rows,
-            |r| order.key(r),
-            listed.total,
-            Project,
-        ))
+        let Listed {
+            rows,
+            clients,
+            proposal_counts,
+            total,
+        } = listed;
+        prefetch::projects(ctx, &rows, clients, proposal_counts).await?;
+        Ok(page(&args, order.tag(), rows, |r| order.key(r), total, Project))
     }
 
     /// One project; `null`, without an error, when there is no such project or you may not see it (so ids of others' data are not confirmed).

@@ -5,6 +5,8 @@ use futures_util::try_join;
 
 use super::loader::SkillsLoader;
 use super::model::ProjectRow;
+use crate::accounts::users::loader::UserLoader;
+use crate::accounts::users::model::UserRow;
 use crate::auth::viewer;
 use crate::proposals::loader::{ProjectProposalsLoader, ProposalCountLoader, ProposalsOf};
 
@@ -14,14 +16,36 @@ use crate::error::AppError;
 use crate::graphql::loader;
 use crate::graphql::prefetch::{Prefetched as GqlResult, child, load, users};
 
-/// Load, for every row of a page, the relations the query selects.
-pub async fn projects(ctx: &Context<'_>, rows: &[ProjectRow]) -> GqlResult {
+/// Whether the page's own statement should bring each row's client and proposal count (`queries::ListWith::relations`): the query shows one of them, or the proposals (whose count comes with them).
+pub fn wants_relations(ctx: &Context<'_>) -> bool {
+    let node = ctx.look_ahead().field("edges").field("node");
+    ["client", "proposalCount", "proposals"]
+        .into_iter()
+        .any(|name| node.field(name).exists())
+}
+
+/// Serve the clients and proposal counts the page's statement brought (empty unless [`wants_relations`]) from the request's loaders, then load, for every row, the other relations the query selects.
+pub async fn projects(
+    ctx: &Context<'_>,
+    rows: &[ProjectRow],
+    clients: Vec<UserRow>,
+    proposal_counts: Vec<i64>,
+) -> GqlResult {
     if rows.is_empty() {
         return Ok(());
+    }
+    if !proposal_counts.is_empty() {
+        let counts = rows.iter().map(|r| r.id).zip(proposal_counts);
+        loader::<ProposalCountLoader>(ctx)?.feed_many(counts).await;
+    }
+    if !clients.is_empty() {
+        let clients = clients.into_iter().map(|u| (u.id, u));
+        loader::<UserLoader>(ctx)?.feed_many(clients).await;
     }
     let node = ctx.look_ahead().field("edges").field("node");
     let ids: Vec<ProjectId> = rows.iter().map(|r| r.id).collect();
     let skills = load::<SkillsLoader, _>(ctx, node.field("skills").exists(), &ids);
+    // The clients' rows are cached now; this loads what else is asked of them (ratings, avatars, profiles).
     let clients = async {
         let client_ids: Vec<UserId> = rows.iter().map(|r| r.client_id).collect();
         for client in node.field("client").selection_fields() {
@@ -29,18 +53,13 @@ pub async fn projects(ctx: &Context<'_>, rows: &[ProjectRow]) -> GqlResult {
         }
         GqlResult::Ok(())
     };
-    let counts = load::<ProposalCountLoader, _>(
-        ctx,
-        node.field("proposalCount").exists() || node.field("proposals").exists(),
-        &ids,
-    );
     let proposals = async {
         for field in node.field("proposals").selection_fields() {
             proposals_of(ctx, rows, &field).await?;
         }
         GqlResult::Ok(())
     };
-    try_join!(skills, clients, counts, proposals)?;
+    try_join!(skills, clients, proposals)?;
     Ok(())
 }
 
