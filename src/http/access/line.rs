@@ -111,13 +111,9 @@ fn push_timestamp(out: &mut String) {
         }
         Err(_) => out.push_str(&format_second(seconds)),
     });
-    let mut digits = *b".000000Z";
-    let mut micros = now.subsec_micros();
-    for digit in digits[1..7].iter_mut().rev() {
-        *digit = b'0' + (micros % 10) as u8;
-        micros /= 10;
-    }
-    out.push_str(std::str::from_utf8(&digits).unwrap_or(".000000Z"));
+    out.push('.');
+    out.push_str(decimal(u64::from(now.subsec_micros()), 6, &mut [0; 20]));
+    out.push('Z');
 }
 
 /// `2026-12-01T06:51:52` for a Unix time in seconds.
@@ -173,18 +169,19 @@ impl Visit for JsonFields<'_> {
 }
 
 /// `value` in decimal, without `core::fmt`'s machinery.
-fn push_u64(out: &mut String, mut value: u64) {
-    let mut digits = [0u8; 20];
-    let mut at = digits.len();
-    loop {
+fn push_u64(out: &mut String, value: u64) {
+    out.push_str(decimal(value, 1, &mut [0; 20]));
+}
+
+/// `value` in decimal, zero-padded to `width` digits (at most 20), written into `buffer` digit by digit: `core::fmt` costs more than the rest of an access line's numbers.
+pub(super) fn decimal(mut value: u64, width: usize, buffer: &mut [u8; 20]) -> &str {
+    let mut at = buffer.len();
+    while at > 0 && (value > 0 || buffer.len() - at < width.max(1)) {
         at -= 1;
-        digits[at] = b'0' + (value % 10) as u8;
+        buffer[at] = b'0' + (value % 10) as u8;
         value /= 10;
-        if value == 0 {
-            break;
-        }
     }
-    out.push_str(std::str::from_utf8(&digits[at..]).unwrap_or_default());
+    std::str::from_utf8(&buffer[at..]).unwrap_or_default()
 }
 
 /// Text written into a JSON string literal, escaped on the way.
@@ -369,6 +366,8 @@ mod tests {
             push_u64(&mut out, value);
             assert_eq!(out, value.to_string());
         }
+        assert_eq!(decimal(42, 6, &mut [0; 20]), "000042");
+        assert_eq!(decimal(1_234_567, 6, &mut [0; 20]), "1234567");
     }
 
     #[test]
