@@ -21,8 +21,8 @@
 //! - a query containing `login` is the argon2 bound of a sign-in: the user
 //!   of `variables.email` is read (`agora::accounts::users::queries::find_by_email`)
 //!   and `variables.password` checked against its stored hash by
-//!   `agora::auth::password::verify` (the server's own check, on the same
-//!   worker pool), and nothing else (no throttle, no session, no token):
+//!   `agora::auth::password::verify` (the server's own check, on a worker
+//!   pool like the server's, in this process), and nothing else (no throttle, no session, no token):
 //!   `{"data":{"login":{"verified":true}}}`.
 //!
 //! `GET /health/ready` pings the database like the server's probe.
