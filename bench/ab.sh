@@ -12,11 +12,17 @@
 # started before the load. wrk then loads them in ROUNDS alternating rounds
 # (A, B, C, A, B, C, ...), each after WARMUP unmeasured seconds, and the
 # script prints, per configuration, the median req/s, p50 and CPU per request
-# (utime + stime from /proc), and their ratios to the first configuration.
+# (utime + stime from /proc), and their ratios to the first configuration:
+# the ratio of the medians, and the median of the round-by-round ratios
+# ("paired"), which a shared machine's slower and faster spells, lasting
+# longer than a round, disturb less. On a noisy machine, prefer many short
+# rounds (ROUNDS=21 with 2-second rounds).
 #
 # Environment: AGORA_BIN (default $CARGO_TARGET_DIR/release/agora, built
 # unless SKIP_BUILD=1), BODY (default {"query":"{ __typename }"}), ROUNDS=3,
-# WARMUP=1, THREADS (default 2), KEEP=1 (keep the temporary directory).
+# WARMUP=1, THREADS (default 2), KEEP=1 (keep the temporary directory),
+# PIN=1 (the servers on the second core, wrk on the first, so that they do
+# not trade places on the cores: steadier figures on a shared machine).
 # Needs wrk and curl; only ever sends traffic to 127.0.0.1.
 set -euo pipefail
 
@@ -43,6 +49,13 @@ fi
 [ -x "$agora_bin" ] || die "$agora_bin is missing"
 command -v wrk >/dev/null || die "wrk is required (apt-get install -y wrk)"
 command -v curl >/dev/null || die "curl is required"
+
+server_cpu=() client_cpu=()
+if [ "${PIN:-0}" = 1 ]; then
+    command -v taskset >/dev/null || die "PIN=1 needs taskset (util-linux)"
+    (($(nproc) >= 2)) || die "PIN=1 needs two cores"
+    server_cpu=(taskset -c 1) client_cpu=(taskset -c 0)
+fi
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/agora-ab.XXXXXX")
 names=()
@@ -75,7 +88,7 @@ for name in "${names[@]}"; do
     read -r -a extra <<<"${settings[$name]}"
     port[$name]=$next_port
     next_port=$((next_port + 1))
-    "${base_env[@]}" "${extra[@]}" PORT="${port[$name]}" "$agora_bin" serve >"$tmp/$name.log" 2>&1 &
+    "${base_env[@]}" "${extra[@]}" PORT="${port[$name]}" "${server_cpu[@]}" "$agora_bin" serve >"$tmp/$name.log" 2>&1 &
     pid[$name]=$!
 done
 for name in "${names[@]}"; do
@@ -92,7 +105,7 @@ done
 cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
 field() { sed -n "s/.* $2=\([^ ]*\).*/\1/p" <<<"$1"; }
 load() { # PORT SECONDS -> RESULT line
-    BODY=$body TOKEN='' timeout $(($2 + 30)) wrk -t"$threads" -c"$conns" -d"$2s" --timeout 10s \
+    BODY=$body TOKEN='' timeout $(($2 + 30)) "${client_cpu[@]}" wrk -t"$threads" -c"$conns" -d"$2s" --timeout 10s \
         -s "$root/bench/post.lua" "http://$host:$1/graphql" | grep '^RESULT'
 }
 clk_tck=$(getconf CLK_TCK)
@@ -113,15 +126,19 @@ done
 
 median() { printf '%s\n' $1 | sort -n | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", a / b }'; }
+# Round by round, A's figure over B's (the rounds of one pass ran seconds apart).
+paired() { paste -d' ' <(printf '%s\n' $1) <(printf '%s\n' $2) | awk '{ printf "%s ", $1 / $2 }'; }
 first=${names[0]}
 echo
 echo "Agora configurations side by side: $body, ${secs}s × $rounds rounds, $conns connections," \
     "$threads wrk threads, $(nproc) cores, $(date -u +%Y-%m-%dT%H:%MZ)"
 echo
-echo "| configuration | settings | req/s (rounds) | median req/s | req/s ÷ $first | p50 ms | CPU µs/req | CPU ÷ $first |"
-echo "| --- | --- | --- | ---: | ---: | ---: | ---: | ---: |"
+echo "| configuration | settings | req/s (rounds) | median req/s | req/s ÷ $first | paired | p50 ms | CPU µs/req | CPU ÷ $first | paired |"
+echo "| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
 for name in "${names[@]}"; do
     echo "| $name | \`${settings[$name]}\` | ${rps[$name]% } | $(median "${rps[$name]}") |" \
-        "$(ratio "$(median "${rps[$name]}")" "$(median "${rps[$first]}")") | $(median "${p50[$name]}") |" \
-        "$(median "${cpu[$name]}") | $(ratio "$(median "${cpu[$name]}")" "$(median "${cpu[$first]}")") |"
+        "$(ratio "$(median "${rps[$name]}")" "$(median "${rps[$first]}")") |" \
+        "$(ratio "$(median "$(paired "${rps[$name]}" "${rps[$first]}")")" 1) | $(median "${p50[$name]}") |" \
+        "$(median "${cpu[$name]}") | $(ratio "$(median "${cpu[$name]}")" "$(median "${cpu[$first]}")") |" \
+        "$(ratio "$(median "$(paired "${cpu[$name]}" "${cpu[$first]}")")" 1) |"
 done
