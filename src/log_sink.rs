@@ -54,8 +54,9 @@ fn start(out: Box<dyn Write + Send>) -> Arc<Shared> {
 }
 
 impl Shared {
-    /// Wait for a line, write what is pending, let more gather; forever.
+    /// Wait for a line, write what is pending, let more gather; forever. The two buffers trade places and keep their capacity, so the loggers' appends do not grow a fresh buffer every round.
     fn write_forever(&self) {
+        let mut batch = Vec::new();
         loop {
             let mut pending = lock(&self.pending);
             if pending.is_empty() {
@@ -64,7 +65,7 @@ impl Shared {
                     .wait_timeout(pending, FLUSH_EVERY)
                     .map_or_else(|poisoned| poisoned.into_inner().0, |(guard, _)| guard);
             }
-            let mut batch = std::mem::take(&mut *pending);
+            std::mem::swap(&mut *pending, &mut batch);
             drop(pending);
             self.write_out(&mut batch);
             std::thread::sleep(FLUSH_EVERY);

@@ -15,7 +15,7 @@ use tracing_subscriber::{EnvFilter, Registry};
 use crate::accounts::users::ops::{AdminOutcome, ensure_super_admin};
 use crate::config::{Config, ConfigError, LogFormat};
 use crate::db::{Backend, Pool, run_migrations};
-use crate::http::access::AccessLines;
+use crate::http::access::AccessSink;
 use crate::state::AppState;
 use crate::telemetry::{self, OtlpConfig, Telemetry};
 
@@ -38,27 +38,28 @@ pub fn init_logging(format: LogFormat, otel: Option<&OtlpConfig>) -> Result<Opti
     Ok(telemetry)
 }
 
-/// The log lines, in `format`, to `writer`: the access log as `http::access::AccessLines` writes it, everything else as `tracing-subscriber`'s formatter does. Add a filter on top.
+/// The log lines, in `format`, to `writer`: access lines as `http::access::AccessSink` writes them, everything else as `tracing-subscriber`'s formatter does. Add a filter on top.
 pub fn log_subscriber<W>(
     format: LogFormat,
     ansi: bool,
     writer: W,
 ) -> impl Subscriber + for<'s> LookupSpan<'s> + Send + Sync
 where
-    W: for<'w> MakeWriter<'w> + Send + Sync + 'static,
+    W: for<'w> MakeWriter<'w> + Clone + Send + Sync + 'static,
 {
+    let access = AccessSink::new(format, writer.clone());
     let lines: Box<dyn Layer<Registry> + Send + Sync> = match format {
         LogFormat::Pretty => fmt::layer()
             .with_ansi(ansi)
             .with_writer(writer)
-            .map_event_format(|inner| AccessLines::new(format, inner))
+            .and_then(access)
             .boxed(),
         LogFormat::Json => fmt::layer()
             .json()
             .flatten_event(true)
             .with_span_list(false)
             .with_writer(writer)
-            .map_event_format(|inner| AccessLines::new(format, inner))
+            .and_then(access)
             .boxed(),
     };
     tracing_subscriber::registry().with(lines)

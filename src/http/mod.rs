@@ -9,12 +9,13 @@ pub mod graphql;
 mod health;
 mod params;
 mod request_id;
+mod routes;
 mod ws;
 
 use axum::Router;
-use axum::extract::{MatchedPath, Request};
+use axum::extract::Request;
 use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode, header};
-use axum::middleware::{self, Next};
+use axum::middleware;
 use axum::response::Response;
 use axum::routing::get;
 use tower::ServiceBuilder;
@@ -25,6 +26,8 @@ use tower_http::services::ServeDir;
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
+pub use self::routes::RouteTable;
+use self::routes::Routes;
 use crate::graphql::{AppSchema, build_schema};
 use crate::state::AppState;
 use crate::telemetry::http::RecordStatus;
@@ -45,7 +48,7 @@ pub fn app(state: AppState) -> Router {
     let schema = build_schema(state.clone());
     let http = Http { state, schema };
 
-    let mut router = Router::new()
+    let mut routes = Routes::new()
         .route("/graphql", get(graphql::get).post(graphql::post))
         .route("/graphql/ws", get(ws::handle))
         .route("/files/{*key}", get(files::get))
@@ -58,20 +61,18 @@ pub fn app(state: AppState) -> Router {
         } else {
             graphiql::Assets::Cdn
         };
-        router = router
+        routes = routes
             .route(
                 "/graphiql",
                 get(move |headers: HeaderMap| async move { graphiql::page(assets, &headers) }),
             )
             .route("/graphiql/app.js", get(graphiql::app_js));
         if let Some(dir) = &config.graphiql_assets_dir {
-            router = router.nest_service("/graphiql/assets", ServeDir::new(dir));
+            routes = routes.nest_service("/graphiql/assets", ServeDir::new(dir));
         }
     }
+    let (router, table) = routes.finish();
 
-    if metrics.is_some() || crate::telemetry::enabled() {
-        router = router.route_layer(middleware::from_fn(matched_route));
-    }
     let production = config.is_production();
     // Traced requests get their span from `telemetry::http`.
     let trace = TraceLayer::new_for_http().on_response(RecordStatus::default());
@@ -81,8 +82,14 @@ pub fn app(state: AppState) -> Router {
     let layers = ServiceBuilder::new()
         .layer(SetRequestIdLayer::x_request_id(request_id::MakeRequestIds))
         .layer(PropagateRequestIdLayer::x_request_id())
-        .layer(trace.make_span_with(request_span))
-        .layer(middleware::from_fn_with_state(metrics, access::log))
+        .layer(trace.make_span_with({
+            let table = table.clone();
+            move |request: &Request| request_span(request, &table)
+        }))
+        .layer(middleware::from_fn_with_state(
+            access::Access { metrics, table },
+            access::log,
+        ))
         .option_layer(cors(&config.cors_allowed_origins))
         .layer(TimeoutLayer::with_status_code(
             StatusCode::SERVICE_UNAVAILABLE,
@@ -93,22 +100,9 @@ pub fn app(state: AppState) -> Router {
     Router::new().fallback_service(layers.service(router.with_state(http)))
 }
 
-/// Route middleware, installed only for metrics and traces, which label by route: the route the router matched, on the response for the access layer (`access`), and on the exported request span.
-async fn matched_route(request: Request, next: Next) -> Response {
-    let Some(route) = request.extensions().get::<MatchedPath>().cloned() else {
-        return next.run(request).await;
-    };
-    if crate::telemetry::enabled() {
-        crate::telemetry::http::record_route(request.method(), &route);
-    }
-    let mut response = next.run(request).await;
-    response.extensions_mut().insert(route);
-    response
-}
-
 /// The request's span: its id, so that every line logged while serving it can be joined to its access-log line (`access`). Method, path and operation are on that line; an exported trace has its own span (`telemetry::http`).
-fn request_span(request: &Request) -> tracing::Span {
-    if let Some(span) = crate::telemetry::http::request_span(request) {
+fn request_span(request: &Request, table: &RouteTable) -> tracing::Span {
+    if let Some(span) = crate::telemetry::http::request_span(request, table) {
         return span;
     }
     let request_id = request

@@ -8,7 +8,8 @@
 //! (`crate::http::access`), through [`Metrics::start`] and
 //! [`Recording::finish`]: a few relaxed atomic additions and, per label
 //! value, one hash and a lookup in a fixed table, with no lock and no
-//! allocation once a value has been seen. The registry belongs to the
+//! allocation once a value has been seen. The route label is the router's
+//! pattern, which the middleware learns from `http::RouteTable`. The registry belongs to the
 //! application state (one per [`AppState`], so tests do not share counters);
 //! the pool and the process are read when scraped.
 
@@ -40,7 +41,6 @@ use self::text::{Kind, Text};
 use crate::db::Pool;
 use crate::http::access::AccessNote;
 use crate::state::AppState;
-use axum::extract::MatchedPath;
 
 /// Every counter; cheap to share behind an `Arc`.
 #[derive(Debug)]
@@ -65,11 +65,11 @@ impl Metrics {
         }
     }
 
-    /// Note a request's method before it is handled.
-    pub fn start<B>(&self, request: &Request<B>) -> Recording<'_> {
+    /// Note a request's method and route (the router's pattern it takes; `None`: no route matches) before it is handled.
+    pub fn start<B>(&self, request: &Request<B>, route: Option<&str>) -> Recording<'_> {
         Recording {
             metrics: self,
-            request: self.requests.start(request),
+            request: self.requests.start(request, route),
         }
     }
 
@@ -85,15 +85,9 @@ impl Metrics {
 }
 
 impl Recording<'_> {
-    /// Count the response: its route, its status, the time it took and, for GraphQL, what its note says.
-    pub fn finish(
-        self,
-        route: Option<&MatchedPath>,
-        status: u16,
-        elapsed: Duration,
-        note: Option<&AccessNote>,
-    ) {
-        self.request.finish(route, status, elapsed);
+    /// Count the response: its status, the time it took and, for GraphQL, what its note says.
+    pub fn finish(self, status: u16, elapsed: Duration, note: Option<&AccessNote>) {
+        self.request.finish(status, elapsed);
         if let Some(note) = note {
             self.metrics.operations.record(note);
         }

@@ -1,9 +1,9 @@
 //! HTTP requests by route, method and status: one latency histogram per
 //! combination (its count is also exposed as the request counter).
 //!
-//! The route is axum's `MatchedPath` (`/graphql`, `/files/{*key}`: the
-//! router's own patterns, a bounded set), or `other` for a request no route
-//! matched; never the raw path. Per route, the (method, status) pairs seen
+//! The route is the router's pattern the path takes (`/graphql`,
+//! `/files/{*key}`: a bounded set, from `http::RouteTable`), or `other` for
+//! a request no route matches; never the raw path. Per route, the (method, status) pairs seen
 //! take slots of a small fixed table, claimed by one compare-and-swap on a
 //! packed `u32` key; a route answering more than [`PAIRS`] different pairs
 //! counts the rest under `method="other",status="other"`.
@@ -11,7 +11,6 @@
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 
-use axum::extract::MatchedPath;
 use axum::http::{Method, Request};
 
 use super::bounded::Bounded;
@@ -87,22 +86,18 @@ impl Route {
     }
 }
 
-/// A request being answered: its method (its route is known once the router has matched it).
+/// A request being answered: its route's series and its method.
 #[derive(Debug, Clone, Copy)]
 pub struct Pending<'a> {
-    requests: &'a Requests,
+    route: &'a Route,
     method: u32,
 }
 
 impl Pending<'_> {
-    /// Count the answer, in its route's series (`other` when no route matched).
-    pub fn finish(self, route: Option<&MatchedPath>, status: u16, elapsed: Duration) {
-        let route = match route {
-            Some(path) => self.requests.routes.get(path.as_str()),
-            None => self.requests.routes.overflow(),
-        };
+    /// Count the answer with its status.
+    pub fn finish(self, status: u16, elapsed: Duration) {
         let key = (self.method << 16) | u32::from(status);
-        route.histogram(key).observe(elapsed);
+        self.route.histogram(key).observe(elapsed);
     }
 }
 
@@ -122,14 +117,18 @@ impl Default for Requests {
 }
 
 impl Requests {
-    /// Start counting `request`, before it is handled.
-    pub fn start<B>(&self, request: &Request<B>) -> Pending<'_> {
+    /// Start counting `request` under `route` (`other` when `None`), before it is handled.
+    pub fn start<B>(&self, request: &Request<B>, route: Option<&str>) -> Pending<'_> {
         let method = METHODS
             .iter()
             .position(|m| m == request.method())
             .unwrap_or(METHODS.len());
+        let route = match route {
+            Some(pattern) => self.routes.get(pattern),
+            None => self.routes.overflow(),
+        };
         Pending {
-            requests: self,
+            route,
             // At most METHODS.len() + 1: no truncation.
             method: method as u32 + 1,
         }

@@ -6,27 +6,28 @@
 //!
 //! The span has the log's `request` span's `request_id`, plus `method` and
 //! `path`; the conventions' attributes are set on the OpenTelemetry span
-//! only, so log lines do not repeat them. The route is known only once the
-//! router has matched it: [`record_route`] names the span then.
+//! only, so log lines do not repeat them. The route is the pattern the
+//! router will match (`http::routes`), known before the request is routed.
 
 use std::time::Duration;
 
-use axum::extract::{MatchedPath, Request};
+use axum::extract::Request;
 use axum::http::{HeaderMap, Response};
 use opentelemetry::propagation::{Extractor, TextMapPropagator};
-use opentelemetry::trace::{Status, TraceContextExt};
+use opentelemetry::trace::Status;
 use opentelemetry_sdk::propagation::TraceContextPropagator;
 use tower_http::trace::DefaultOnResponse;
 use tracing::Span;
 use tracing_opentelemetry::OpenTelemetrySpanExt;
 
 use super::enabled;
+use crate::http::RouteTable;
 
 /// The W3C Trace Context header.
 const TRACEPARENT: &str = "traceparent";
 
 /// The request's span when traces are exported; `None` when not (the caller then makes its usual span).
-pub fn request_span(request: &Request) -> Option<Span> {
+pub fn request_span(request: &Request, table: &RouteTable) -> Option<Span> {
     if !enabled() {
         return None;
     }
@@ -37,33 +38,31 @@ pub fn request_span(request: &Request) -> Option<Span> {
         .get("x-request-id")
         .and_then(|v| v.to_str().ok())
         .unwrap_or_default();
+    let route = table.of(path);
+    let name = match route {
+        Some(route) => format!("{method} {route}"),
+        None => method.to_owned(),
+    };
     let span = tracing::info_span!(
         target: "agora::http",
         "request",
         method,
         path,
         request_id,
-        otel.name = method,
+        otel.name = name.as_str(),
         otel.kind = "server",
     );
     span.set_attribute("http.request.method", method.to_owned());
     span.set_attribute("url.path", path.to_owned());
+    if let Some(route) = route {
+        span.set_attribute("http.route", route.to_owned());
+    }
     if headers.contains_key(TRACEPARENT) {
         let parent = TraceContextPropagator::new().extract(&Headers(headers));
         // Refused only without the layer, which `enabled` rules out.
         let _ = span.set_parent(parent);
     }
     Some(span)
-}
-
-/// Name the request span `{method} {route}` and set `http.route`, once the router has matched the route (the span is made before routing).
-pub fn record_route(method: &axum::http::Method, route: &MatchedPath) {
-    let span = Span::current();
-    span.set_attribute("http.route", route.as_str().to_owned());
-    // The OpenTelemetry span exists by now (attributes were set on it): rename it there.
-    span.context()
-        .span()
-        .update_name(format!("{method} {}", route.as_str()));
 }
 
 /// The request headers, as the propagator reads them.

@@ -7,21 +7,24 @@
 //! Handlers describe a GraphQL request by putting an [`AccessNote`] in the
 //! response's extensions; this middleware logs the line, and counts the
 //! request in the Prometheus metrics when they are on (`crate::metrics`).
-//! The line is a `tracing` event written by a layer of its own ([`line`]).
+//! The line is written by [`AccessSink`], a layer of the log subscriber,
+//! when `RUST_LOG` enables the target ([`line`]).
 
 mod line;
 
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
-use axum::extract::{MatchedPath, Request, State};
+use axum::extract::{Request, State};
 use axum::middleware::Next;
 use axum::response::Response;
 
+use super::RouteTable;
 use crate::db::UserId;
 use crate::metrics::Metrics;
 
-pub use line::{AccessLines, TARGET};
+use line::Entry;
+pub use line::{AccessSink, TARGET};
 
 /// What a GraphQL request was, for its access-log line.
 #[derive(Debug, Clone, Default)]
@@ -47,10 +50,22 @@ impl AccessNote {
     }
 }
 
-/// Write the request's line once the response is ready (and count it in `metrics`, when on).
-pub async fn log(State(metrics): State<Option<Arc<Metrics>>>, request: Request, next: Next) -> Response {
+/// What the access layer needs: the metrics, when on, and the routes, to label them.
+#[derive(Clone)]
+pub struct Access {
+    /// Where requests are counted; `None` when metrics are off.
+    pub metrics: Option<Arc<Metrics>>,
+    /// The router's patterns.
+    pub table: RouteTable,
+}
+
+/// Write the request's line once the response is ready (and count it in the metrics, when on).
+pub async fn log(State(access): State<Access>, request: Request, next: Next) -> Response {
     let started = Instant::now();
-    let recording = metrics.as_deref().map(|m| m.start(&request));
+    let recording = access
+        .metrics
+        .as_deref()
+        .map(|m| m.start(&request, access.table.of(request.uri().path())));
     // Shared with the request (reference-counted), not copied.
     let method = request.method().clone();
     let uri = request.uri().clone();
@@ -59,71 +74,25 @@ pub async fn log(State(metrics): State<Option<Arc<Metrics>>>, request: Request, 
     let elapsed = started.elapsed();
     let note = response.extensions().get::<AccessNote>();
     if let Some(recording) = recording {
-        let route = response.extensions().get::<MatchedPath>();
-        recording.finish(route, response.status().as_u16(), elapsed, note);
+        recording.finish(response.status().as_u16(), elapsed, note);
     }
     if tracing::enabled!(target: TARGET, tracing::Level::INFO) {
-        let request_id = request_id
-            .as_ref()
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or_default();
-        let mut latency = [0u8; MILLIS_LEN];
-        let codes = note.map(|n| n.codes.join(",")).unwrap_or_default();
-        let user_id = note
-            .and_then(|n| n.user)
-            .map(|u| u.to_string())
-            .unwrap_or_default();
-        tracing::info!(
-            target: TARGET,
-            method = method.as_str(),
-            path = uri.path(),
-            status = response.status().as_u16(),
-            latency_ms = millis(elapsed, &mut latency),
-            request_id,
-            operation = note.and_then(|n| n.operation.as_deref()).unwrap_or(""),
-            operation_type = note.and_then(|n| n.kind).unwrap_or(""),
-            error_codes = codes,
-            user_id,
-            "request"
-        );
+        let entry = Entry {
+            method: method.as_str(),
+            path: uri.path(),
+            status: response.status().as_u16(),
+            elapsed,
+            request_id: request_id
+                .as_ref()
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or_default(),
+            note,
+        };
+        tracing::dispatcher::get_default(|dispatch| {
+            if let Some(sink) = dispatch.downcast_ref::<AccessSink>() {
+                sink.write(&entry);
+            }
+        });
     }
     response
-}
-
-/// Room for [`millis`]: up to 20 digits, a point and two decimals.
-const MILLIS_LEN: usize = 24;
-
-/// `elapsed` in milliseconds with two decimals (`1.50`), written into `buffer` without `core::fmt` or floating point, which cost more than the rest of the line.
-fn millis(elapsed: Duration, buffer: &mut [u8; MILLIS_LEN]) -> &str {
-    let hundredths = elapsed
-        .as_secs()
-        .saturating_mul(100_000)
-        .saturating_add(u64::from((elapsed.subsec_micros() + 5) / 10));
-    // At least three digits ("005"), then the point before the last two.
-    let mut digits = [0; 20];
-    let digits = line::decimal(hundredths, 3, &mut digits).as_bytes();
-    let (whole, cents) = digits.split_at(digits.len() - 2);
-    let end = digits.len() + 1;
-    buffer[..whole.len()].copy_from_slice(whole);
-    buffer[whole.len()] = b'.';
-    buffer[whole.len() + 1..end].copy_from_slice(cents);
-    std::str::from_utf8(&buffer[..end]).unwrap_or_default()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn latency_is_rounded_to_hundredths_of_a_millisecond() {
-        let shown = |micros| millis(Duration::from_micros(micros), &mut [0; MILLIS_LEN]).to_owned();
-        assert_eq!(shown(0), "0.00");
-        assert_eq!(shown(4), "0.00");
-        assert_eq!(shown(5), "0.01");
-        assert_eq!(shown(1_504), "1.50");
-        assert_eq!(shown(1_505), "1.51");
-        assert_eq!(shown(12_345_678), "12345.68");
-        let longest = millis(Duration::MAX, &mut [0; MILLIS_LEN]).to_owned();
-        assert_eq!(longest, "184467440737095516.15");
-    }
 }
