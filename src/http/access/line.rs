@@ -364,16 +364,21 @@ mod tests {
         assert!(stamp.parse::<chrono::DateTime<Utc>>().is_ok(), "{stamp}");
     }
 
-    #[test]
-    fn a_graphql_request_names_its_operation_codes_and_viewer() {
+    /// A signed-in GraphQL request's line in `format`, and its viewer.
+    fn graphql_line(format: LogFormat) -> (UserId, String) {
         let user = UserId::new();
         let note = note(user);
         let entry = Entry {
             note: Some(&note),
             ..PLAIN
         };
-        let value: serde_json::Value =
-            serde_json::from_str(&line_of(LogFormat::Json, &entry)).unwrap_or_default();
+        (user, line_of(format, &entry))
+    }
+
+    #[test]
+    fn a_graphql_request_names_its_operation_codes_and_viewer() {
+        let (user, line) = graphql_line(LogFormat::Json);
+        let value: serde_json::Value = serde_json::from_str(&line).unwrap_or_default();
         assert_eq!(value["operation"], "Me");
         assert_eq!(value["operation_type"], "query");
         assert_eq!(value["error_codes"], "UNAUTHENTICATED,NOT_FOUND");
@@ -382,13 +387,7 @@ mod tests {
 
     #[test]
     fn a_pretty_line_reads_like_the_others() {
-        let user = UserId::new();
-        let note = note(user);
-        let entry = Entry {
-            note: Some(&note),
-            ..PLAIN
-        };
-        let line = line_of(LogFormat::Pretty, &entry);
+        let (user, line) = graphql_line(LogFormat::Pretty);
         let (stamp, rest) = line.split_once(' ').unwrap_or_default();
         assert!(stamp.parse::<chrono::DateTime<Utc>>().is_ok(), "{line}");
         assert_eq!(
